@@ -1,0 +1,156 @@
+"""JWT bearer authentication.
+
+Development: HS256 tokens minted by ``jalin token`` with the platform's local secret.
+Production: an OIDC provider, verified against its JWKS with pinned algorithms, issuer
+and audience. Claims: ``sub`` (user), ``tenant``, ``unit`` (OPD), ``roles``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from jalin_kit.settings import ServiceSettings
+
+ROLES = frozenset(
+    {
+        "opd_staff",
+        "opd_head",
+        "kerja_sama",
+        "tkksd",
+        "sekda",
+        "kepala_daerah",
+        "dprd",
+        "auditor",
+        "platform_admin",
+    }
+)
+
+
+class AuthError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: str
+    tenant_id: str
+    roles: frozenset[str]
+    unit: str | None = None
+    name: str | None = None
+
+    def has_any(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+class TokenVerifier:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self._settings = settings
+        self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url) if settings.jwt_jwks_url else None
+        self._algorithms = list(settings.jwt_algorithms)
+
+    def verify(self, token: str) -> Principal:
+        try:
+            key: Any
+            if self._jwks is not None:
+                key = self._jwks.get_signing_key_from_jwt(token).key
+            else:
+                key = self._settings.jwt_secret
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=self._algorithms,
+                audience=self._settings.jwt_audience,
+                issuer=self._settings.jwt_issuer,
+                options={"require": ["exp", "sub", "iss", "aud"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise AuthError(f"invalid token: {exc}") from exc
+        tenant = claims.get("tenant")
+        roles = claims.get("roles") or []
+        if not isinstance(tenant, str) or not tenant:
+            raise AuthError("invalid token: no tenant claim")
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise AuthError("invalid token: roles must be a list of strings")
+        return Principal(
+            user_id=str(claims["sub"]),
+            tenant_id=tenant,
+            roles=frozenset(r for r in roles if r in ROLES),
+            unit=claims.get("unit"),
+            name=claims.get("name"),
+        )
+
+
+def issue_dev_token(
+    secret: str,
+    *,
+    tenant: str,
+    roles: list[str],
+    user: str,
+    unit: str | None = None,
+    name: str | None = None,
+    issuer: str = "jalin-dev",
+    audience: str = "jalin",
+    ttl_seconds: int = 7 * 24 * 3600,
+) -> str:
+    unknown = set(roles) - ROLES
+    if unknown:
+        raise ValueError(f"unknown role(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(ROLES))}")
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "sub": user,
+        "tenant": tenant,
+        "roles": roles,
+        "iss": issuer,
+        "aud": audience,
+        "iat": now,
+        "exp": now + ttl_seconds,
+    }
+    if unit:
+        claims["unit"] = unit
+    if name:
+        claims["name"] = name
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+async def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "missing bearer token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    verifier: TokenVerifier = request.app.state.verifier
+    try:
+        return verifier.verify(credentials.credentials)
+    except AuthError as exc:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, str(exc), headers={"WWW-Authenticate": "Bearer"}
+        ) from exc
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: str) -> Any:
+    """A dependency that lets through only principals holding one of ``roles``."""
+
+    async def check(principal: CurrentPrincipal) -> Principal:
+        if not principal.has_any(*roles):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"this action needs one of the roles: {', '.join(roles)}"
+            )
+        return principal
+
+    return Depends(check)

@@ -1,0 +1,285 @@
+"""Durable JetStream consumers with inbox, backoff and dead-lettering.
+
+A service declares handlers with :meth:`EventConsumers.on`; :meth:`build_router`
+turns them into FastStream pull subscribers on the shared ``JALIN`` stream (never
+declaring it), with explicit ack, ``AckPolicy.NACK_ON_ERROR``, ``max_deliver`` and a
+nak delay that grows per delivery (a bare nak would redeliver at once). The last
+failed delivery is stored as a dead letter and acked so the messages behind it flow.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from faststream import AckPolicy
+from faststream._internal.middlewares import BaseMiddleware
+from faststream.exceptions import NackMessage
+from faststream.nats import ConsumerConfig, NatsRouter, PullSub
+from faststream.nats.annotations import NatsMessage
+from nats.js.api import DeliverPolicy
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from jalin_kit.db import Database, utcnow
+from jalin_kit.events.catalogue import IntegrationEvent
+from jalin_kit.events.envelope import CloudEvent
+from jalin_kit.events.stream import JALIN_STREAM
+from jalin_kit.inbox import DeadLetter, ProcessedEvent
+from jalin_kit.logging import bind, unbind
+from jalin_kit.outbox import record_event
+from jalin_kit.settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class EventContext:
+    """What a handler gets beside the payload: the envelope and its transaction."""
+
+    envelope: CloudEvent
+    session: AsyncSession
+    consumer: str
+    source: str
+
+    def emit(self, payload: IntegrationEvent) -> None:
+        """Record a follow-up event in the same transaction as the side effect."""
+        record_event(
+            self.session,
+            payload,
+            tenant_id=self.envelope.tenant_id,
+            source=self.source,
+            correlation_id=self.envelope.correlation_id,
+        )
+
+
+Handler = Callable[[EventContext, Any], Awaitable[None]]
+
+
+@dataclass
+class Registration:
+    consumer: str
+    event_cls: type[IntegrationEvent]
+    handler: Handler
+    description: str = ""
+
+
+@dataclass
+class EventConsumers:
+    """The event handlers of one service."""
+
+    service: str
+    source: str
+    registrations: dict[str, Registration] = field(default_factory=dict)
+    db: Database | None = None
+    settings: ServiceSettings | None = None
+
+    def on(
+        self, event_cls: type[IntegrationEvent], name: str | None = None
+    ) -> Callable[[Handler], Handler]:
+        """Register ``handler(ctx, payload)`` for ``event_cls``; durable name ``<service>-<name>``."""
+
+        def decorate(handler: Handler) -> Handler:
+            consumer = f"{self.service}-{name or f'{event_cls.aggregate}-{event_cls.event}'}"
+            if consumer in self.registrations:
+                raise ValueError(f"consumer {consumer} registered twice")
+            self.registrations[consumer] = Registration(
+                consumer, event_cls, handler, (handler.__doc__ or "").strip()
+            )
+            return handler
+
+        return decorate
+
+    def bind(self, db: Database, settings: ServiceSettings) -> None:
+        self.db = db
+        self.settings = settings
+
+    def _db(self) -> Database:
+        if self.db is None:
+            raise RuntimeError("consumers not bound to a database")
+        return self.db
+
+    # -- the pipeline ---------------------------------------------------------------
+
+    async def process(self, reg: Registration, envelope: CloudEvent, payload: Any) -> bool:
+        """Run one event through the inbox and the handler. False if already processed."""
+        tenant = getattr(payload, "tenant", envelope.tenant_id)
+        if tenant != envelope.tenant_id:
+            raise ValueError(f"payload tenant {tenant!r} differs from ce-tenantid {envelope.tenant_id!r}")
+        async with self._db().tenant_session(envelope.tenant_id) as session:
+            seen = await session.exec(
+                select(ProcessedEvent.event_id).where(
+                    ProcessedEvent.consumer == reg.consumer, ProcessedEvent.event_id == envelope.id
+                )
+            )
+            if seen.first() is not None:
+                log.info("event.duplicate_skipped", consumer=reg.consumer)
+                return False
+            session.add(ProcessedEvent(consumer=reg.consumer, event_id=envelope.id))
+            await reg.handler(EventContext(envelope, session, reg.consumer, self.source), payload)
+            try:
+                await session.commit()
+            except IntegrityError:
+                # A replica processed the same event concurrently: its commit won.
+                await session.rollback()
+                log.info("event.duplicate_raced", consumer=reg.consumer)
+                return False
+        log.info("event.processed", consumer=reg.consumer)
+        return True
+
+    async def store_dead_letter(
+        self,
+        consumer: str,
+        subject: str,
+        headers: dict[str, str],
+        data: bytes,
+        error: BaseException,
+        *,
+        stream_seq: int | None,
+        deliveries: int,
+    ) -> DeadLetter:
+        async with self._db().system_session() as session:
+            row = DeadLetter(
+                consumer=consumer,
+                subject=subject,
+                event_id=headers.get("ce-id"),
+                tenant_id=headers.get("ce-tenantid"),
+                stream_seq=stream_seq,
+                deliveries=deliveries,
+                headers=json.dumps(headers),
+                data=data,
+                error="".join(traceback.format_exception_only(type(error), error)).strip()[:4000],
+            )
+            session.add(row)
+            await session.commit()
+            log.error(
+                "event.dead_lettered",
+                consumer=consumer,
+                subject=subject,
+                stream_seq=stream_seq,
+                deliveries=deliveries,
+                error=row.error,
+            )
+            return row
+
+    async def list_dead_letters(self, include_replayed: bool = False) -> list[DeadLetter]:
+        async with self._db().system_session() as session:
+            query = select(DeadLetter).order_by(col(DeadLetter.id))
+            if not include_replayed:
+                query = query.where(col(DeadLetter.replayed_at).is_(None))
+            return list((await session.exec(query)).all())
+
+    async def replay(self, dead_letter_id: int) -> DeadLetter | None:
+        """Run a dead letter through its consumer again; records the outcome on the row."""
+        async with self._db().system_session() as session:
+            row = await session.get(DeadLetter, dead_letter_id)
+            if row is None:
+                return None
+            reg = self.registrations.get(row.consumer)
+            row.replay_count += 1
+            try:
+                if reg is None:
+                    raise LookupError(f"no consumer {row.consumer} in this service")
+                envelope = CloudEvent.from_headers(row.header_dict())
+                payload = reg.event_cls.model_validate_json(row.data)
+                await self.process(reg, envelope, payload)
+            except Exception as exc:  # noqa: BLE001 - reported to the operator
+                row.replay_error = f"{type(exc).__name__}: {exc}"[:4000]
+            else:
+                row.replayed_at = utcnow()
+                row.replay_error = None
+            session.add(row)
+            await session.commit()
+            return row
+
+    # -- FastStream wiring ------------------------------------------------------------
+
+    def build_router(self, settings: ServiceSettings | None = None) -> NatsRouter:
+        settings = settings or self.settings or ServiceSettings()
+        consumers = self
+        backoff = list(settings.backoff_seconds) or [1.0]
+        max_deliver = settings.max_deliver
+
+        class DeliveryPolicy(BaseMiddleware):  # type: ignore[type-arg]
+            """Nak with growing delay; after the last delivery, dead-letter and ack."""
+
+            async def consume_scope(self, call_next: Any, msg: Any) -> Any:
+                raw = msg.raw_message
+                meta = raw.metadata
+                try:
+                    return await call_next(msg)
+                except NackMessage:
+                    raise
+                except Exception as exc:
+                    delivered = meta.num_delivered
+                    if delivered >= max_deliver:
+                        await consumers.store_dead_letter(
+                            meta.consumer,
+                            raw.subject,
+                            dict(raw.headers or {}),
+                            raw.data,
+                            exc,
+                            stream_seq=meta.sequence.stream,
+                            deliveries=delivered,
+                        )
+                        return None  # acked: the messages behind it go on
+                    delay = backoff[min(delivered - 1, len(backoff) - 1)]
+                    log.warning(
+                        "event.failed_will_retry",
+                        consumer=meta.consumer,
+                        delivered=delivered,
+                        retry_in=delay,
+                        error=f"{type(exc).__name__}: {exc}",
+                    )
+                    raise NackMessage(delay=delay) from exc
+
+        router = NatsRouter(middlewares=[DeliveryPolicy])
+        for reg in self.registrations.values():
+            router.subscriber(
+                reg.event_cls.subject_pattern(),
+                stream=JALIN_STREAM,
+                durable=reg.consumer,
+                pull_sub=PullSub(batch_size=settings.pull_batch_size, timeout=5.0),
+                ack_policy=AckPolicy.NACK_ON_ERROR,
+                config=ConsumerConfig(
+                    durable_name=reg.consumer,
+                    max_deliver=max_deliver,
+                    ack_wait=settings.ack_wait_seconds,
+                    deliver_policy=DeliverPolicy.ALL,
+                ),
+                title=f"{reg.consumer}:{reg.event_cls.ce_type()}",
+                description=reg.description or None,
+            )(self._faststream_handler(reg))
+        return router
+
+    def _faststream_handler(self, reg: Registration) -> Callable[..., Awaitable[None]]:
+        model = reg.event_cls
+        consumers = self
+
+        # The annotation is the catalogue model, so the AsyncAPI document shows the payload.
+        async def handle(body: model, msg: NatsMessage) -> None:  # type: ignore[valid-type]
+            envelope = CloudEvent.from_headers(dict(msg.headers or {}))
+            bind(
+                tenant=envelope.tenant_id,
+                correlation_id=envelope.correlation_id,
+                event_id=envelope.id,
+                event_type=envelope.type,
+            )
+            try:
+                await consumers.process(reg, envelope, body)
+            finally:
+                unbind("tenant", "correlation_id", "event_id", "event_type")
+
+        handle.__name__ = reg.consumer.replace("-", "_")
+        handle.__doc__ = reg.description or None
+        return handle
+
+
+def payload_errors(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())

@@ -1,0 +1,152 @@
+"""Database engines and tenant-scoped sessions.
+
+Every table of tenant data inherits :class:`TenantScoped`. A session opened with
+:meth:`Database.tenant_session` filters every ORM select/update/delete by its tenant
+and stamps new rows with it; that one mechanism, not each route, keeps tenants apart.
+Sessions opened with :meth:`Database.system_session` see all tenants: relays, scanners
+and operators only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import event, false
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session, with_loader_criteria
+from sqlmodel import Field, SQLModel, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+T = TypeVar("T", bound=SQLModel)
+
+TENANT_KEY = "jalin_tenant"
+SYSTEM_KEY = "jalin_system"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class TenantScoped(SQLModel):
+    """Mixin for tables holding a tenant's data."""
+
+    tenant_id: str = Field(index=True, max_length=64)
+
+
+class TenantScopeError(RuntimeError):
+    """Code tried to touch tenant data without saying whose."""
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_queries(state: Any) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.is_column_load or state.is_relationship_load:
+        return
+    info = state.session.info
+    if info.get(SYSTEM_KEY):
+        return
+    scoped = [m.class_ for m in state.all_mappers if issubclass(m.class_, TenantScoped)]
+    if not scoped:
+        return
+    tenant = info.get(TENANT_KEY)
+    for cls in scoped:
+        if tenant is None:
+            # Fail closed: a session that names no tenant sees no tenant's rows.
+            option = with_loader_criteria(cls, lambda c: false(), include_aliases=True)
+        else:
+            option = with_loader_criteria(
+                cls, lambda c: c.tenant_id == tenant, include_aliases=True
+            )
+        state.statement = state.statement.options(option)
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_tenant(session: Session, _ctx: Any, _instances: Any) -> None:
+    if session.info.get(SYSTEM_KEY):
+        return
+    tenant = session.info.get(TENANT_KEY)
+    for obj in session.new:
+        if isinstance(obj, TenantScoped):
+            if tenant is None:
+                raise TenantScopeError(f"new {type(obj).__name__} in a session with no tenant")
+            if obj.tenant_id is None:
+                obj.tenant_id = tenant
+            elif obj.tenant_id != tenant:
+                raise TenantScopeError("row of another tenant added to a tenant session")
+    for obj in session.dirty:
+        if isinstance(obj, TenantScoped) and tenant is not None and obj.tenant_id != tenant:
+            raise TenantScopeError("row moved to another tenant")
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    """An async engine. SQLite: WAL, one connection (one writer per file)."""
+    if is_sqlite(url):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(
+            url, pool_size=1, max_overflow=0, pool_timeout=60, connect_args={"timeout": 30}
+        )
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL survives a process crash (kill -9); FULL only adds power-loss safety.
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+class Database:
+    """One service's store: an engine and its session factories."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_engine(url)
+        self._factory = async_sessionmaker(
+            self.engine, class_=AsyncSession, expire_on_commit=False
+        )
+
+    @asynccontextmanager
+    async def tenant_session(self, tenant_id: str) -> AsyncIterator[AsyncSession]:
+        async with self._factory() as session:
+            session.sync_session.info[TENANT_KEY] = tenant_id
+            session.info[TENANT_KEY] = tenant_id
+            yield session
+
+    @asynccontextmanager
+    async def system_session(self) -> AsyncIterator[AsyncSession]:
+        async with self._factory() as session:
+            session.sync_session.info[SYSTEM_KEY] = True
+            session.info[SYSTEM_KEY] = True
+            yield session
+
+    async def create_all(self, tables: list[Any] | None = None) -> None:
+        """Create tables directly (tests); services use their Alembic migrations."""
+        async with self.engine.begin() as conn:
+            await conn.run_sync(SQLModel.metadata.create_all, tables=tables)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def get_scoped(session: AsyncSession, model: type[T], obj_id: Any) -> T | None:
+    """Load one row by primary key through the tenant scope (never ``session.get``)."""
+    pk = model.__table__.primary_key.columns.values()[0]  # type: ignore[attr-defined]
+    result = await session.exec(select(model).where(pk == obj_id))
+    return result.first()

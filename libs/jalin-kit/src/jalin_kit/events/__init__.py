@@ -1,0 +1,33 @@
+"""Integration events: the CloudEvents envelope, the versioned catalogue, the JALIN stream."""
+
+from jalin_kit.events.catalogue import (
+    CATALOGUE,
+    DocumentGenerated,
+    EvaluationDue,
+    IntegrationEvent,
+    Party,
+    ProposalApproved,
+    ProposalRejected,
+    ProposalSubmitted,
+    event_class_for_type,
+)
+from jalin_kit.events.envelope import CloudEvent, subject_for
+from jalin_kit.events.stream import JALIN_STREAM, STREAM_NAME, ensure_stream, stream_config
+
+__all__ = [
+    "CATALOGUE",
+    "JALIN_STREAM",
+    "STREAM_NAME",
+    "CloudEvent",
+    "DocumentGenerated",
+    "EvaluationDue",
+    "IntegrationEvent",
+    "Party",
+    "ProposalApproved",
+    "ProposalRejected",
+    "ProposalSubmitted",
+    "ensure_stream",
+    "event_class_for_type",
+    "stream_config",
+    "subject_for",
+]

@@ -1,0 +1,85 @@
+"""CloudEvents 1.0 in NATS binary mode.
+
+Attributes travel in ``ce-`` headers, the JSON data is the payload, and ``ce-id`` is
+also the ``Nats-Msg-Id`` so that JetStream drops a re-published duplicate.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+SPEC_VERSION = "1.0"
+_TOKEN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class EnvelopeError(ValueError):
+    """A message whose CloudEvents headers are missing or malformed."""
+
+
+def check_token(value: str, what: str) -> str:
+    if not _TOKEN.match(value):
+        raise ValueError(f"{what} {value!r} is not a valid subject token (lowercase, digits, '-')")
+    return value
+
+
+def subject_for(tenant: str, aggregate: str, event: str) -> str:
+    """``jalin.<tenant>.<aggregate>.<event>``: the tenant first, so permissions go per tenant."""
+    for token, what in ((tenant, "tenant"), (aggregate, "aggregate"), (event, "event")):
+        check_token(token, what)
+    return f"jalin.{tenant}.{aggregate}.{event}"
+
+
+@dataclass(frozen=True, slots=True)
+class CloudEvent:
+    id: str
+    source: str
+    type: str
+    subject: str
+    tenant_id: str
+    correlation_id: str
+    time: datetime = field(default_factory=lambda: datetime.now(UTC))
+    datacontenttype: str = "application/json"
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "ce-specversion": SPEC_VERSION,
+            "ce-id": self.id,
+            "ce-source": self.source,
+            "ce-type": self.type,
+            "ce-subject": self.subject,
+            "ce-time": self.time.isoformat(),
+            "ce-tenantid": self.tenant_id,
+            "ce-correlationid": self.correlation_id,
+            "content-type": self.datacontenttype,
+            "Nats-Msg-Id": self.id,
+        }
+
+    @classmethod
+    def from_headers(cls, headers: dict[str, str] | None) -> CloudEvent:
+        headers = headers or {}
+        missing = [
+            name
+            for name in ("ce-id", "ce-source", "ce-type", "ce-specversion", "ce-tenantid")
+            if not headers.get(name)
+        ]
+        if missing:
+            raise EnvelopeError(f"missing CloudEvents headers: {', '.join(missing)}")
+        if headers["ce-specversion"] != SPEC_VERSION:
+            raise EnvelopeError(f"unsupported ce-specversion {headers['ce-specversion']!r}")
+        raw_time = headers.get("ce-time")
+        try:
+            when = datetime.fromisoformat(raw_time) if raw_time else datetime.now(UTC)
+        except ValueError as exc:
+            raise EnvelopeError(f"bad ce-time {raw_time!r}") from exc
+        return cls(
+            id=headers["ce-id"],
+            source=headers["ce-source"],
+            type=headers["ce-type"],
+            subject=headers.get("ce-subject", ""),
+            tenant_id=headers["ce-tenantid"],
+            correlation_id=headers.get("ce-correlationid") or headers["ce-id"],
+            time=when,
+            datacontenttype=headers.get("content-type", "application/json"),
+        )

@@ -1,0 +1,129 @@
+"""The FastAPI side of a service: app factory, health probes, errors, typed dependencies."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from jalin_kit.auth import CurrentPrincipal, require_roles
+from jalin_kit.consumers import EventConsumers
+from jalin_kit.runtime import ServiceRuntime
+
+log = structlog.get_logger(__name__)
+
+
+def get_runtime(request: Request) -> ServiceRuntime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+Runtime = Annotated[ServiceRuntime, Depends(get_runtime)]
+
+
+async def tenant_session(principal: CurrentPrincipal, runtime: Runtime) -> AsyncIterator[AsyncSession]:
+    async with runtime.db.tenant_session(principal.tenant_id) as session:
+        yield session
+
+
+TenantSession = Annotated[AsyncSession, Depends(tenant_session)]
+
+
+def not_found(what: str) -> HTTPException:
+    return HTTPException(404, f"{what} not found")
+
+
+def _validation_message(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
+        out.append({"field": ".".join(loc) or "body", "message": err.get("msg", "invalid")})
+    return out
+
+
+def create_app(
+    runtime: ServiceRuntime,
+    *,
+    title: str,
+    description: str,
+    routers: list[APIRouter],
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.verifier = runtime.verifier
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_req: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(
+            status_code=422,
+            content={"detail": "invalid request", "errors": _validation_message(exc)},
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_req: Request, exc: Exception) -> JSONResponse:
+        log.exception("http.unhandled", error=str(exc))
+        return JSONResponse(status_code=500, content={"detail": "internal error"})
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"])
+    async def readyz() -> JSONResponse:
+        checks = await runtime.readiness()
+        ready = all(v == "ok" for k, v in checks.items() if k != "outbox_relay")
+        return JSONResponse(status_code=200 if ready else 503, content={"ready": ready, "checks": checks})
+
+    for router in routers:
+        app.include_router(router)
+    if runtime.consumers is not None:
+        app.include_router(dead_letter_router(runtime.consumers))
+    return app
+
+
+def dead_letter_router(consumers: EventConsumers) -> APIRouter:
+    """Operators list and replay a service's dead letters (``jalin dead-letters``)."""
+    router = APIRouter(prefix="/v1/admin/dead-letters", tags=["operations"])
+    admin = require_roles("platform_admin")
+
+    def public(row: Any) -> dict[str, Any]:
+        return {
+            "id": row.id,
+            "consumer": row.consumer,
+            "subject": row.subject,
+            "event_id": row.event_id,
+            "tenant": row.tenant_id,
+            "stream_seq": row.stream_seq,
+            "deliveries": row.deliveries,
+            "error": row.error,
+            "created_at": row.created_at.isoformat(),
+            "replayed_at": row.replayed_at.isoformat() if row.replayed_at else None,
+            "replay_count": row.replay_count,
+            "replay_error": row.replay_error,
+        }
+
+    @router.get("", dependencies=[admin])
+    async def list_dead_letters(all: bool = False) -> list[dict[str, Any]]:
+        return [public(r) for r in await consumers.list_dead_letters(include_replayed=all)]
+
+    @router.post("/{dead_letter_id}/replay", dependencies=[admin])
+    async def replay(dead_letter_id: int) -> dict[str, Any]:
+        row = await consumers.replay(dead_letter_id)
+        if row is None:
+            raise not_found("dead letter")
+        return public(row)
+
+    return router

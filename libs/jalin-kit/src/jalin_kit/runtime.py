@@ -1,0 +1,151 @@
+"""A service process: its store, broker, consumers, outbox relay and background jobs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import structlog
+from faststream.nats import NatsBroker
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
+from sqlalchemy import text
+
+from jalin_kit.auth import TokenVerifier
+from jalin_kit.consumers import EventConsumers
+from jalin_kit.db import Database
+from jalin_kit.events.stream import STREAM_NAME, stream_config
+from jalin_kit.logging import configure_logging
+from jalin_kit.migrations import upgrade_async
+from jalin_kit.outbox import OutboxRelay
+from jalin_kit.settings import ServiceSettings
+from jalin_kit.tenants import TenantDirectory
+
+log = structlog.get_logger(__name__)
+
+BackgroundJob = Callable[["ServiceRuntime"], Awaitable[None]]
+
+
+@dataclass
+class ServiceRuntime:
+    settings: ServiceSettings
+    migrations_dir: Path
+    consumers: EventConsumers | None = None
+    background: Sequence[BackgroundJob] = ()
+    migrate_on_start: bool = True
+
+    db: Database = field(init=False)
+    broker: NatsBroker = field(init=False)
+    relay: OutboxRelay = field(init=False)
+    tenants: TenantDirectory = field(init=False)
+    verifier: TokenVerifier = field(init=False)
+    js: JetStreamContext | None = field(init=False, default=None)
+    _tasks: list[asyncio.Task[None]] = field(init=False, default_factory=list)
+    extras: dict[str, Any] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.db = Database(s.database_url)
+        self.tenants = TenantDirectory.load(s.tenants_file)
+        self.verifier = TokenVerifier(s)
+        self.broker = NatsBroker(
+            s.nats_url,
+            name=f"jalin-{s.service_name}",
+            allow_reconnect=True,
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=1,
+            connect_timeout=5,
+            graceful_timeout=10.0,
+        )
+        if self.consumers is not None:
+            self.consumers.bind(self.db, s)
+            self.broker.include_router(self.consumers.build_router(s))
+        self.relay = OutboxRelay(
+            self.db,
+            self._jetstream,
+            batch_size=s.relay_batch_size,
+            poll_seconds=s.relay_poll_seconds,
+            max_backoff_seconds=s.relay_max_backoff_seconds,
+        )
+
+    def _jetstream(self) -> JetStreamContext:
+        if self.js is None:
+            raise RuntimeError("not connected to NATS yet")
+        return self.js
+
+    async def start(self) -> None:
+        s = self.settings
+        configure_logging(s.service_name, s.log_level, s.log_json)
+        log.info("service.starting", settings=s.public())
+        if self.migrate_on_start:
+            await upgrade_async(self.migrations_dir, s.database_url)
+        # The relay starts before NATS answers: writes are accepted and wait in the outbox.
+        self.relay.start()
+        await self._connect()
+        await self.broker.start()
+        for job in self.background:
+            self._tasks.append(asyncio.create_task(self._supervise(job), name=job.__name__))
+        log.info("service.started", port=s.port)
+
+    async def _connect(self) -> None:
+        delay = 0.2
+        while True:
+            try:
+                await self.broker.connect()
+                break
+            except Exception as exc:  # noqa: BLE001 - NATS may come later
+                log.warning("nats.unavailable", error=str(exc), retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        self.js = self.broker.connection.jetstream()
+        try:
+            await self.js.stream_info(STREAM_NAME)
+        except NotFoundError:
+            # Created from the one definition when absent; `jalin stream apply` updates it.
+            await self.js.add_stream(stream_config())
+
+    async def _supervise(self, job: BackgroundJob) -> None:
+        while True:
+            try:
+                await job(self)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - a job's crash is logged and the job restarted
+                log.exception("background.crashed", job=job.__name__)
+                await asyncio.sleep(1.0)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.relay.stop()
+        try:
+            await self.broker.stop()
+        except Exception:  # noqa: BLE001
+            log.exception("broker.stop_failed")
+        await self.db.dispose()
+
+    async def readiness(self) -> dict[str, Any]:
+        checks: dict[str, Any] = {}
+        try:
+            async with self.db.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:  # noqa: BLE001
+            checks["database"] = f"error: {exc}"
+        nc = self.broker.config.broker_config.connection_state
+        connected = bool(nc) and nc.connection.is_connected
+        checks["nats"] = "ok" if connected else "disconnected"
+        if connected and self.consumers is not None and self.js is not None:
+            for name in self.consumers.registrations:
+                try:
+                    await asyncio.wait_for(self.js.consumer_info(STREAM_NAME, name), timeout=2)
+                    checks[f"consumer:{name}"] = "ok"
+                except Exception as exc:  # noqa: BLE001
+                    checks[f"consumer:{name}"] = f"error: {type(exc).__name__}"
+        checks["outbox_relay"] = "ok" if self.relay.healthy else "retrying"
+        return checks

@@ -1,0 +1,1 @@
+"""Jalin documents service."""

@@ -1,0 +1,1 @@
+"""Jalin notifications service."""

@@ -1,0 +1,1 @@
+"""Jalin proposals service: cooperation proposals (usulan kerja sama) and their lifecycle."""
