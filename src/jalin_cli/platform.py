@@ -105,6 +105,31 @@ def _jetstream_ready(port: int) -> bool:
     return True
 
 
+def apply_stream(url: str, attempts: int = 50) -> None:
+    """Create or update the JALIN stream from its one definition (jalin-kit)."""
+    import asyncio
+
+    import nats
+
+    from jalin_kit.events import ensure_stream
+
+    async def apply() -> None:
+        for attempt in range(attempts):
+            try:
+                nc = await nats.connect(url, connect_timeout=2, max_reconnect_attempts=0)
+                try:
+                    await ensure_stream(nc.jetstream())
+                    return
+                finally:
+                    await nc.close()
+            except Exception:  # noqa: BLE001 - JetStream may still be recovering
+                if attempt == attempts - 1:
+                    raise
+                await asyncio.sleep(0.2)
+
+    asyncio.run(apply())
+
+
 @dataclass
 class ServiceProcess:
     name: str
@@ -232,6 +257,7 @@ class Platform:
     def start(self, timeout: float = 60.0) -> None:
         if self.nats is not None:
             self.nats.start()
+        apply_stream(self.nats_url)
         for svc in self.services.values():
             svc.start()
         for svc in self.services.values():

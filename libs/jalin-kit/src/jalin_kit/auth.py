@@ -154,3 +154,18 @@ def require_roles(*roles: str) -> Any:
         return principal
 
     return Depends(check)
+
+
+TENANT_ROLES = ROLES - {"platform_admin"}
+
+
+async def _tenant_member(principal: CurrentPrincipal) -> Principal:
+    if not principal.has_any(*TENANT_ROLES):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "this needs a role of the tenant (platform_admin sees no tenant's content)"
+        )
+    return principal
+
+
+TenantMember = Annotated[Principal, Depends(_tenant_member)]
+"""Any role of the tenant may read its cooperation data; the platform operator may not."""

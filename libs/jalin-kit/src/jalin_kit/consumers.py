@@ -263,7 +263,7 @@ class EventConsumers:
         consumers = self
 
         # The annotation is the catalogue model, so the AsyncAPI document shows the payload.
-        async def handle(body: model, msg: NatsMessage) -> None:  # type: ignore[valid-type]
+        async def handle(body: Any, msg: NatsMessage) -> None:
             envelope = CloudEvent.from_headers(dict(msg.headers or {}))
             bind(
                 tenant=envelope.tenant_id,
@@ -276,6 +276,8 @@ class EventConsumers:
             finally:
                 unbind("tenant", "correlation_id", "event_id", "event_type")
 
+        # Real objects, not the strings `from __future__ import annotations` leaves.
+        handle.__annotations__ = {"body": model, "msg": NatsMessage, "return": None}
         handle.__name__ = reg.consumer.replace("-", "_")
         handle.__doc__ = reg.description or None
         return handle

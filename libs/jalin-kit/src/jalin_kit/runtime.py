@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,9 @@ class ServiceRuntime:
             reconnect_time_wait=1,
             connect_timeout=5,
             graceful_timeout=10.0,
+            # Through our JSON logging; per-message access lines only at DEBUG (they cost 1.5x).
+            logger=logging.getLogger("jalin.broker"),
+            log_level=logging.DEBUG,
         )
         if self.consumers is not None:
             self.consumers.bind(self.db, s)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlmodel import col, select
 
-from jalin_kit.auth import CurrentPrincipal, Principal
+from jalin_kit.auth import CurrentPrincipal, Principal, TenantMember
 from jalin_kit.db import get_scoped, utcnow
 from jalin_kit.http import Runtime, TenantSession, not_found
 from jalin_kit.outbox import record_event
@@ -33,21 +33,11 @@ from jalin_proposals.models import (
 
 router = APIRouter(prefix="/v1/proposals", tags=["proposals"])
 
-READERS = frozenset(
-    {"opd_staff", "opd_head", "kerja_sama", "tkksd", "sekda", "kepala_daerah", "dprd", "auditor"}
-)
-
-
 def _require(action: Action, principal: Principal) -> None:
     try:
         check_role(action, principal.roles)
     except NotAllowed as exc:
         raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from exc
-
-
-def _require_reader(principal: Principal) -> None:
-    if not READERS.intersection(principal.roles):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "no role of this tenant may read proposals")
 
 
 async def _load(session: TenantSession, proposal_id: str, *, for_update: bool = False) -> Proposal:
@@ -107,13 +97,12 @@ async def create_proposal(
 
 @router.get("", response_model=list[ProposalPublic])
 async def list_proposals(
-    principal: CurrentPrincipal,
+    principal: TenantMember,
     session: TenantSession,
     status_: Annotated[ProposalStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[ProposalPublic]:
-    _require_reader(principal)
     query = select(Proposal).order_by(col(Proposal.created_at).desc()).limit(limit).offset(offset)
     if status_ is not None:
         query = query.where(Proposal.status == status_.value)
@@ -122,9 +111,8 @@ async def list_proposals(
 
 @router.get("/{proposal_id}", response_model=ProposalPublic)
 async def get_proposal(
-    proposal_id: str, principal: CurrentPrincipal, session: TenantSession
+    proposal_id: str, principal: TenantMember, session: TenantSession
 ) -> ProposalPublic:
-    _require_reader(principal)
     return ProposalPublic.of(await _load(session, proposal_id))
 
 

@@ -1,0 +1,6 @@
+from jalin_documents.app import build
+from jalin_documents.settings import DocumentsSettings
+from jalin_kit.serve import serve
+
+if __name__ == "__main__":
+    serve(build, DocumentsSettings())

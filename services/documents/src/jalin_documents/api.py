@@ -1,0 +1,58 @@
+"""HTTP routes under /v1/documents."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from sqlmodel import col, select
+
+from jalin_documents.handlers import deps
+from jalin_documents.models import Document, DocumentPublic
+from jalin_kit.auth import TenantMember
+from jalin_kit.db import get_scoped
+from jalin_kit.http import TenantSession, not_found
+
+router = APIRouter(prefix="/v1/documents", tags=["documents"])
+
+
+@router.get("", response_model=list[DocumentPublic])
+async def list_documents(
+    principal: TenantMember,
+    session: TenantSession,
+    proposal_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[DocumentPublic]:
+    query = select(Document).order_by(col(Document.created_at).desc()).limit(limit)
+    if proposal_id is not None:
+        query = query.where(Document.proposal_id == proposal_id)
+    return [DocumentPublic.of(d) for d in (await session.exec(query)).all()]
+
+
+@router.get("/{document_id}", response_model=DocumentPublic)
+async def get_document(document_id: str, principal: TenantMember, session: TenantSession) -> DocumentPublic:
+    document = await get_scoped(session, Document, document_id)
+    if document is None:
+        raise not_found("document")
+    return DocumentPublic.of(document)
+
+
+@router.get("/{document_id}/content", response_class=Response)
+async def document_content(document_id: str, principal: TenantMember, session: TenantSession) -> Response:
+    """The file itself (DOCX for drafts)."""
+    document = await get_scoped(session, Document, document_id)
+    if document is None:
+        raise not_found("document")
+    try:
+        data = deps.blobs.get(document.tenant_id, document.blob_key)
+    except FileNotFoundError as exc:
+        raise HTTPException(status.HTTP_410_GONE, "the document's file is missing from the blob store") from exc
+    return Response(
+        content=data,
+        media_type=document.media_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(document.filename)}",
+            "ETag": f'"{document.sha256}"',
+        },
+    )

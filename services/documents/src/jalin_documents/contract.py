@@ -1,0 +1,16 @@
+"""The AsyncAPI document of this service (``faststream docs gen --factory``)."""
+
+from faststream import FastStream
+
+from jalin_documents.handlers import consumers
+from jalin_kit.asyncapi import asyncapi_app as _build
+from jalin_kit.events import DocumentGenerated
+
+
+def asyncapi_app() -> FastStream:
+    return _build(
+        "documents",
+        "Consumes proposal approvals; publishes generated documents.",
+        consumers=consumers,
+        publishes=[DocumentGenerated],
+    )

@@ -1,0 +1,87 @@
+"""Event handlers: an approved proposal becomes a Kesepakatan Bersama draft."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+import uuid
+from pathlib import Path
+
+import structlog
+from sqlalchemy import func
+from sqlmodel import select
+
+from jalin_documents.blobs import LocalBlobStore
+from jalin_documents.models import Document
+from jalin_documents.render import DOCX_MEDIA_TYPE, kb_context, render_docx
+from jalin_kit.consumers import EventConsumers, EventContext
+from jalin_kit.db import utcnow
+from jalin_kit.events import DocumentGenerated, ProposalApproved
+from jalin_kit.tenants import TenantDirectory
+
+log = structlog.get_logger(__name__)
+
+consumers = EventConsumers(service="documents", source="/jalin/documents")
+
+
+class Deps:
+    """What the handlers need at run time, set by the app at start-up."""
+
+    blobs: LocalBlobStore
+    templates: Path
+    tenants: TenantDirectory
+
+
+deps = Deps()
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "dokumen"
+
+
+@consumers.on(ProposalApproved)
+async def draft_kesepakatan_bersama(ctx: EventContext, event: ProposalApproved) -> None:
+    """Render the Kesepakatan Bersama (KB) draft of an approved proposal."""
+    proposer = deps.tenants.get(event.tenant)
+    partner = deps.tenants.get(event.partner.tenant) if event.partner.tenant in deps.tenants else None
+    context = kb_context(event, proposer, partner)
+    data = await asyncio.to_thread(render_docx, deps.templates / "kesepakatan_bersama.docx", context)
+    latest = await ctx.session.exec(
+        select(func.max(Document.version)).where(
+            Document.proposal_id == event.proposal_id, Document.kind == "kb"
+        )
+    )
+    version = (latest.one() or 0) + 1
+    doc_id = str(uuid.uuid4())
+    key = f"{event.proposal_id}/kb-v{version}-{doc_id}.docx"
+    await asyncio.to_thread(deps.blobs.put, event.tenant, key, data)
+    document = Document(
+        id=doc_id,
+        tenant_id=event.tenant,
+        proposal_id=event.proposal_id,
+        kind="kb",
+        version=version,
+        filename=f"kesepakatan-bersama-{_slug(event.title)}-v{version}.docx",
+        media_type=DOCX_MEDIA_TYPE,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        blob_key=key,
+        source_event_id=ctx.envelope.id,
+    )
+    ctx.session.add(document)
+    ctx.emit(
+        DocumentGenerated(
+            document_id=document.id,
+            tenant=event.tenant,
+            proposal_id=event.proposal_id,
+            proposal_title=event.title,
+            proposer_unit=event.proposer_unit,
+            kind="kb",
+            version=version,
+            sha256=document.sha256,
+            size=document.size,
+            media_type=DOCX_MEDIA_TYPE,
+            generated_at=utcnow(),
+        )
+    )

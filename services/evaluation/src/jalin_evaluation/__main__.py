@@ -1,0 +1,6 @@
+from jalin_evaluation.app import build
+from jalin_evaluation.settings import EvaluationSettings
+from jalin_kit.serve import serve
+
+if __name__ == "__main__":
+    serve(build, EvaluationSettings())

@@ -1,0 +1,56 @@
+"""HTTP routes under /v1/plans."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlmodel import col, select
+
+from jalin_evaluation.models import EvaluationRound, Plan, PlanPublic, Reminder, ReminderPublic, RoundPublic
+from jalin_kit.auth import TenantMember
+from jalin_kit.db import get_scoped
+from jalin_kit.http import TenantSession, not_found
+
+router = APIRouter(prefix="/v1/plans", tags=["evaluation"])
+
+
+async def _public(session: TenantSession, plan: Plan) -> PlanPublic:
+    rounds = await session.exec(
+        select(EvaluationRound).where(EvaluationRound.plan_id == plan.id).order_by(col(EvaluationRound.number))
+    )
+    reminders = await session.exec(
+        select(Reminder).where(Reminder.plan_id == plan.id).order_by(col(Reminder.due_on))
+    )
+    return PlanPublic(
+        id=plan.id,
+        proposal_id=plan.proposal_id,
+        proposal_title=plan.proposal_title,
+        term_start=plan.term_start,
+        term_end=plan.term_end,
+        rounds_per_year=plan.rounds_per_year,
+        rounds=[RoundPublic.model_validate(r, from_attributes=True) for r in rounds.all()],
+        reminders=[ReminderPublic.model_validate(r, from_attributes=True) for r in reminders.all()],
+        created_at=plan.created_at,
+    )
+
+
+@router.get("", response_model=list[PlanPublic])
+async def list_plans(
+    principal: TenantMember,
+    session: TenantSession,
+    proposal_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[PlanPublic]:
+    query = select(Plan).order_by(col(Plan.created_at).desc()).limit(limit)
+    if proposal_id is not None:
+        query = query.where(Plan.proposal_id == proposal_id)
+    return [await _public(session, p) for p in (await session.exec(query)).all()]
+
+
+@router.get("/{plan_id}", response_model=PlanPublic)
+async def get_plan(plan_id: str, principal: TenantMember, session: TenantSession) -> PlanPublic:
+    plan = await get_scoped(session, Plan, plan_id)
+    if plan is None:
+        raise not_found("plan")
+    return await _public(session, plan)

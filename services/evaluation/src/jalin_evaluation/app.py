@@ -1,0 +1,28 @@
+"""Wiring: settings, runtime, HTTP app. ``python -m jalin_evaluation`` serves it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from jalin_evaluation.api import router
+from jalin_evaluation.handlers import consumers, deps
+from jalin_evaluation.scanner import due_scanner
+from jalin_evaluation.settings import EvaluationSettings
+from jalin_kit.http import create_app
+from jalin_kit.runtime import ServiceRuntime
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def build(settings: EvaluationSettings | None = None) -> FastAPI:
+    settings = settings or EvaluationSettings()
+    runtime = ServiceRuntime(settings, MIGRATIONS, consumers=consumers, background=[due_scanner])
+    deps.tenants = runtime.tenants
+    return create_app(
+        runtime,
+        title="Jalin evaluation",
+        description="Evaluation plans: monev rounds and expiry reminders.",
+        routers=[router],
+    )

@@ -1,0 +1,15 @@
+"""The AsyncAPI document of this service (``faststream docs gen --factory``)."""
+
+from faststream import FastStream
+
+from jalin_kit.asyncapi import asyncapi_app as _build
+from jalin_notifications.handlers import consumers
+
+
+def asyncapi_app() -> FastStream:
+    return _build(
+        "notifications",
+        "Consumes proposal, document and evaluation events; publishes nothing yet.",
+        consumers=consumers,
+        publishes=[],
+    )
