@@ -112,7 +112,7 @@ def build_kb(path: Path) -> None:
     doc.add_paragraph(
         "PIHAK PERTAMA dan PIHAK KEDUA yang selanjutnya disebut PARA PIHAK, dengan mempertimbangkan "
         "Peraturan Pemerintah Nomor 28 Tahun 2018 tentang Kerja Sama Daerah, sepakat untuk "
-        "mengadakan Kesepakatan Bersama dengan ketentuan sebagai berikut:"
+        "mengadakan Kesepakatan Bersama tentang {{ title }} dengan ketentuan sebagai berikut:"
     )
 
     for number, (heading, paragraphs) in enumerate(ARTICLES, start=1):

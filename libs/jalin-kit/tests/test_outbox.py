@@ -1,0 +1,87 @@
+"""Outbox: the write never fails for NATS; the relay publishes with CloudEvents headers."""
+
+from __future__ import annotations
+
+import asyncio
+
+import nats
+from sqlmodel import SQLModel, select
+
+from jalin_cli.platform import NatsServer
+from jalin_kit.db import Database
+from jalin_kit.events import DocumentGenerated, ensure_stream
+from jalin_kit.outbox import OutboxMessage, OutboxRelay, record_event
+from jalin_kit.db import utcnow
+
+TABLES = [SQLModel.metadata.tables["outbox"]]
+
+
+def event(n: int) -> DocumentGenerated:
+    return DocumentGenerated(
+        document_id=f"d{n}", tenant="sumbar", proposal_id=f"p{n}", proposal_title="t", kind="kb",
+        version=1, sha256="0" * 64, size=1, media_type="x", generated_at=utcnow(),
+    )
+
+
+async def write(db: Database, n: int) -> str:
+    async with db.tenant_session("sumbar") as s:
+        row = record_event(s, event(n), tenant_id="sumbar", source="/test", correlation_id=f"c{n}")
+        await s.commit()
+        return row.id
+
+
+async def pending(db: Database) -> int:
+    async with db.system_session() as s:
+        return len((await s.exec(select(OutboxMessage).where(OutboxMessage.sent_at == None))).all())  # noqa: E711
+
+
+async def test_relay_publishes_with_headers_and_survives_nats_outage(
+    database_url: str, own_nats: NatsServer
+) -> None:
+    db = Database(database_url)
+    await db.create_all(TABLES)
+    nc = await nats.connect(own_nats.url)
+    js = nc.jetstream()
+    await ensure_stream(js)
+    await nc.close()
+
+    relay_nc = await nats.connect(own_nats.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+    relay = OutboxRelay(db, relay_nc.jetstream, poll_seconds=0.2, max_backoff_seconds=0.5, publish_timeout=1)
+    relay.start()
+    try:
+        first = await write(db, 1)
+        for _ in range(50):
+            if await pending(db) == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert await pending(db) == 0
+
+        own_nats.stop()
+        ids = [await write(db, n) for n in range(2, 6)]  # writes succeed while NATS is away
+        await asyncio.sleep(1.0)
+        assert await pending(db) == 4
+        assert not relay.healthy
+
+        own_nats.start()
+        for _ in range(150):
+            if await pending(db) == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert await pending(db) == 0
+
+        sub_nc = await nats.connect(own_nats.url)
+        psub = await sub_nc.jetstream().pull_subscribe("jalin.sumbar.>", durable=None)
+        msgs = await psub.fetch(10, timeout=5)
+        await sub_nc.close()
+        got = [m.headers["ce-id"] for m in msgs]  # type: ignore[index]
+        assert got == [first, *ids]
+        m = msgs[0]
+        assert m.subject == "jalin.sumbar.document.generated"
+        assert m.headers["Nats-Msg-Id"] == first  # type: ignore[index]
+        assert m.headers["ce-type"] == "id.jalin.document.generated.v1"  # type: ignore[index]
+        assert m.headers["ce-correlationid"] == "c1"  # type: ignore[index]
+        assert DocumentGenerated.model_validate_json(m.data).document_id == "d1"
+    finally:
+        await relay.stop()
+        await relay_nc.close()
+        await db.dispose()

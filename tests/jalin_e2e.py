@@ -1,0 +1,168 @@
+"""Helpers for the cross-service tests: the platform as processes, driven over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import default
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+from aiosmtpd.controller import Controller
+
+from jalin_cli.platform import SERVICES, Platform, PlatformConfig, free_port
+from jalin_kit.auth import issue_dev_token
+
+T = TypeVar("T")
+
+
+class CollectingSMTP:
+    """A real SMTP server (aiosmtpd) that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append(BytesParser(policy=default).parsebytes(envelope.content))
+        return "250 OK"
+
+    def start(self) -> None:
+        self.controller.start()
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+
+def start_platform(
+    data_dir: Path,
+    smtp_port: int,
+    database_urls: dict[str, str] | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> Platform:
+    config = PlatformConfig(
+        data_dir=data_dir,
+        nats_port=free_port(),
+        ports={name: free_port() for name in SERVICES},
+        smtp_port=smtp_port,
+        jwt_secret=secrets.token_urlsafe(48),
+        database_urls=database_urls or {},
+        extra_env={
+            "JALIN_EVALUATION_SCAN_INTERVAL_SECONDS": "1",
+            "JALIN_BACKOFF_SECONDS": "[0.2, 0.5, 1.0]",
+            **(extra_env or {}),
+        },
+    )
+    platform = Platform(config)
+    try:
+        platform.start(timeout=90)
+    except Exception:
+        platform.stop()
+        raise
+    return platform
+
+
+PROPOSAL = {
+    "title": "Jalan & Jembatan <Tahap 1>",
+    "kind": "ksdd",
+    "partner": {"name": "Pemerintah Kabupaten Kutai Kartanegara", "tenant": "kukar"},
+    "objective": "Meningkatkan konektivitas antarwilayah.",
+    "scope": "Pembangunan dan pemeliharaan jalan penghubung.",
+    "term_months": 24,
+    "financing": "APBD masing-masing pihak.",
+}
+
+
+@dataclass
+class Api:
+    """A tenant's people calling the platform over HTTP."""
+
+    platform: Platform
+    tenant: str = "sumbar"
+    unit: str = "dinkes"
+    client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))
+
+    def token(self, *roles: str, user: str | None = None, unit: str | None = "") -> str:
+        return issue_dev_token(
+            self.platform.config.jwt_secret,
+            tenant=self.tenant,
+            roles=list(roles),
+            user=user or f"{self.tenant}-{roles[0]}",
+            unit=self.unit if unit == "" else unit,
+        )
+
+    def headers(self, *roles: str, unit: str | None = "") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(*roles, unit=unit)}"}
+
+    @property
+    def staff(self) -> dict[str, str]:
+        return self.headers("opd_staff")
+
+    @property
+    def section(self) -> dict[str, str]:
+        return self.headers("kerja_sama", unit=None)
+
+    def url(self, service: str, path: str) -> str:
+        return f"{self.platform.url(service)}{path}"
+
+    def get(self, service: str, path: str, headers: dict[str, str] | None = None, **params: Any) -> httpx.Response:
+        return self.client.get(self.url(service, path), headers=headers or self.staff, params=params or None)
+
+    def create(self, **overrides: Any) -> dict[str, Any]:
+        r = self.client.post(self.url("proposals", "/v1/proposals"), json={**PROPOSAL, **overrides}, headers=self.staff)
+        assert r.status_code == 201, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+    def submit(self, pid: str) -> dict[str, Any]:
+        r = self.client.post(self.url("proposals", f"/v1/proposals/{pid}/submit"), headers=self.staff)
+        assert r.status_code == 200, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+    def approve(self, pid: str) -> dict[str, Any]:
+        r = self.client.post(self.url("proposals", f"/v1/proposals/{pid}/approve"), headers=self.section)
+        assert r.status_code == 200, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+    def approved_proposal(self, **overrides: Any) -> dict[str, Any]:
+        p = self.create(**overrides)
+        self.submit(p["id"])
+        return self.approve(p["id"])
+
+    def documents(self, pid: str) -> list[dict[str, Any]]:
+        return self.get("documents", "/v1/documents", proposal_id=pid).json()  # type: ignore[no-any-return]
+
+    def inbox(self, pid: str, headers: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        return self.get("notifications", "/v1/inbox", headers=headers, proposal_id=pid).json()  # type: ignore[no-any-return]
+
+    def plans(self, pid: str) -> list[dict[str, Any]]:
+        return self.get("evaluation", "/v1/plans", proposal_id=pid).json()  # type: ignore[no-any-return]
+
+
+def wait_for(check: Callable[[], T], timeout: float = 30.0, interval: float = 0.1, what: str = "") -> T:
+    """Poll until ``check()`` is truthy (event-driven effects arrive asynchronously)."""
+    deadline = time.monotonic() + timeout
+    last: T = check()
+    while not last:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or check}: last value {last!r}")
+        time.sleep(interval)
+        last = check()
+    return last
+
+
+async def async_wait_for(check: Callable[[], T], timeout: float = 30.0, what: str = "") -> T:
+    deadline = time.monotonic() + timeout
+    last = check()
+    while not last:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}: last value {last!r}")
+        await asyncio.sleep(0.1)
+        last = check()
+    return last
