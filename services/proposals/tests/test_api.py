@@ -1,0 +1,441 @@
+"""The proposals HTTP API in-process, on a real database and a real NATS.
+
+Each test builds the app, runs its lifespan (migrations, NATS, outbox relay) and talks to
+it through httpx's ASGI transport.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from jalin_kit.auth import issue_dev_token
+from jalin_kit.events import ProposalApproved, ProposalRejected, ProposalSubmitted
+from jalin_kit.outbox import OutboxMessage
+from jalin_kit.runtime import ServiceRuntime
+from jalin_proposals.app import build
+from jalin_proposals.models import Proposal
+from jalin_proposals.settings import ProposalsSettings
+
+SECRET = "test-secret-for-the-proposals-api-0123456789abcdef"
+APPROVED_TYPE = "id.jalin.proposal.approved.v1"
+
+PROPOSAL: dict[str, Any] = {
+    "title": "Jalan & Jembatan <Tahap 1>",
+    "kind": "ksdd",
+    "partner": {"name": "Pemerintah Kabupaten Kutai Kartanegara", "tenant": "kukar"},
+    "objective": "Meningkatkan konektivitas antarwilayah.",
+    "scope": "Pembangunan dan pemeliharaan jalan penghubung.",
+    "term_months": 24,
+    "financing": "APBD masing-masing pihak.",
+}
+
+
+def token(tenant: str = "sumbar", roles: tuple[str, ...] = ("opd_staff",), unit: str | None = "dpupr") -> str:
+    return issue_dev_token(SECRET, tenant=tenant, roles=list(roles), user=f"{tenant}-{roles[0]}", unit=unit)
+
+
+def auth(tok: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tok}"}
+
+
+STAFF = auth(token())
+SECTION = auth(token(roles=("kerja_sama",), unit=None))
+OTHER_STAFF = auth(token("kukar"))
+OTHER_SECTION = auth(token("kukar", roles=("kerja_sama",), unit=None))
+
+
+@dataclass
+class Api:
+    client: httpx.AsyncClient
+    runtime: ServiceRuntime
+
+    async def create(self, **changes: Any) -> dict[str, Any]:
+        r = await self.client.post("/v1/proposals", json={**PROPOSAL, **changes}, headers=STAFF)
+        assert r.status_code == 201, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+    async def submitted(self, **changes: Any) -> dict[str, Any]:
+        p = await self.create(**changes)
+        r = await self.client.post(f"/v1/proposals/{p['id']}/submit", headers=STAFF)
+        assert r.status_code == 200, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+    async def rejected(self) -> dict[str, Any]:
+        p = await self.submitted()
+        r = await self.client.post(
+            f"/v1/proposals/{p['id']}/reject", json={"reason": "Ruang lingkup belum jelas."}, headers=SECTION
+        )
+        assert r.status_code == 200, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+    async def outbox(self, ce_type: str | None = None) -> list[OutboxMessage]:
+        async with self.runtime.db.system_session() as s:
+            query = select(OutboxMessage)
+            if ce_type:
+                query = query.where(OutboxMessage.type == ce_type)
+            return list((await s.exec(query)).all())
+
+    async def stored(self, proposal_id: str) -> Proposal:
+        async with self.runtime.db.system_session() as s:
+            row = (await s.exec(select(Proposal).where(Proposal.id == proposal_id))).one()
+            return row
+
+
+@pytest.fixture
+async def api(database_url: str, nats_url: str, tmp_path: Path) -> AsyncIterator[Api]:
+    settings = ProposalsSettings(
+        database_url=database_url,
+        nats_url=nats_url,
+        jwt_secret=SECRET,
+        data_dir=tmp_path,
+        environment="test",
+        log_json=False,
+        log_level="WARNING",
+    )
+    app = build(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            yield Api(client, app.state.runtime)
+
+
+def errors_by_field(body: dict[str, Any]) -> dict[str, str]:
+    assert body["detail"] == "invalid request"
+    return {e["field"]: e["message"] for e in body["errors"]}
+
+
+# -- create -------------------------------------------------------------------------------
+
+
+async def test_create_returns_201_draft_with_unit_and_creator_from_token(api: Api) -> None:
+    r = await api.client.post("/v1/proposals", json=PROPOSAL, headers=STAFF)
+    assert r.status_code == 201
+    body = r.json()
+    assert body["status"] == "draft"
+    assert body["title"] == "Jalan & Jembatan <Tahap 1>"
+    assert body["unit"] == "dpupr"
+    assert body["created_by"] == "sumbar-opd_staff"
+    assert body["partner"] == {"name": "Pemerintah Kabupaten Kutai Kartanegara", "tenant": "kukar"}
+    assert body["term_start"] is None and body["decided_by"] is None
+    assert "tenant_id" not in body
+    assert (await api.stored(body["id"])).tenant_id == "sumbar"
+    got = await api.client.get(f"/v1/proposals/{body['id']}", headers=STAFF)
+    assert got.status_code == 200 and got.json() == body
+    assert await api.outbox() == []  # a draft publishes nothing
+
+
+def without(key: str) -> dict[str, Any]:
+    return {k: v for k, v in PROPOSAL.items() if k != key}
+
+
+# (case, payload, field named in the error, words the message must contain)
+BAD_CREATES: list[tuple[str, dict[str, Any], str, str]] = [
+    ("missing title", without("title"), "title", "Field required"),
+    ("blank title", {**PROPOSAL, "title": "   "}, "title", "at least 3 characters"),
+    ("zero term", {**PROPOSAL, "term_months": 0}, "term_months", "greater than or equal to 1"),
+    ("negative term", {**PROPOSAL, "term_months": -5}, "term_months", "greater than or equal to 1"),
+    ("unknown kind", {**PROPOSAL, "kind": "treaty"}, "kind", "'ksdd', 'ksdpk', 'ksdpl', 'ksdll' or 'pusat'"),
+    ("extra status", {**PROPOSAL, "status": "approved"}, "status", "Extra inputs are not permitted"),
+    ("extra tenant_id", {**PROPOSAL, "tenant_id": "kukar"}, "tenant_id", "Extra inputs are not permitted"),
+    ("extra decided_by", {**PROPOSAL, "decided_by": "me"}, "decided_by", "Extra inputs are not permitted"),
+    ("bad partner tenant", {**PROPOSAL, "partner": {"name": "X Y", "tenant": "Not A Token"}}, "partner.tenant",
+     "should match pattern"),
+]
+
+
+async def test_create_with_invalid_input_is_422_naming_field_and_reason(api: Api) -> None:
+    for case, payload, field, words in BAD_CREATES:
+        r = await api.client.post("/v1/proposals", json=payload, headers=STAFF)
+        assert r.status_code == 422, case
+        errors = errors_by_field(r.json())
+        assert list(errors) == [field], (case, errors)
+        assert words in errors[field], (case, errors)
+    assert (await api.client.get("/v1/proposals", headers=STAFF)).json() == []  # nothing stored
+
+
+async def test_create_with_term_over_tenant_maximum_is_422_with_the_maximum(api: Api) -> None:
+    r = await api.client.post("/v1/proposals", json={**PROPOSAL, "term_months": 61}, headers=STAFF)
+    assert r.status_code == 422
+    assert "term_months 61 exceeds this region's maximum of 60 months" in r.json()["detail"]
+    assert (await api.client.get("/v1/proposals", headers=STAFF)).json() == []
+    ok = await api.client.post("/v1/proposals", json={**PROPOSAL, "term_months": 60}, headers=STAFF)
+    assert ok.status_code == 201
+
+
+# -- authentication and roles ---------------------------------------------------------------
+
+
+async def test_requests_without_token_or_with_forged_token_are_401(api: Api) -> None:
+    p = await api.create()
+    forged = auth(issue_dev_token("another-secret-" + "x" * 40, tenant="sumbar", roles=["kerja_sama"], user="u"))
+    for headers in ({}, forged):
+        calls = [
+            api.client.post("/v1/proposals", json=PROPOSAL, headers=headers),
+            api.client.get("/v1/proposals", headers=headers),
+            api.client.get(f"/v1/proposals/{p['id']}", headers=headers),
+            api.client.patch(f"/v1/proposals/{p['id']}", json={"title": "Judul baru"}, headers=headers),
+            api.client.post(f"/v1/proposals/{p['id']}/submit", headers=headers),
+            api.client.post(f"/v1/proposals/{p['id']}/approve", headers=headers),
+            api.client.post(f"/v1/proposals/{p['id']}/reject", json={"reason": "tidak"}, headers=headers),
+        ]
+        for r in await asyncio.gather(*calls):
+            assert r.status_code == 401, (r.request.method, r.request.url)
+            assert r.headers["www-authenticate"] == "Bearer"
+    stored = await api.stored(p["id"])
+    assert (stored.status, stored.title) == ("draft", PROPOSAL["title"])
+
+
+async def test_wrong_roles_get_403_kerja_sama_creating_opd_staff_approving(api: Api) -> None:
+    created = await api.client.post("/v1/proposals", json=PROPOSAL, headers=SECTION)
+    assert created.status_code == 403
+    assert created.json()["detail"] == "create needs one of the roles: opd_head, opd_staff"
+
+    draft = await api.create()
+    assert (await api.client.post(f"/v1/proposals/{draft['id']}/submit", headers=SECTION)).status_code == 403
+    edit = await api.client.patch(f"/v1/proposals/{draft['id']}", json={"title": "Judul lain"}, headers=SECTION)
+    assert edit.status_code == 403
+
+    p = await api.submitted()
+    approve = await api.client.post(f"/v1/proposals/{p['id']}/approve", headers=STAFF)
+    assert approve.status_code == 403
+    assert approve.json()["detail"] == "approve needs one of the roles: kerja_sama, sekda, tkksd"
+    reject = await api.client.post(f"/v1/proposals/{p['id']}/reject", json={"reason": "tidak"}, headers=STAFF)
+    assert reject.status_code == 403
+
+    admin = auth(issue_dev_token(SECRET, tenant="sumbar", roles=["platform_admin"], user="ops"))
+    assert (await api.client.get(f"/v1/proposals/{p['id']}", headers=admin)).status_code == 403
+    assert (await api.client.get("/v1/proposals", headers=admin)).status_code == 403
+
+    assert len((await api.client.get("/v1/proposals", headers=SECTION)).json()) == 2
+    d, s = await api.stored(draft["id"]), await api.stored(p["id"])
+    assert (d.status, d.title) == ("draft", PROPOSAL["title"])
+    assert (s.status, s.decided_by) == ("submitted", None)
+    assert [r.type for r in await api.outbox()] == [ProposalSubmitted.ce_type()]
+
+
+# -- lifecycle ------------------------------------------------------------------------------
+
+
+async def test_approving_a_draft_is_409_and_writes_no_outbox_row(api: Api) -> None:
+    p = await api.create()
+    r = await api.client.post(f"/v1/proposals/{p['id']}/approve", headers=SECTION)
+    assert r.status_code == 409
+    assert r.json()["detail"] == "cannot approve a proposal that is draft"
+    assert (await api.stored(p["id"])).status == "draft"
+    assert await api.outbox() == []
+
+
+async def test_submit_records_one_submitted_event_and_second_submit_is_409(api: Api) -> None:
+    p = await api.submitted()
+    assert p["status"] == "submitted" and p["submitted_at"] is not None
+    again = await api.client.post(f"/v1/proposals/{p['id']}/submit", headers=STAFF)
+    assert again.status_code == 409
+    assert again.json()["detail"] == "cannot submit a proposal that is submitted"
+    rows = await api.outbox()
+    assert [r.type for r in rows] == [ProposalSubmitted.ce_type()]
+    event = ProposalSubmitted.model_validate_json(rows[0].data)
+    assert (event.proposal_id, event.tenant, event.proposer_unit) == (p["id"], "sumbar", "dpupr")
+    assert rows[0].subject == "jalin.sumbar.proposal.submitted"
+    assert rows[0].correlation_id == p["id"]
+
+
+async def test_approval_sets_term_dates_and_commits_exactly_one_approved_outbox_row(api: Api) -> None:
+    p = await api.submitted(term_months=1)
+    r = await api.client.post(
+        f"/v1/proposals/{p['id']}/approve",
+        json={"term_start": "2026-01-31", "note": "Sesuai RPJMD."},
+        headers=SECTION,
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["status"] == "approved"
+    assert (body["term_start"], body["term_end"]) == ("2026-01-31", "2026-02-28")
+    assert body["decided_by"] == "sumbar-kerja_sama" and body["decision_reason"] == "Sesuai RPJMD."
+    rows = await api.outbox(APPROVED_TYPE)
+    assert len(rows) == 1
+    row = rows[0]
+    assert row.tenant_id == "sumbar"
+    assert row.subject == "jalin.sumbar.proposal.approved"
+    assert row.source == "/jalin/proposals"
+    assert row.correlation_id == p["id"]
+    event = ProposalApproved.model_validate_json(row.data)
+    assert event.proposal_id == p["id"]
+    assert (event.term_start.isoformat(), event.term_end.isoformat()) == ("2026-01-31", "2026-02-28")
+    assert event.proposer.name == "Pemerintah Provinsi Sumatera Barat"
+    assert event.partner.tenant == "kukar"
+    assert event.actor == "sumbar-kerja_sama"
+    assert event.title == "Jalan & Jembatan <Tahap 1>"
+
+
+async def test_approved_status_iff_one_approved_outbox_row(api: Api) -> None:
+    draft = await api.create()
+    submitted = await api.submitted()
+    rejected = await api.rejected()
+    approved = []
+    for _ in range(2):
+        p = await api.submitted()
+        r = await api.client.post(f"/v1/proposals/{p['id']}/approve", headers=SECTION)
+        assert r.status_code == 200
+        approved.append(p["id"])
+    # failed attempts on the others must leave no approved row behind
+    for p in (draft, rejected):
+        assert (await api.client.post(f"/v1/proposals/{p['id']}/approve", headers=SECTION)).status_code == 409
+    assert (await api.client.post(f"/v1/proposals/{submitted['id']}/approve", headers=STAFF)).status_code == 403
+
+    per_proposal: dict[str, int] = {}
+    for row in await api.outbox(APPROVED_TYPE):
+        pid = json.loads(row.data)["proposal_id"]
+        per_proposal[pid] = per_proposal.get(pid, 0) + 1
+    listed = (await api.client.get("/v1/proposals", headers=STAFF)).json()
+    assert len(listed) == 5
+    for p in listed:
+        assert per_proposal.get(p["id"], 0) == (1 if p["status"] == "approved" else 0), p["status"]
+    assert sorted(per_proposal) == sorted(approved)
+
+
+async def test_repeated_and_concurrent_approvals_give_one_approval_starting_today_and_one_outbox_row(
+    api: Api,
+) -> None:
+    p = await api.submitted()
+    results = await asyncio.gather(
+        *(api.client.post(f"/v1/proposals/{p['id']}/approve", headers=SECTION) for _ in range(4))
+    )
+    assert sorted(r.status_code for r in results) == [200, 409, 409, 409]
+    later = await api.client.post(f"/v1/proposals/{p['id']}/approve", headers=SECTION)
+    assert later.status_code == 409
+    assert len(await api.outbox(APPROVED_TYPE)) == 1
+    body = next(r.json() for r in results if r.status_code == 200)
+    assert body["term_start"] == body["decided_at"][:10]  # no term_start given: the day of approval
+    assert body["term_end"] is not None
+
+
+async def test_reject_needs_a_reason(api: Api) -> None:
+    p = await api.submitted()
+    url = f"/v1/proposals/{p['id']}/reject"
+    no_body = await api.client.post(url, headers=SECTION)
+    assert no_body.status_code == 422
+    empty = await api.client.post(url, json={}, headers=SECTION)
+    assert empty.status_code == 422
+    assert errors_by_field(empty.json()) == {"reason": "Field required"}
+    blank = await api.client.post(url, json={"reason": "   "}, headers=SECTION)
+    assert blank.status_code == 422
+    assert "reason" in errors_by_field(blank.json())
+    assert (await api.stored(p["id"])).status == "submitted"
+    assert await api.outbox(ProposalRejected.ce_type()) == []
+
+
+async def test_rejected_proposal_edited_returns_to_draft_and_can_be_resubmitted(api: Api) -> None:
+    p = await api.rejected()
+    assert (p["status"], p["decision_reason"]) == ("rejected", "Ruang lingkup belum jelas.")
+    rows = await api.outbox(ProposalRejected.ce_type())
+    assert len(rows) == 1
+    assert ProposalRejected.model_validate_json(rows[0].data).reason == "Ruang lingkup belum jelas."
+
+    r = await api.client.patch(
+        f"/v1/proposals/{p['id']}",
+        json={"scope": "Ruang lingkup yang diperjelas.", "term_months": 12, "kind": "ksdpk"},
+        headers=STAFF,
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["status"] == "draft"
+    assert body["decision_reason"] is None
+    assert (body["scope"], body["term_months"], body["kind"]) == ("Ruang lingkup yang diperjelas.", 12, "ksdpk")
+    again = await api.client.post(f"/v1/proposals/{p['id']}/submit", headers=STAFF)
+    assert again.status_code == 200 and again.json()["status"] == "submitted"
+    assert len(await api.outbox(ProposalSubmitted.ce_type())) == 2
+
+
+async def test_edit_of_rejected_proposal_with_bad_input_is_422_and_leaves_it_rejected(api: Api) -> None:
+    p = await api.rejected()
+    over = await api.client.patch(f"/v1/proposals/{p['id']}", json={"term_months": 61}, headers=STAFF)
+    assert over.status_code == 422
+    assert "maximum of 60 months" in over.json()["detail"]
+    extra = await api.client.patch(f"/v1/proposals/{p['id']}", json={"status": "approved"}, headers=STAFF)
+    assert extra.status_code == 422
+    assert errors_by_field(extra.json()) == {"status": "Extra inputs are not permitted"}
+    stored = await api.stored(p["id"])
+    assert (stored.status, stored.term_months, stored.decision_reason) == (
+        "rejected", 24, "Ruang lingkup belum jelas.",
+    )
+
+
+async def test_edit_draft_changes_partner_and_keeps_draft(api: Api) -> None:
+    p = await api.create()
+    r = await api.client.patch(
+        f"/v1/proposals/{p['id']}", json={"partner": {"name": "PT Mitra Daerah"}}, headers=STAFF
+    )
+    assert r.status_code == 200
+    assert r.json()["partner"] == {"name": "PT Mitra Daerah", "tenant": None}
+    assert r.json()["status"] == "draft"
+    stored = await api.stored(p["id"])
+    assert (stored.partner_name, stored.partner_tenant) == ("PT Mitra Daerah", None)
+
+
+async def test_edit_of_submitted_or_approved_proposal_is_409(api: Api) -> None:
+    submitted = await api.submitted()
+    approved = await api.submitted()
+    assert (await api.client.post(f"/v1/proposals/{approved['id']}/approve", headers=SECTION)).status_code == 200
+    for p, status in ((submitted, "submitted"), (approved, "approved")):
+        r = await api.client.patch(f"/v1/proposals/{p['id']}", json={"title": "Judul baru"}, headers=STAFF)
+        assert r.status_code == 409
+        assert r.json()["detail"] == f"cannot edit a proposal that is {status}"
+        stored = await api.stored(p["id"])
+        assert (stored.status, stored.title) == (status, PROPOSAL["title"])
+
+
+async def test_list_filters_by_status_and_unknown_id_is_404(api: Api) -> None:
+    draft = await api.create()
+    submitted = await api.submitted()
+    r = await api.client.get("/v1/proposals", params={"status": "submitted"}, headers=SECTION)
+    assert [p["id"] for p in r.json()] == [submitted["id"]]
+    r = await api.client.get("/v1/proposals", params={"status": "draft"}, headers=SECTION)
+    assert [p["id"] for p in r.json()] == [draft["id"]]
+    assert (await api.client.get("/v1/proposals", params={"status": "nope"}, headers=SECTION)).status_code == 422
+    missing = await api.client.get("/v1/proposals/00000000-0000-0000-0000-000000000000", headers=STAFF)
+    assert missing.status_code == 404
+    assert missing.json()["detail"] == "proposal not found"
+
+
+# -- tenants ----------------------------------------------------------------------------------
+
+
+async def test_other_tenant_gets_404_on_get_patch_submit_approve_reject(api: Api) -> None:
+    draft = await api.create()
+    submitted = await api.submitted()
+    calls = {
+        "get": lambda: api.client.get(f"/v1/proposals/{draft['id']}", headers=OTHER_STAFF),
+        "get by section": lambda: api.client.get(f"/v1/proposals/{submitted['id']}", headers=OTHER_SECTION),
+        "patch": lambda: api.client.patch(
+            f"/v1/proposals/{draft['id']}", json={"title": "Diambil alih"}, headers=OTHER_STAFF
+        ),
+        "submit": lambda: api.client.post(f"/v1/proposals/{draft['id']}/submit", headers=OTHER_STAFF),
+        "approve": lambda: api.client.post(f"/v1/proposals/{submitted['id']}/approve", headers=OTHER_SECTION),
+        "reject": lambda: api.client.post(
+            f"/v1/proposals/{submitted['id']}/reject", json={"reason": "bukan urusan"}, headers=OTHER_SECTION
+        ),
+    }
+    for name, call in calls.items():
+        r = await call()
+        assert r.status_code == 404, (name, r.status_code, r.text)
+        assert r.json()["detail"] == "proposal not found"
+    assert (await api.client.get("/v1/proposals", headers=OTHER_SECTION)).json() == []
+    d, s = await api.stored(draft["id"]), await api.stored(submitted["id"])
+    assert (d.status, d.title, d.tenant_id) == ("draft", PROPOSAL["title"], "sumbar")
+    assert (s.status, s.decided_by) == ("submitted", None)
+    assert [r.type for r in await api.outbox()] == [ProposalSubmitted.ce_type()]
+
+    theirs = await api.client.post("/v1/proposals", json=PROPOSAL, headers=OTHER_STAFF)
+    assert theirs.status_code == 201
+    assert (await api.stored(theirs.json()["id"])).tenant_id == "kukar"
+    assert (await api.client.get(f"/v1/proposals/{theirs.json()['id']}", headers=STAFF)).status_code == 404
+    assert len((await api.client.get("/v1/proposals", headers=STAFF)).json()) == 2

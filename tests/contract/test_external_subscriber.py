@@ -1,0 +1,61 @@
+"""An external system on plain nats-py, subscribed to one tenant's subjects, gets the
+CloudEvents headers and the JSON payload of ``proposal.approved`` (and nothing of others)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import nats
+
+from jalin_cli.platform import Platform
+from jalin_e2e import Api
+from jalin_kit.events import ProposalApproved
+
+
+async def test_plain_nats_subscriber_receives_cloudevent(platform: Platform, api: Api) -> None:
+    nc = await nats.connect(platform.nats_url)
+    received: list[nats.aio.msg.Msg] = []
+
+    async def on_message(msg: nats.aio.msg.Msg) -> None:
+        received.append(msg)
+
+    sub = await nc.subscribe("jalin.sumbar.>", cb=on_message)
+    other = Api(platform, tenant="kukar", unit="dishub")
+    try:
+        proposal = await asyncio.to_thread(api.create)
+        await asyncio.to_thread(api.submit, proposal["id"])
+        await asyncio.to_thread(api.approve, proposal["id"])
+        kukar = await asyncio.to_thread(other.approved_proposal)
+        for _ in range(100):
+            if any(m.subject == "jalin.sumbar.proposal.approved" and _pid(m) == proposal["id"] for m in received):
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await sub.unsubscribe()
+        await nc.close()
+
+    approved = [m for m in received if m.subject == "jalin.sumbar.proposal.approved" and _pid(m) == proposal["id"]]
+    assert len(approved) == 1
+    msg = approved[0]
+    h = msg.headers or {}
+    assert h["ce-specversion"] == "1.0"
+    assert h["ce-type"] == "id.jalin.proposal.approved.v1"
+    assert h["ce-source"] == "/jalin/proposals"
+    assert h["ce-tenantid"] == "sumbar"
+    assert h["ce-subject"] == "jalin.sumbar.proposal.approved"
+    assert h["ce-id"] == h["Nats-Msg-Id"]
+    assert h["ce-correlationid"] == proposal["id"]
+    assert h["content-type"] == "application/json"
+    payload = ProposalApproved.model_validate_json(msg.data)
+    assert payload.title == "Jalan & Jembatan <Tahap 1>"
+    assert payload.partner.tenant == "kukar"
+    assert not any(_pid(m) == kukar["id"] for m in received), "another tenant's event leaked"
+
+
+def _pid(msg: nats.aio.msg.Msg) -> str | None:
+    import json
+
+    try:
+        return json.loads(msg.data).get("proposal_id")
+    except ValueError:
+        return None
