@@ -167,38 +167,50 @@ class OutboxRelay:
             self._wakeup.clear()
 
     async def publish_pending(self) -> int:
-        """Publish one batch of pending rows; returns how many were confirmed."""
+        """Publish one batch of pending rows; returns how many were confirmed.
+
+        No database connection is held while publishing: on SQLite the service has one
+        connection, and the API must keep writing while NATS is slow or away. Relays of
+        several replicas may publish the same row twice; JetStream drops the copy
+        (Nats-Msg-Id within the duplicate window) and consumers' inboxes skip it.
+        """
+        js = self._js()
+        nc = getattr(js, "_nc", None)
+        if nc is not None and not nc.is_connected:
+            raise ConnectionError("NATS is not connected")
         async with self._db.system_session() as session:
             query = (
                 select(OutboxMessage)
                 .where(col(OutboxMessage.sent_at).is_(None))
                 .order_by(col(OutboxMessage.created_at))
                 .limit(self._batch)
-                .with_for_update(skip_locked=True)  # replicas share the table (PostgreSQL)
             )
             rows = list((await session.exec(query)).all())
-            if not rows:
-                return 0
-            js = self._js()
-            results = await asyncio.gather(
-                *(self._publish(js, row) for row in rows), return_exceptions=True
-            )
-            now = utcnow()
-            ok = [row.id for row, res in zip(rows, results, strict=True) if res is None]
-            failed = [(row, res) for row, res in zip(rows, results, strict=True) if res is not None]
+        if not rows:
+            return 0
+        results = await asyncio.gather(*(self._publish(js, row) for row in rows), return_exceptions=True)
+        ok = [row.id for row, res in zip(rows, results, strict=True) if res is None]
+        failed = [(row, res) for row, res in zip(rows, results, strict=True) if res is not None]
+        async with self._db.system_session() as session:
             if ok:
                 await session.exec(
-                    update(OutboxMessage).where(col(OutboxMessage.id).in_(ok)).values(sent_at=now)
+                    update(OutboxMessage)
+                    .where(col(OutboxMessage.id).in_(ok))
+                    .values(sent_at=utcnow())
                 )
             for row, exc in failed:
-                row.attempts += 1
-                row.last_error = repr(exc)[:500]
-                session.add(row)
+                await session.exec(
+                    update(OutboxMessage)
+                    .where(col(OutboxMessage.id) == row.id)
+                    .values(attempts=OutboxMessage.attempts + 1, last_error=repr(exc)[:500])
+                )
             await session.commit()
-            self.published += len(ok)
-            if failed:
-                raise RuntimeError(f"{len(failed)} of {len(rows)} outbox events not acknowledged: {failed[0][1]!r}")
-            return len(ok)
+        self.published += len(ok)
+        if failed:
+            raise RuntimeError(
+                f"{len(failed)} of {len(rows)} outbox events not acknowledged: {failed[0][1]!r}"
+            )
+        return len(ok)
 
     async def _publish(self, js: JetStreamContext, row: OutboxMessage) -> None:
         ack = await js.publish(

@@ -1,0 +1,224 @@
+"""The mailer against a real SMTP server (aiosmtpd): delivers, retries, never loses an email."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import default
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlmodel import SQLModel, col, select, update
+
+from jalin_cli.platform import free_port
+from jalin_kit.db import Database, utcnow
+from jalin_notifications.mailer import send_pending
+from jalin_notifications.models import Email, EmailStatus
+from jalin_notifications.settings import NotificationsSettings
+
+TABLES = [SQLModel.metadata.tables["emails"]]
+
+
+class Collector:
+    """aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.recipients: list[list[str]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append(BytesParser(policy=default).parsebytes(envelope.content))
+        self.recipients.append(list(envelope.rcpt_tos))
+        return "250 OK"
+
+
+class Smtp:
+    """An SMTP server on a fixed port that the test may start late."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.handler = Collector()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp() -> Iterator[Smtp]:
+    server = Smtp()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    await database.create_all(TABLES)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+def settings_for(smtp: Smtp, database_url: str, **changes: Any) -> NotificationsSettings:
+    return NotificationsSettings(
+        database_url=database_url,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp.port,
+        smtp_timeout_seconds=5.0,
+        mail_from="Jalin <noreply@jalin.example.id>",
+        **changes,
+    )
+
+
+async def queue(db: Database, n: int = 1, tenant: str = "sumbar") -> list[str]:
+    ids = []
+    async with db.tenant_session(tenant) as s:
+        for i in range(n):
+            email = Email(
+                message_id=f"m-{i}",
+                to_addr=f"unit{i}@sumbarprov.example.id",
+                subject=f"[Jalin] Usulan disetujui: Jalan & Jembatan <Tahap {i + 1}>",
+                body=f"Yth. Pimpinan,\n\nUsulan nomor {i + 1} telah disetujui.\n",
+            )
+            s.add(email)
+            ids.append(email.id)
+        await s.commit()
+    return ids
+
+
+async def load(db: Database, email_id: str) -> Email:
+    async with db.system_session() as s:
+        return (await s.exec(select(Email).where(Email.id == email_id))).one()
+
+
+async def make_due_now(db: Database) -> None:
+    """Pretend the retry delay has passed (instead of sleeping through it)."""
+    async with db.system_session() as s:
+        await s.exec(
+            update(Email)
+            .where(col(Email.status) == EmailStatus.PENDING.value)
+            .values(next_attempt_at=utcnow() - timedelta(seconds=1))
+        )
+        await s.commit()
+
+
+async def test_pending_email_is_delivered_over_smtp_and_marked_sent(
+    db: Database, database_url: str, smtp: Smtp
+) -> None:
+    smtp.start()
+    [email_id] = await queue(db)
+    sent = await send_pending(db, settings_for(smtp, database_url))
+    assert sent == 1
+
+    email = await load(db, email_id)
+    assert email.status == EmailStatus.SENT.value
+    assert email.sent_at is not None
+    assert email.attempts == 1
+    assert email.last_error is None
+
+    [msg] = smtp.handler.messages
+    assert smtp.handler.recipients == [["unit0@sumbarprov.example.id"]]
+    assert msg["To"] == "unit0@sumbarprov.example.id"
+    assert msg["From"] == "Jalin <noreply@jalin.example.id>"
+    assert msg["Subject"] == "[Jalin] Usulan disetujui: Jalan & Jembatan <Tahap 1>"
+    assert msg["Message-ID"] == f"<{email_id}@jalin>"
+    assert "Usulan nomor 1 telah disetujui." in msg.get_content()
+
+    assert await send_pending(db, settings_for(smtp, database_url)) == 0  # never sent twice
+    assert len(smtp.handler.messages) == 1
+
+
+async def test_batch_of_pending_emails_is_delivered_in_one_call(db: Database, database_url: str, smtp: Smtp) -> None:
+    smtp.start()
+    ids = await queue(db, 3)
+    assert await send_pending(db, settings_for(smtp, database_url)) == 3
+    assert sorted(m["Message-ID"] for m in smtp.handler.messages) == sorted(f"<{i}@jalin>" for i in ids)
+    assert {(await load(db, i)).status for i in ids} == {EmailStatus.SENT.value}
+
+
+async def test_no_smtp_server_keeps_email_pending_with_one_attempt_and_a_later_retry(
+    db: Database, database_url: str, smtp: Smtp
+) -> None:
+    [email_id] = await queue(db)
+    before = utcnow()
+    assert await send_pending(db, settings_for(smtp, database_url)) == 0
+
+    email = await load(db, email_id)
+    assert email.status == EmailStatus.PENDING.value
+    assert email.attempts == 1
+    assert email.sent_at is None
+    assert email.last_error
+    assert email.next_attempt_at > before
+
+    # Not retried before its time, even once the server is back.
+    smtp.start()
+    assert await send_pending(db, settings_for(smtp, database_url)) == 0
+    assert smtp.handler.messages == []
+    assert (await load(db, email_id)).attempts == 1
+
+
+async def test_email_queued_while_smtp_is_down_is_delivered_once_the_server_is_up(
+    db: Database, database_url: str, smtp: Smtp
+) -> None:
+    [email_id] = await queue(db)
+    settings = settings_for(smtp, database_url)
+    assert await send_pending(db, settings) == 0
+    await make_due_now(db)
+    assert await send_pending(db, settings) == 0  # still down: a second attempt, still pending
+    email = await load(db, email_id)
+    assert (email.status, email.attempts) == (EmailStatus.PENDING.value, 2)
+
+    smtp.start()
+    await make_due_now(db)
+    assert await send_pending(db, settings) == 1
+    email = await load(db, email_id)
+    assert (email.status, email.attempts) == (EmailStatus.SENT.value, 3)
+    assert [m["Message-ID"] for m in smtp.handler.messages] == [f"<{email_id}@jalin>"]
+
+
+async def test_outage_stops_the_round_after_the_first_failure_and_loses_none(
+    db: Database, database_url: str, smtp: Smtp
+) -> None:
+    ids = await queue(db, 3)
+    settings = settings_for(smtp, database_url)
+    assert await send_pending(db, settings) == 0
+    attempts = sorted([(await load(db, i)).attempts for i in ids])
+    assert attempts == [0, 0, 1]  # one tried, the others left for the next round
+
+    smtp.start()
+    await make_due_now(db)
+    assert await send_pending(db, settings) == 3
+    assert {(await load(db, i)).status for i in ids} == {EmailStatus.SENT.value}
+    assert len(smtp.handler.messages) == 3
+
+
+async def test_email_is_marked_failed_after_the_maximum_attempts_and_not_retried(
+    db: Database, database_url: str, smtp: Smtp
+) -> None:
+    [email_id] = await queue(db)
+    settings = settings_for(smtp, database_url, mailer_max_attempts=2)
+    assert await send_pending(db, settings) == 0
+    await make_due_now(db)
+    assert await send_pending(db, settings) == 0
+    email = await load(db, email_id)
+    assert (email.status, email.attempts) == (EmailStatus.FAILED.value, 2)
+    assert email.last_error
+
+    smtp.start()
+    await make_due_now(db)
+    assert await send_pending(db, settings) == 0
+    assert smtp.handler.messages == []
+    assert (await load(db, email_id)).status == EmailStatus.FAILED.value  # kept for operators, not deleted

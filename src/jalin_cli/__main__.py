@@ -1,0 +1,3 @@
+from jalin_cli.main import main
+
+main()
