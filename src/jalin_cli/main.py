@@ -138,7 +138,8 @@ def cmd_token(args: argparse.Namespace) -> int:
     if unknown:
         print(f"unknown role(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(ROLES))}", file=sys.stderr)
         return 2
-    print(token_for(data_dir(args), args.tenant, roles, args.user or f"{args.tenant}-{roles[0]}", args.unit))
+    print(token_for(data_dir(args), args.tenant, roles, args.user or f"{args.tenant}-{roles[0]}", args.unit,
+                    create=True))
     return 0
 
 

