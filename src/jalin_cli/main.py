@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from jalin_kit.auth import ROLES, issue_dev_token
 
 from jalin_cli.platform import (
     DEFAULT_NATS_PORT,
@@ -24,7 +25,6 @@ from jalin_cli.platform import (
     Platform,
     PlatformConfig,
 )
-from jalin_kit.auth import ROLES, issue_dev_token
 
 DEMO_USERS = [
     # tenant, user, roles, unit, name
@@ -260,7 +260,6 @@ def cmd_dead_letters(args: argparse.Namespace) -> int:
 
 def cmd_stream(args: argparse.Namespace) -> int:
     import nats
-
     from jalin_kit.events import ensure_stream
 
     async def apply() -> None:

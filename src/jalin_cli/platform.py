@@ -110,7 +110,6 @@ def apply_stream(url: str, attempts: int = 50) -> None:
     import asyncio
 
     import nats
-
     from jalin_kit.events import ensure_stream
 
     async def apply() -> None:

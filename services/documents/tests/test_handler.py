@@ -13,8 +13,6 @@ from typing import Any
 
 import docx
 import pytest
-from sqlmodel import SQLModel, select
-
 from jalin_documents.app import TEMPLATES
 from jalin_documents.blobs import LocalBlobStore
 from jalin_documents.handlers import consumers, deps
@@ -27,6 +25,7 @@ from jalin_kit.events import CloudEvent, DocumentGenerated, Party, ProposalAppro
 from jalin_kit.inbox import ProcessedEvent
 from jalin_kit.outbox import OutboxMessage
 from jalin_kit.tenants import TenantDirectory
+from sqlmodel import SQLModel, select
 
 TABLES = [
     SQLModel.metadata.tables[name] for name in ("documents", "outbox", "processed_events", "dead_letters")
@@ -56,7 +55,9 @@ def approval(proposal_id: str, tenant: str = "sumbar", **changes: Any) -> Propos
     return ProposalApproved(**fields)
 
 
-def envelope_for(event: ProposalApproved, event_id: str | None = None, tenant: str | None = None) -> CloudEvent:
+def envelope_for(
+    event: ProposalApproved, event_id: str | None = None, tenant: str | None = None
+) -> CloudEvent:
     tenant = tenant or event.tenant
     return CloudEvent(
         id=event_id or str(uuid.uuid4()),
@@ -168,12 +169,17 @@ async def test_a_distinct_approval_event_for_the_same_proposal_renders_version_2
     assert [d.version for d in docs] == [1, 2]
     assert docs[0].blob_key != docs[1].blob_key
     assert len(env.blob_files()) == 2
-    versions = sorted(DocumentGenerated.model_validate_json(r.data).version for r in await env.rows(OutboxMessage))
+    versions = sorted(
+        DocumentGenerated.model_validate_json(r.data).version for r in await env.rows(OutboxMessage)
+    )
     assert versions == [1, 2]
 
 
 async def test_documents_are_scoped_to_the_tenant_of_the_event(env: Env) -> None:
-    sumbar, kukar = approval("p-1"), approval("p-2", tenant="kukar", proposer=Party(name="Kukar", tenant="kukar"))
+    sumbar, kukar = (
+        approval("p-1"),
+        approval("p-2", tenant="kukar", proposer=Party(name="Kukar", tenant="kukar")),
+    )
     await env.process(envelope_for(sumbar), sumbar)
     await env.process(envelope_for(kukar), kukar)
     async with env.db.tenant_session("kukar") as s:

@@ -10,7 +10,6 @@ from typing import Any
 
 import docx
 import pytest
-
 from jalin_documents.render import BLANK_NUMBER, kb_context, render_docx, terbilang
 from jalin_kit.events import Party, ProposalApproved
 from jalin_kit.tenants import DEMO_TENANTS
@@ -140,7 +139,13 @@ def test_rendered_kb_names_both_parties_term_and_indonesian_dates() -> None:
     [
         (1, date(2026, 1, 31), date(2026, 2, 28), "1 (satu) bulan", ("31 Januari 2026", "28 Februari 2026")),
         (12, date(2027, 3, 1), date(2028, 3, 1), "12 (dua belas) bulan", ("1 Maret 2027", "1 Maret 2028")),
-        (60, date(2028, 2, 29), date(2033, 2, 28), "60 (enam puluh) bulan", ("29 Februari 2028", "28 Februari 2033")),
+        (
+            60,
+            date(2028, 2, 29),
+            date(2033, 2, 28),
+            "60 (enam puluh) bulan",
+            ("29 Februari 2028", "28 Februari 2033"),
+        ),
     ],
 )
 def test_rendered_kb_spells_term_and_dates(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-
 from jalin_evaluation.domain import PlannedReminder, PlannedRound, plan_reminders, plan_rounds
 
 START = date(2026, 11, 23)
@@ -23,10 +22,19 @@ def test_two_rounds_a_year_over_24_months_are_due_at_each_semester_end_and_the_t
         date(2028, 11, 23),
     ]
     assert [r.number for r in rounds] == [1, 2, 3, 4, 5]
-    assert [(r.budget_year, r.period) for r in rounds] == [(2026, 2), (2027, 1), (2027, 2), (2028, 1), (2028, 2)]
+    assert [(r.budget_year, r.period) for r in rounds] == [
+        (2026, 2),
+        (2027, 1),
+        (2027, 2),
+        (2028, 1),
+        (2028, 2),
+    ]
     assert rounds[0].period_start == START  # the first period starts with the term, not on 1 July
     assert [r.period_start for r in rounds[1:]] == [
-        date(2027, 1, 1), date(2027, 7, 1), date(2028, 1, 1), date(2028, 7, 1),
+        date(2027, 1, 1),
+        date(2027, 7, 1),
+        date(2028, 1, 1),
+        date(2028, 7, 1),
     ]
 
 
@@ -45,10 +53,32 @@ def test_term_ending_before_it_starts_raises() -> None:
     ("per_year", "expected_dues"),
     [
         (1, [date(2026, 12, 31), date(2027, 12, 31), date(2028, 11, 23)]),
-        (4, [date(2026, 12, 31), date(2027, 3, 31), date(2027, 6, 30), date(2027, 9, 30), date(2027, 12, 31),
-             date(2028, 3, 31), date(2028, 6, 30), date(2028, 9, 30), date(2028, 11, 23)]),
-        (3, [date(2026, 12, 31), date(2027, 4, 30), date(2027, 8, 31), date(2027, 12, 31), date(2028, 4, 30),
-             date(2028, 8, 31), date(2028, 11, 23)]),
+        (
+            4,
+            [
+                date(2026, 12, 31),
+                date(2027, 3, 31),
+                date(2027, 6, 30),
+                date(2027, 9, 30),
+                date(2027, 12, 31),
+                date(2028, 3, 31),
+                date(2028, 6, 30),
+                date(2028, 9, 30),
+                date(2028, 11, 23),
+            ],
+        ),
+        (
+            3,
+            [
+                date(2026, 12, 31),
+                date(2027, 4, 30),
+                date(2027, 8, 31),
+                date(2027, 12, 31),
+                date(2028, 4, 30),
+                date(2028, 8, 31),
+                date(2028, 11, 23),
+            ],
+        ),
     ],
 )
 def test_rounds_follow_the_budget_year_periods(per_year: int, expected_dues: list[date]) -> None:
@@ -57,7 +87,12 @@ def test_rounds_follow_the_budget_year_periods(per_year: int, expected_dues: lis
 
 def test_monthly_rounds_end_on_each_month_end_including_leap_february() -> None:
     rounds = plan_rounds(date(2028, 1, 15), date(2028, 4, 15), 12)
-    assert [r.due_on for r in rounds] == [date(2028, 1, 31), date(2028, 2, 29), date(2028, 3, 31), date(2028, 4, 15)]
+    assert [r.due_on for r in rounds] == [
+        date(2028, 1, 31),
+        date(2028, 2, 29),
+        date(2028, 3, 31),
+        date(2028, 4, 15),
+    ]
     assert rounds[0].period_start == date(2028, 1, 15)
 
 

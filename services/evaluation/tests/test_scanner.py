@@ -7,15 +7,13 @@ from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
-from sqlalchemy.exc import DBAPIError
-from sqlmodel import SQLModel, col, select
-
 from jalin_evaluation.domain import plan_reminders
 from jalin_evaluation.models import Plan, Reminder
-from jalin_evaluation.scanner import SOURCE, fire_due
+from jalin_evaluation.scanner import SOURCE, fire_due, reminder_event_id
 from jalin_kit.db import Database
 from jalin_kit.events import EvaluationDue
 from jalin_kit.outbox import OutboxMessage
+from sqlmodel import SQLModel, col, select
 
 TABLES = [SQLModel.metadata.tables[n] for n in ("plans", "evaluation_rounds", "reminders", "outbox")]
 START = date(2026, 11, 23)
@@ -30,8 +28,13 @@ async def add_plan(
     """A plan with the default reminders; returns reminder id by days before the end."""
     async with db.tenant_session(tenant) as s:
         plan = Plan(
-            tenant_id=tenant, proposal_id=proposal_id, proposal_title="Jalan & Jembatan <Tahap 1>",
-            proposer_unit="dpupr", term_start=start, term_end=end, rounds_per_year=2,
+            tenant_id=tenant,
+            proposal_id=proposal_id,
+            proposal_title="Jalan & Jembatan <Tahap 1>",
+            proposer_unit="dpupr",
+            term_start=start,
+            term_end=end,
+            rounds_per_year=2,
         )
         s.add(plan)
         await s.flush()
@@ -54,19 +57,6 @@ async def fired(db: Database) -> dict[str, bool]:
         return {r.id: r.fired_at is not None for r in (await s.exec(select(Reminder))).all()}
 
 
-OUTBOX_ID_BUG = (
-    "fire_due records event id 'reminder-<uuid>' (45 characters) but outbox.id is VARCHAR(36) "
-    "(jalin_kit/outbox.py OutboxMessage.id and the services' 0001 migrations): PostgreSQL refuses the insert"
-)
-
-
-@pytest.fixture
-def fires_reminders(request: pytest.FixtureRequest, database_url: str) -> None:
-    """Marks a test that records EvaluationDue events as failing on PostgreSQL until the bug is fixed."""
-    if not database_url.startswith("sqlite"):
-        request.applymarker(pytest.mark.xfail(strict=True, raises=DBAPIError, reason=OUTBOX_ID_BUG))
-
-
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
     database = Database(database_url)
@@ -86,13 +76,13 @@ async def test_reminders_not_yet_due_are_not_fired(db: Database) -> None:
 
 
 async def test_due_reminder_fires_once_with_evaluation_due_event_named_after_it(
-    db: Database, fires_reminders: None
+    db: Database
 ) -> None:
     ids = await add_plan(db)
     assert await fire_due(db, DUE[90]) == 1
 
     [row] = await outbox(db)
-    assert row.id == f"reminder-{ids[90]}"
+    assert row.id == reminder_event_id(ids[90])
     assert row.type == "id.jalin.evaluation.due.v1"
     assert row.subject == "jalin.sumbar.evaluation.due"
     assert (row.tenant_id, row.source, row.correlation_id) == ("sumbar", SOURCE, "p-1")
@@ -106,7 +96,7 @@ async def test_due_reminder_fires_once_with_evaluation_due_event_named_after_it(
     assert [state[ids[d]] for d in (60, 30, 7, 0)] == [False] * 4
 
 
-async def test_calling_again_the_same_day_fires_nothing_more(db: Database, fires_reminders: None) -> None:
+async def test_calling_again_the_same_day_fires_nothing_more(db: Database) -> None:
     await add_plan(db)
     assert await fire_due(db, DUE[30]) == 3  # 90, 60 and 30 are all due by then
     assert await fire_due(db, DUE[30]) == 0
@@ -115,7 +105,7 @@ async def test_calling_again_the_same_day_fires_nothing_more(db: Database, fires
 
 
 async def test_after_a_restart_fired_reminders_stay_fired_and_later_ones_fire_once(
-    db: Database, database_url: str, fires_reminders: None
+    db: Database, database_url: str
 ) -> None:
     ids = await add_plan(db)
     assert await fire_due(db, DUE[60]) == 2
@@ -134,7 +124,7 @@ async def test_after_a_restart_fired_reminders_stay_fired_and_later_ones_fire_on
         assert await fire_due(third, date(2029, 1, 1)) == 1  # only the last one is left
         assert await fire_due(third, date(2029, 1, 1)) == 0
         rows = await outbox(third)
-        assert sorted(r.id for r in rows) == sorted(f"reminder-{i}" for i in ids.values())
+        assert sorted(r.id for r in rows) == sorted(reminder_event_id(i) for i in ids.values())
         by_days = {EvaluationDue.model_validate_json(r.data).days_before_end: r for r in rows}
         assert {d: EvaluationDue.model_validate_json(r.data).due_on for d, r in by_days.items()} == DUE
         assert set((await fired(third)).values()) == {True}
@@ -143,29 +133,29 @@ async def test_after_a_restart_fired_reminders_stay_fired_and_later_ones_fire_on
 
 
 async def test_every_overdue_reminder_fires_in_one_call_across_batches(
-    db: Database, fires_reminders: None
+    db: Database
 ) -> None:
     ids = await add_plan(db)
     other = await add_plan(db, proposal_id="p-2")
     assert await fire_due(db, date(2030, 1, 1), batch=3) == 10
     assert await fire_due(db, date(2030, 1, 1), batch=3) == 0
     assert sorted(r.id for r in await outbox(db)) == sorted(
-        f"reminder-{i}" for i in [*ids.values(), *other.values()]
+        reminder_event_id(i) for i in [*ids.values(), *other.values()]
     )
 
 
-async def test_each_tenant_gets_its_own_events(db: Database, fires_reminders: None) -> None:
+async def test_each_tenant_gets_its_own_events(db: Database) -> None:
     sumbar = await add_plan(db, "sumbar", "p-1")
     kukar = await add_plan(db, "kukar", "p-2")
     assert await fire_due(db, DUE[90]) == 2
     rows = {r.id: r for r in await outbox(db)}
-    assert rows[f"reminder-{sumbar[90]}"].subject == "jalin.sumbar.evaluation.due"
-    assert rows[f"reminder-{kukar[90]}"].subject == "jalin.kukar.evaluation.due"
-    assert EvaluationDue.model_validate_json(rows[f"reminder-{kukar[90]}"].data).tenant == "kukar"
-    assert rows[f"reminder-{kukar[90]}"].tenant_id == "kukar"
+    assert rows[reminder_event_id(sumbar[90])].subject == "jalin.sumbar.evaluation.due"
+    assert rows[reminder_event_id(kukar[90])].subject == "jalin.kukar.evaluation.due"
+    assert EvaluationDue.model_validate_json(rows[reminder_event_id(kukar[90])].data).tenant == "kukar"
+    assert rows[reminder_event_id(kukar[90])].tenant_id == "kukar"
 
 
-async def test_short_term_fires_only_the_reminders_it_planned(db: Database, fires_reminders: None) -> None:
+async def test_short_term_fires_only_the_reminders_it_planned(db: Database) -> None:
     ids = await add_plan(db, start=date(2026, 11, 23), end=date(2026, 12, 23))
     assert sorted(ids) == [0, 7, 30]  # 90 and 60 would fall before the start
     assert await fire_due(db, date(2026, 11, 22)) == 0
@@ -175,7 +165,7 @@ async def test_short_term_fires_only_the_reminders_it_planned(db: Database, fire
 
 
 async def test_two_replicas_scanning_at_once_fire_each_reminder_once(
-    database_url: str, db: Database, fires_reminders: None
+    database_url: str, db: Database
 ) -> None:
     if database_url.startswith("sqlite"):
         pytest.skip("replicas share the reminders only on PostgreSQL (SQLite has one writer per file)")
@@ -192,11 +182,10 @@ async def test_two_replicas_scanning_at_once_fire_each_reminder_once(
     assert len(rows) == 20 == len({r.id for r in rows})
 
 
-@pytest.mark.xfail(strict=True, reason=OUTBOX_ID_BUG)
 async def test_reminder_event_id_fits_the_outbox_id_column(db: Database) -> None:
     ids = await add_plan(db)
     await fire_due(db, DUE[90])  # PostgreSQL fails here; SQLite does not enforce VARCHAR lengths
     limit = OutboxMessage.__table__.c.id.type.length  # type: ignore[attr-defined]
     [row] = await outbox(db)
-    assert row.id == f"reminder-{ids[90]}"
+    assert row.id == reminder_event_id(ids[90])
     assert len(row.id) <= limit

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from email.message import Message
@@ -11,13 +13,13 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlmodel import SQLModel, col, select, update
-
-from jalin_cli.platform import free_port
 from jalin_kit.db import Database, utcnow
 from jalin_notifications.mailer import send_pending
 from jalin_notifications.models import Email, EmailStatus
 from jalin_notifications.settings import NotificationsSettings
+from sqlmodel import SQLModel, col, select, update
+
+from jalin_cli.platform import free_port
 
 TABLES = [SQLModel.metadata.tables["emails"]]
 
@@ -35,12 +37,27 @@ class Collector:
         return "250 OK"
 
 
+class GatedCollector(Collector):
+    """Holds the first message's DATA until the test releases it: an SMTP server that is slow."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if not self.arrived.is_set():
+            self.arrived.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 30)
+        return await super().handle_DATA(server, session, envelope)
+
+
 class Smtp:
     """An SMTP server on a fixed port that the test may start late."""
 
     def __init__(self) -> None:
         self.port = free_port()
-        self.handler = Collector()
+        self.handler: Collector = Collector()
         self.controller: Controller | None = None
 
     def start(self) -> None:
@@ -59,6 +76,8 @@ def smtp() -> Iterator[Smtp]:
     try:
         yield server
     finally:
+        if isinstance(server.handler, GatedCollector):
+            server.handler.release.set()
         server.stop()
 
 
@@ -141,7 +160,9 @@ async def test_pending_email_is_delivered_over_smtp_and_marked_sent(
     assert len(smtp.handler.messages) == 1
 
 
-async def test_batch_of_pending_emails_is_delivered_in_one_call(db: Database, database_url: str, smtp: Smtp) -> None:
+async def test_batch_of_pending_emails_is_delivered_in_one_call(
+    db: Database, database_url: str, smtp: Smtp
+) -> None:
     smtp.start()
     ids = await queue(db, 3)
     assert await send_pending(db, settings_for(smtp, database_url)) == 3
@@ -222,3 +243,67 @@ async def test_email_is_marked_failed_after_the_maximum_attempts_and_not_retried
     assert await send_pending(db, settings) == 0
     assert smtp.handler.messages == []
     assert (await load(db, email_id)).status == EmailStatus.FAILED.value  # kept for operators, not deleted
+
+
+async def test_no_database_connection_is_held_while_waiting_for_smtp(
+    db: Database, database_url: str, smtp: Smtp
+) -> None:
+    gated = GatedCollector()
+    smtp.handler = gated
+    smtp.start()
+    await queue(db)
+    sending = asyncio.create_task(send_pending(db, settings_for(smtp, database_url)))
+    try:
+        assert await asyncio.to_thread(gated.arrived.wait, 10)
+        held = db.engine.pool.checkedout()  # type: ignore[attr-defined]
+    finally:
+        gated.release.set()
+        sent = await sending
+    assert sent == 1
+    assert held == 0
+
+
+async def test_two_replicas_send_a_pending_email_only_once(
+    db: Database, database_url: str, smtp: Smtp
+) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("replicas share one store only on PostgreSQL (SQLite has one writer per file)")
+    gated = GatedCollector()
+    smtp.handler = gated
+    smtp.start()
+    [email_id] = await queue(db)
+    settings = settings_for(smtp, database_url)
+    replica = Database(database_url)
+    first = asyncio.create_task(send_pending(db, settings))
+    try:
+        assert await asyncio.to_thread(gated.arrived.wait, 10)  # replica 1 is talking to SMTP
+        second = await send_pending(replica, settings)  # replica 2 scans meanwhile
+    finally:
+        gated.release.set()
+        await first
+        await replica.dispose()
+    assert second == 0
+    assert [m["Message-ID"] for m in gated.messages] == [f"<{email_id}@jalin>"]
+    assert (await load(db, email_id)).status == EmailStatus.SENT.value
+
+
+async def test_email_with_line_break_in_subject_does_not_block_the_emails_behind_it(
+    db: Database, database_url: str, smtp: Smtp
+) -> None:
+    smtp.start()
+    async with db.tenant_session("sumbar") as s:
+        poisoned = Email(
+            message_id="m-1",
+            to_addr="dpupr@sumbarprov.example.id",
+            subject="[Jalin] Usulan disetujui: Jalan\nJembatan",
+            body="Usulan telah disetujui.",
+        )
+        s.add(poisoned)
+        await s.commit()
+    [good] = await queue(db)  # created after: the mailer takes the oldest first
+    settings = settings_for(smtp, database_url)
+    await send_pending(db, settings)
+    await make_due_now(db)
+    await send_pending(db, settings)
+    assert (await load(db, good)).status == EmailStatus.SENT.value
+    assert f"<{good}@jalin>" in [m["Message-ID"] for m in smtp.handler.messages]

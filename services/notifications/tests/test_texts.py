@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-
 from jalin_kit.events import (
     DocumentGenerated,
     EvaluationDue,
@@ -60,15 +59,31 @@ def rejected(**changes: Any) -> ProposalRejected:
 
 def generated(unit: str | None = "dpupr") -> DocumentGenerated:
     return DocumentGenerated(
-        document_id="d-1", tenant="sumbar", proposal_id="p-1", proposal_title=TITLE, proposer_unit=unit,
-        kind="kb", version=2, sha256="0" * 64, size=10, media_type="x", generated_at=datetime.now(UTC),
+        document_id="d-1",
+        tenant="sumbar",
+        proposal_id="p-1",
+        proposal_title=TITLE,
+        proposer_unit=unit,
+        kind="kb",
+        version=2,
+        sha256="0" * 64,
+        size=10,
+        media_type="x",
+        generated_at=datetime.now(UTC),
     )
 
 
 def due(days: int, unit: str | None = "dpupr") -> EvaluationDue:
     return EvaluationDue(
-        plan_id="pl-1", reminder_id="r-1", tenant="sumbar", proposal_id="p-1", proposal_title=TITLE,
-        proposer_unit=unit, term_end=date(2028, 11, 23), days_before_end=days, due_on=date(2028, 11, 23),
+        plan_id="pl-1",
+        reminder_id="r-1",
+        tenant="sumbar",
+        proposal_id="p-1",
+        proposal_title=TITLE,
+        proposer_unit=unit,
+        term_end=date(2028, 11, 23),
+        days_before_end=days,
+        due_on=date(2028, 11, 23),
     )
 
 
@@ -94,8 +109,10 @@ def test_each_event_notifies_the_proposing_unit_and_or_the_cooperation_section(
 ) -> None:
     got = notices()
     assert recipients(got) == expected
-    assert all(n.kind == {"generated": "document.generated", "due": "evaluation.due"}.get(
-        name, f"proposal.{name}") for n in got)
+    assert all(
+        n.kind == {"generated": "document.generated", "due": "evaluation.due"}.get(name, f"proposal.{name}")
+        for n in got
+    )
 
 
 @pytest.mark.parametrize(
@@ -127,7 +144,7 @@ def test_submitted_notice_asks_the_section_to_decide_in_both_languages() -> None
     section, unit = texts.proposal_submitted(submitted(), SUMBAR)
     assert section.title_id == f"Usulan baru menunggu penilaian: {TITLE}"
     assert section.body_id.startswith(f"Yth. {SUMBAR.cooperation_section},")
-    assert f"{UNIT_NAME} telah mengajukan usulan kerja sama \"{TITLE}\"" in section.body_id
+    assert f'{UNIT_NAME} telah mengajukan usulan kerja sama "{TITLE}"' in section.body_id
     assert "jangka waktu 24 bulan" in section.body_id
     assert section.title_en == f"New proposal awaiting review: {TITLE}"
     assert "term 24 months" in section.body_en and "Please review and decide" in section.body_en

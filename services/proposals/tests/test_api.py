@@ -15,8 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import select
-
+from fastapi import FastAPI
 from jalin_kit.auth import issue_dev_token
 from jalin_kit.events import ProposalApproved, ProposalRejected, ProposalSubmitted
 from jalin_kit.outbox import OutboxMessage
@@ -24,6 +23,7 @@ from jalin_kit.runtime import ServiceRuntime
 from jalin_proposals.app import build
 from jalin_proposals.models import Proposal
 from jalin_proposals.settings import ProposalsSettings
+from sqlmodel import select
 
 SECRET = "test-secret-for-the-proposals-api-0123456789abcdef"
 APPROVED_TYPE = "id.jalin.proposal.approved.v1"
@@ -57,6 +57,7 @@ OTHER_SECTION = auth(token("kukar", roles=("kerja_sama",), unit=None))
 class Api:
     client: httpx.AsyncClient
     runtime: ServiceRuntime
+    app: FastAPI
 
     async def create(self, **changes: Any) -> dict[str, Any]:
         r = await self.client.post("/v1/proposals", json={**PROPOSAL, **changes}, headers=STAFF)
@@ -105,7 +106,7 @@ async def api(database_url: str, nats_url: str, tmp_path: Path) -> AsyncIterator
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield Api(client, app.state.runtime)
+            yield Api(client, app.state.runtime, app)
 
 
 def errors_by_field(body: dict[str, Any]) -> dict[str, str]:
@@ -147,8 +148,12 @@ BAD_CREATES: list[tuple[str, dict[str, Any], str, str]] = [
     ("extra status", {**PROPOSAL, "status": "approved"}, "status", "Extra inputs are not permitted"),
     ("extra tenant_id", {**PROPOSAL, "tenant_id": "kukar"}, "tenant_id", "Extra inputs are not permitted"),
     ("extra decided_by", {**PROPOSAL, "decided_by": "me"}, "decided_by", "Extra inputs are not permitted"),
-    ("bad partner tenant", {**PROPOSAL, "partner": {"name": "X Y", "tenant": "Not A Token"}}, "partner.tenant",
-     "should match pattern"),
+    (
+        "bad partner tenant",
+        {**PROPOSAL, "partner": {"name": "X Y", "tenant": "Not A Token"}},
+        "partner.tenant",
+        "should match pattern",
+    ),
 ]
 
 
@@ -176,7 +181,9 @@ async def test_create_with_term_over_tenant_maximum_is_422_with_the_maximum(api:
 
 async def test_requests_without_token_or_with_forged_token_are_401(api: Api) -> None:
     p = await api.create()
-    forged = auth(issue_dev_token("another-secret-" + "x" * 40, tenant="sumbar", roles=["kerja_sama"], user="u"))
+    forged = auth(
+        issue_dev_token("another-secret-" + "x" * 40, tenant="sumbar", roles=["kerja_sama"], user="u")
+    )
     for headers in ({}, forged):
         calls = [
             api.client.post("/v1/proposals", json=PROPOSAL, headers=headers),
@@ -201,7 +208,9 @@ async def test_wrong_roles_get_403_kerja_sama_creating_opd_staff_approving(api: 
 
     draft = await api.create()
     assert (await api.client.post(f"/v1/proposals/{draft['id']}/submit", headers=SECTION)).status_code == 403
-    edit = await api.client.patch(f"/v1/proposals/{draft['id']}", json={"title": "Judul lain"}, headers=SECTION)
+    edit = await api.client.patch(
+        f"/v1/proposals/{draft['id']}", json={"title": "Judul lain"}, headers=SECTION
+    )
     assert edit.status_code == 403
 
     p = await api.submitted()
@@ -289,7 +298,9 @@ async def test_approved_status_iff_one_approved_outbox_row(api: Api) -> None:
     # failed attempts on the others must leave no approved row behind
     for p in (draft, rejected):
         assert (await api.client.post(f"/v1/proposals/{p['id']}/approve", headers=SECTION)).status_code == 409
-    assert (await api.client.post(f"/v1/proposals/{submitted['id']}/approve", headers=STAFF)).status_code == 403
+    assert (
+        await api.client.post(f"/v1/proposals/{submitted['id']}/approve", headers=STAFF)
+    ).status_code == 403
 
     per_proposal: dict[str, int] = {}
     for row in await api.outbox(APPROVED_TYPE):
@@ -349,7 +360,11 @@ async def test_rejected_proposal_edited_returns_to_draft_and_can_be_resubmitted(
     body = r.json()
     assert body["status"] == "draft"
     assert body["decision_reason"] is None
-    assert (body["scope"], body["term_months"], body["kind"]) == ("Ruang lingkup yang diperjelas.", 12, "ksdpk")
+    assert (body["scope"], body["term_months"], body["kind"]) == (
+        "Ruang lingkup yang diperjelas.",
+        12,
+        "ksdpk",
+    )
     again = await api.client.post(f"/v1/proposals/{p['id']}/submit", headers=STAFF)
     assert again.status_code == 200 and again.json()["status"] == "submitted"
     assert len(await api.outbox(ProposalSubmitted.ce_type())) == 2
@@ -365,7 +380,9 @@ async def test_edit_of_rejected_proposal_with_bad_input_is_422_and_leaves_it_rej
     assert errors_by_field(extra.json()) == {"status": "Extra inputs are not permitted"}
     stored = await api.stored(p["id"])
     assert (stored.status, stored.term_months, stored.decision_reason) == (
-        "rejected", 24, "Ruang lingkup belum jelas.",
+        "rejected",
+        24,
+        "Ruang lingkup belum jelas.",
     )
 
 
@@ -384,7 +401,9 @@ async def test_edit_draft_changes_partner_and_keeps_draft(api: Api) -> None:
 async def test_edit_of_submitted_or_approved_proposal_is_409(api: Api) -> None:
     submitted = await api.submitted()
     approved = await api.submitted()
-    assert (await api.client.post(f"/v1/proposals/{approved['id']}/approve", headers=SECTION)).status_code == 200
+    assert (
+        await api.client.post(f"/v1/proposals/{approved['id']}/approve", headers=SECTION)
+    ).status_code == 200
     for p, status in ((submitted, "submitted"), (approved, "approved")):
         r = await api.client.patch(f"/v1/proposals/{p['id']}", json={"title": "Judul baru"}, headers=STAFF)
         assert r.status_code == 409
@@ -400,7 +419,9 @@ async def test_list_filters_by_status_and_unknown_id_is_404(api: Api) -> None:
     assert [p["id"] for p in r.json()] == [submitted["id"]]
     r = await api.client.get("/v1/proposals", params={"status": "draft"}, headers=SECTION)
     assert [p["id"] for p in r.json()] == [draft["id"]]
-    assert (await api.client.get("/v1/proposals", params={"status": "nope"}, headers=SECTION)).status_code == 422
+    assert (
+        await api.client.get("/v1/proposals", params={"status": "nope"}, headers=SECTION)
+    ).status_code == 422
     missing = await api.client.get("/v1/proposals/00000000-0000-0000-0000-000000000000", headers=STAFF)
     assert missing.status_code == 404
     assert missing.json()["detail"] == "proposal not found"
@@ -439,3 +460,17 @@ async def test_other_tenant_gets_404_on_get_patch_submit_approve_reject(api: Api
     assert (await api.stored(theirs.json()["id"])).tenant_id == "kukar"
     assert (await api.client.get(f"/v1/proposals/{theirs.json()['id']}", headers=STAFF)).status_code == 404
     assert len((await api.client.get("/v1/proposals", headers=STAFF)).json()) == 2
+
+
+async def test_token_with_malformed_tenant_claim_never_gets_a_server_error(api: Api) -> None:
+    transport = httpx.ASGITransport(app=api.app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        for tenant in ("Sumbar", "sum.bar", "a" * 65):
+            headers = auth(
+                issue_dev_token(SECRET, tenant=tenant, roles=["opd_staff"], user="u", unit="dpupr")
+            )
+            created = await client.post("/v1/proposals", json=PROPOSAL, headers=headers)
+            assert created.status_code in (201, 401), (tenant, created.status_code)
+            if created.status_code == 201:
+                submitted = await client.post(f"/v1/proposals/{created.json()['id']}/submit", headers=headers)
+                assert submitted.status_code == 200, (tenant, submitted.status_code)

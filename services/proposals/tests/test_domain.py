@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
+from jalin_kit.auth import ROLES
 from jalin_proposals.domain import (
     ALLOWED_ROLES,
     DECIDERS,
@@ -21,7 +21,6 @@ from jalin_proposals.domain import (
     term_end,
     validate_term,
 )
-from jalin_kit.auth import ROLES
 
 S = ProposalStatus
 A = Action
@@ -81,7 +80,9 @@ ROLE_CASES = [(action, role, role in ALLOWED_ROLES[action]) for action in Action
 
 
 @pytest.mark.parametrize(("action", "role", "allowed"), ROLE_CASES, ids=lambda v: str(v))
-def test_each_role_is_allowed_exactly_the_actions_of_its_group(action: Action, role: str, allowed: bool) -> None:
+def test_each_role_is_allowed_exactly_the_actions_of_its_group(
+    action: Action, role: str, allowed: bool
+) -> None:
     expected = PROPOSERS if action in (A.CREATE, A.EDIT, A.SUBMIT) else DECIDERS
     assert (role in expected) is allowed
     if allowed:
@@ -187,7 +188,9 @@ def test_validate_term_rejects_less_than_one_month(months: int) -> None:
 
 
 @pytest.mark.parametrize(("months", "maximum"), [(61, 60), (600, 60), (13, 12)])
-def test_validate_term_rejects_over_tenant_maximum_with_the_maximum_in_message(months: int, maximum: int) -> None:
+def test_validate_term_rejects_over_tenant_maximum_with_the_maximum_in_message(
+    months: int, maximum: int
+) -> None:
     with pytest.raises(ValueError) as info:
         validate_term(months, maximum)
     assert f"{months}" in str(info.value)

@@ -7,6 +7,7 @@ and audience. Claims: ``sub`` (user), ``tenant``, ``unit`` (OPD), ``roles``.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -30,6 +31,9 @@ ROLES = frozenset(
         "platform_admin",
     }
 )
+
+
+TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
 class AuthError(Exception):
@@ -75,6 +79,9 @@ class TokenVerifier:
         roles = claims.get("roles") or []
         if not isinstance(tenant, str) or not tenant:
             raise AuthError("invalid token: no tenant claim")
+        if not TENANT_ID.match(tenant):
+            # The tenant becomes a subject token and a column value: refuse it at the door.
+            raise AuthError("invalid token: tenant claim must be 1-64 of a-z, 0-9, '-'")
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise AuthError("invalid token: roles must be a list of strings")
         return Principal(

@@ -1,6 +1,7 @@
+from jalin_kit.serve import serve
+
 from jalin_documents.app import build
 from jalin_documents.settings import DocumentsSettings
-from jalin_kit.serve import serve
 
 if __name__ == "__main__":
     serve(build, DocumentsSettings())

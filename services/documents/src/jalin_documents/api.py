@@ -6,13 +6,13 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
+from jalin_kit.auth import TenantMember
+from jalin_kit.db import get_scoped
+from jalin_kit.http import TenantSession, not_found
 from sqlmodel import col, select
 
 from jalin_documents.handlers import deps
 from jalin_documents.models import Document, DocumentPublic
-from jalin_kit.auth import TenantMember
-from jalin_kit.db import get_scoped
-from jalin_kit.http import TenantSession, not_found
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from jalin_kit.http import create_app
+from jalin_kit.runtime import ServiceRuntime
 
 from jalin_documents.api import router
 from jalin_documents.blobs import LocalBlobStore
 from jalin_documents.handlers import consumers, deps
 from jalin_documents.settings import DocumentsSettings
-from jalin_kit.http import create_app
-from jalin_kit.runtime import ServiceRuntime
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = SERVICE_ROOT / "migrations"

@@ -9,16 +9,16 @@ import uuid
 from pathlib import Path
 
 import structlog
+from jalin_kit.consumers import EventConsumers, EventContext
+from jalin_kit.db import utcnow
+from jalin_kit.events import DocumentGenerated, ProposalApproved
+from jalin_kit.tenants import TenantDirectory
 from sqlalchemy import func
 from sqlmodel import select
 
 from jalin_documents.blobs import LocalBlobStore
 from jalin_documents.models import Document
 from jalin_documents.render import DOCX_MEDIA_TYPE, kb_context, render_docx
-from jalin_kit.consumers import EventConsumers, EventContext
-from jalin_kit.db import utcnow
-from jalin_kit.events import DocumentGenerated, ProposalApproved
-from jalin_kit.tenants import TenantDirectory
 
 log = structlog.get_logger(__name__)
 

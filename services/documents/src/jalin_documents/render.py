@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from docxtpl import DocxTemplate
-
 from jalin_kit.events import ProposalApproved
 from jalin_kit.i18n import tanggal
 from jalin_kit.tenants import TenantInfo

@@ -1,6 +1,7 @@
+from jalin_kit.serve import serve
+
 from jalin_evaluation.app import build
 from jalin_evaluation.settings import EvaluationSettings
-from jalin_kit.serve import serve
 
 if __name__ == "__main__":
     serve(build, EvaluationSettings())

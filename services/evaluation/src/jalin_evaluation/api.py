@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlmodel import col, select
-
-from jalin_evaluation.models import EvaluationRound, Plan, PlanPublic, Reminder, ReminderPublic, RoundPublic
 from jalin_kit.auth import TenantMember
 from jalin_kit.db import get_scoped
 from jalin_kit.http import TenantSession, not_found
+from sqlmodel import col, select
+
+from jalin_evaluation.models import EvaluationRound, Plan, PlanPublic, Reminder, ReminderPublic, RoundPublic
 
 router = APIRouter(prefix="/v1/plans", tags=["evaluation"])
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from jalin_kit.http import create_app
+from jalin_kit.runtime import ServiceRuntime
 
 from jalin_evaluation.api import router
 from jalin_evaluation.handlers import consumers, deps
 from jalin_evaluation.scanner import due_scanner
 from jalin_evaluation.settings import EvaluationSettings
-from jalin_kit.http import create_app
-from jalin_kit.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 

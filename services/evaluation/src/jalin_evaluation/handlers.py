@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from jalin_kit.consumers import EventConsumers, EventContext
+from jalin_kit.events import ProposalApproved
+from jalin_kit.tenants import TenantDirectory
 from sqlmodel import select
 
 from jalin_evaluation.domain import plan_reminders, plan_rounds
 from jalin_evaluation.models import EvaluationRound, Plan, Reminder
-from jalin_kit.consumers import EventConsumers, EventContext
-from jalin_kit.events import ProposalApproved
-from jalin_kit.tenants import TenantDirectory
 
 consumers = EventConsumers(service="evaluation", source="/jalin/evaluation")
 

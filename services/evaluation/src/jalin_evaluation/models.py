@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
+from jalin_kit.db import TenantScoped, utcnow
 from pydantic import BaseModel
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
-
-from jalin_kit.db import TenantScoped, utcnow
 
 
 def _uuid() -> str:

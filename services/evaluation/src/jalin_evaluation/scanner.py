@@ -7,21 +7,23 @@ so a restart (or a second replica, on PostgreSQL with SKIP LOCKED) never fires i
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable
 from datetime import date
 
 import structlog
-from sqlmodel import col, select
-
-from jalin_evaluation.models import Plan, Reminder
-from jalin_evaluation.settings import EvaluationSettings
 from jalin_kit.db import Database, utcnow
 from jalin_kit.events import EvaluationDue
 from jalin_kit.outbox import record_event
 from jalin_kit.runtime import ServiceRuntime
+from sqlmodel import col, select
+
+from jalin_evaluation.models import Plan, Reminder
+from jalin_evaluation.settings import EvaluationSettings
 
 log = structlog.get_logger(__name__)
 SOURCE = "/jalin/evaluation"
+REMINDER_NAMESPACE = uuid.UUID("6f1c1d9e-3b0a-4f0e-9a57-4b1d2f0c8e11")
 
 Clock = Callable[[], date]
 
@@ -63,11 +65,16 @@ async def fire_due(db: Database, today: date, batch: int = 200) -> int:
                     tenant_id=plan.tenant_id,
                     source=SOURCE,
                     correlation_id=plan.proposal_id,
-                    event_id=f"reminder-{reminder.id}",
+                    event_id=reminder_event_id(reminder.id),
                 )
             await session.commit()
             fired += len(rows)
             log.info("reminders.fired", count=len(rows), today=today.isoformat())
+
+
+def reminder_event_id(reminder_id: str) -> str:
+    """The same reminder always yields the same event id (a UUID, as every ce-id)."""
+    return str(uuid.uuid5(REMINDER_NAMESPACE, reminder_id))
 
 
 def settings_clock(settings: EvaluationSettings) -> Clock:

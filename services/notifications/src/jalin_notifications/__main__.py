@@ -1,4 +1,5 @@
 from jalin_kit.serve import serve
+
 from jalin_notifications.app import build
 from jalin_notifications.settings import NotificationsSettings
 

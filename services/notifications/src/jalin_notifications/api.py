@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from sqlalchemy import and_, or_
-from sqlmodel import col, select
-
 from jalin_kit.auth import Principal, TenantMember
 from jalin_kit.db import utcnow
 from jalin_kit.http import TenantSession, not_found
+from sqlalchemy import and_, or_
+from sqlmodel import col, select
+
 from jalin_notifications.models import Message, MessagePublic, RecipientType
 
 router = APIRouter(prefix="/v1/inbox", tags=["inbox"])

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-
 from jalin_kit.http import create_app
 from jalin_kit.runtime import ServiceRuntime
+
 from jalin_notifications.api import router
 from jalin_notifications.handlers import consumers, deps
 from jalin_notifications.mailer import mailer

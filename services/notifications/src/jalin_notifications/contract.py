@@ -1,8 +1,8 @@
 """The AsyncAPI document of this service (``faststream docs gen --factory``)."""
 
 from faststream import FastStream
-
 from jalin_kit.asyncapi import asyncapi_app as _build
+
 from jalin_notifications.handlers import consumers
 
 

@@ -15,6 +15,7 @@ from jalin_kit.events import (
     ProposalSubmitted,
 )
 from jalin_kit.tenants import TenantDirectory
+
 from jalin_notifications import texts
 from jalin_notifications.models import Email, Message
 

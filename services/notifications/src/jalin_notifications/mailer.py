@@ -8,10 +8,10 @@ from email.message import EmailMessage
 
 import aiosmtplib
 import structlog
-from sqlmodel import col, select
-
 from jalin_kit.db import Database, utcnow
 from jalin_kit.runtime import ServiceRuntime
+from sqlmodel import col, select, update
+
 from jalin_notifications.models import Email, EmailStatus
 from jalin_notifications.settings import NotificationsSettings
 
@@ -22,56 +22,98 @@ def to_mime(email: Email, sender: str) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = email.to_addr
-    msg["Subject"] = email.subject
+    # A header must be one line: a title typed with a line break must not block the queue.
+    msg["Subject"] = " ".join(email.subject.split())
     msg["Message-ID"] = f"<{email.id}@jalin>"
     msg.set_content(email.body)
     return msg
 
 
+async def claim(db: Database, settings: NotificationsSettings) -> list[Email]:
+    """Take a batch of due emails, leasing them by pushing ``next_attempt_at`` ahead.
+
+    Replicas skip rows another one holds (SKIP LOCKED on PostgreSQL) and then see the
+    lease; the connection is released before any SMTP traffic.
+    """
+    now = utcnow()
+    lease = now + timedelta(seconds=settings.smtp_timeout_seconds * 3 + 30)
+    async with db.system_session() as session:
+        rows = list(
+            (
+                await session.exec(
+                    select(Email)
+                    .where(Email.status == EmailStatus.PENDING.value, col(Email.next_attempt_at) <= now)
+                    .order_by(col(Email.created_at))
+                    .limit(settings.mailer_batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+        )
+        for email in rows:
+            email.next_attempt_at = lease
+            session.add(email)
+        await session.commit()
+    return rows
+
+
+async def _record(db: Database, email: Email) -> None:
+    async with db.system_session() as session:
+        await session.merge(email)
+        await session.commit()
+
+
 async def send_pending(db: Database, settings: NotificationsSettings) -> int:
     """Send one batch of due emails; returns how many went out."""
+    sent = 0
+    for email in await claim(db, settings):
+        try:
+            await aiosmtplib.send(
+                to_mime(email, settings.mail_from),
+                hostname=settings.smtp_host,
+                port=settings.smtp_port,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+                start_tls=settings.smtp_starttls,
+                timeout=settings.smtp_timeout_seconds,
+            )
+        except Exception as exc:  # noqa: BLE001 - one bad email must not stop the others
+            email.attempts += 1
+            email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if email.attempts >= settings.mailer_max_attempts:
+                email.status = EmailStatus.FAILED.value
+                log.error("email.failed", email_id=email.id, error=email.last_error)
+            else:
+                delay = min(2**email.attempts, 300)
+                email.next_attempt_at = utcnow() + timedelta(seconds=delay)
+                log.warning("email.retry", email_id=email.id, retry_in=delay, error=email.last_error)
+            await _record(db, email)
+            if isinstance(exc, (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected, OSError, TimeoutError)):
+                # The server is away: release the rest of the batch for the next round.
+                await _release(db, settings)
+                break
+            continue
+        email.status = EmailStatus.SENT.value
+        email.sent_at = utcnow()
+        email.attempts += 1
+        await _record(db, email)
+        sent += 1
+    return sent
+
+
+async def _release(db: Database, settings: NotificationsSettings) -> None:
+    """Give back leased emails that were not tried in this round."""
     now = utcnow()
     async with db.system_session() as session:
-        rows = (
-            await session.exec(
-                select(Email)
-                .where(Email.status == EmailStatus.PENDING.value, col(Email.next_attempt_at) <= now)
-                .order_by(col(Email.created_at))
-                .limit(settings.mailer_batch_size)
+        await session.exec(
+            update(Email)
+            .where(
+                Email.status == EmailStatus.PENDING.value,
+                col(Email.attempts) == 0,
+                col(Email.next_attempt_at) > now,
             )
-        ).all()
-        sent = 0
-        for email in rows:
-            try:
-                await aiosmtplib.send(
-                    to_mime(email, settings.mail_from),
-                    hostname=settings.smtp_host,
-                    port=settings.smtp_port,
-                    username=settings.smtp_username,
-                    password=settings.smtp_password,
-                    start_tls=settings.smtp_starttls,
-                    timeout=settings.smtp_timeout_seconds,
-                )
-            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-                email.attempts += 1
-                email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                if email.attempts >= settings.mailer_max_attempts:
-                    email.status = EmailStatus.FAILED.value
-                    log.error("email.failed", email_id=email.id, error=email.last_error)
-                else:
-                    delay = min(2 ** email.attempts, 300)
-                    email.next_attempt_at = utcnow() + timedelta(seconds=delay)
-                    log.warning("email.retry", email_id=email.id, retry_in=delay, error=email.last_error)
-                session.add(email)
-                await session.commit()
-                break  # the server is likely down: wait for the next round
-            email.status = EmailStatus.SENT.value
-            email.sent_at = utcnow()
-            email.attempts += 1
-            session.add(email)
-            await session.commit()
-            sent += 1
-        return sent
+            .values(next_attempt_at=now + timedelta(seconds=settings.mailer_poll_seconds * 4))
+        )
+        await session.commit()
 
 
 async def mailer(runtime: ServiceRuntime) -> None:

@@ -6,11 +6,10 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
+from jalin_kit.db import TenantScoped, utcnow
 from pydantic import BaseModel
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field
-
-from jalin_kit.db import TenantScoped, utcnow
 
 
 class RecipientType(StrEnum):

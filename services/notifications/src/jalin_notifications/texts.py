@@ -16,6 +16,7 @@ from jalin_kit.events import (
 )
 from jalin_kit.i18n import tanggal
 from jalin_kit.tenants import TenantInfo
+
 from jalin_notifications.models import RecipientType
 
 COOPERATION_ROLE = "kerja_sama"

@@ -1,4 +1,5 @@
 from jalin_kit.serve import serve
+
 from jalin_proposals.app import build
 from jalin_proposals.settings import ProposalsSettings
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
-from sqlmodel import col, select
-
 from jalin_kit.auth import CurrentPrincipal, Principal, TenantMember
 from jalin_kit.db import get_scoped, utcnow
+from jalin_kit.events import IntegrationEvent
 from jalin_kit.http import Runtime, TenantSession, not_found
 from jalin_kit.outbox import record_event
+from jalin_kit.tenants import TenantInfo
+from sqlmodel import col, select
+
 from jalin_proposals import events
 from jalin_proposals.domain import (
     Action,
@@ -63,11 +66,31 @@ def _transition(proposal: Proposal, action: Action, principal: Principal) -> Non
     proposal.updated_at = utcnow()
 
 
+async def _commit_with_event(
+    session: TenantSession,
+    runtime: Runtime,
+    principal: Principal,
+    proposal: Proposal,
+    build: Callable[[Proposal, TenantInfo, str], IntegrationEvent],
+) -> ProposalPublic:
+    """Commit the transition together with its integration event (the outbox)."""
+    session.add(proposal)
+    record_event(
+        session,
+        build(proposal, runtime.tenants.get(principal.tenant_id), principal.user_id),
+        tenant_id=principal.tenant_id,
+        source=events.SOURCE,
+        correlation_id=proposal.id,
+    )
+    await session.commit()
+    return ProposalPublic.of(proposal)
+
+
 def _check_term(runtime: Runtime, tenant: str, months: int) -> None:
     try:
         validate_term(months, runtime.tenants.get(tenant).max_term_months)
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        raise HTTPException(422, str(exc)) from exc
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ProposalPublic)
@@ -153,17 +176,7 @@ async def submit_proposal(
     proposal = await _load(session, proposal_id, for_update=True)
     _transition(proposal, Action.SUBMIT, principal)
     proposal.submitted_at = utcnow()
-    session.add(proposal)
-    tenant = runtime.tenants.get(principal.tenant_id)
-    record_event(
-        session,
-        events.submitted(proposal, tenant, principal.user_id),
-        tenant_id=principal.tenant_id,
-        source=events.SOURCE,
-        correlation_id=proposal.id,
-    )
-    await session.commit()
-    return ProposalPublic.of(proposal)
+    return await _commit_with_event(session, runtime, principal, proposal, events.submitted)
 
 
 @router.post("/{proposal_id}/approve", response_model=ProposalPublic)
@@ -184,17 +197,7 @@ async def approve_proposal(
     proposal.decided_by = principal.user_id
     proposal.decided_at = now
     proposal.decision_reason = body.note if body else None
-    session.add(proposal)
-    tenant = runtime.tenants.get(principal.tenant_id)
-    record_event(
-        session,
-        events.approved(proposal, tenant, principal.user_id),
-        tenant_id=principal.tenant_id,
-        source=events.SOURCE,
-        correlation_id=proposal.id,
-    )
-    await session.commit()
-    return ProposalPublic.of(proposal)
+    return await _commit_with_event(session, runtime, principal, proposal, events.approved)
 
 
 @router.post("/{proposal_id}/reject", response_model=ProposalPublic)
@@ -210,14 +213,4 @@ async def reject_proposal(
     proposal.decided_by = principal.user_id
     proposal.decided_at = utcnow()
     proposal.decision_reason = body.reason
-    session.add(proposal)
-    tenant = runtime.tenants.get(principal.tenant_id)
-    record_event(
-        session,
-        events.rejected(proposal, tenant, principal.user_id),
-        tenant_id=principal.tenant_id,
-        source=events.SOURCE,
-        correlation_id=proposal.id,
-    )
-    await session.commit()
-    return ProposalPublic.of(proposal)
+    return await _commit_with_event(session, runtime, principal, proposal, events.rejected)

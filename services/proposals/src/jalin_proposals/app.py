@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from jalin_kit.http import create_app
 from jalin_kit.runtime import ServiceRuntime
+
 from jalin_proposals.api import router
 from jalin_proposals.settings import ProposalsSettings
 

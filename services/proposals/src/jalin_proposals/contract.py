@@ -1,7 +1,6 @@
 """The AsyncAPI document of this service (``faststream docs gen --factory``)."""
 
 from faststream import FastStream
-
 from jalin_kit.asyncapi import asyncapi_app as _build
 from jalin_kit.events import ProposalApproved, ProposalRejected, ProposalSubmitted
 

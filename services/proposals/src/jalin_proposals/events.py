@@ -5,6 +5,7 @@ from __future__ import annotations
 from jalin_kit.db import utcnow
 from jalin_kit.events import Party, ProposalApproved, ProposalRejected, ProposalSubmitted
 from jalin_kit.tenants import TenantInfo
+
 from jalin_proposals.models import Proposal
 
 SOURCE = "/jalin/proposals"

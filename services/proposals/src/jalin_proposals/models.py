@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field as PydField, field_validator
+from jalin_kit.db import TenantScoped, utcnow
+from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import Field as PydField
 from sqlalchemy import Column, Text
 from sqlmodel import Field
 
-from jalin_kit.db import TenantScoped, utcnow
 from jalin_proposals.domain import ProposalKind, ProposalStatus
 
 TOKEN_PATTERN = r"^[a-z0-9][a-z0-9-]*$"

@@ -1,0 +1,78 @@
+"""The README's way: `jalin up` brings the platform up, `jalin demo` shows the effects
+of an approval (document, inbox messages, email, plan), Ctrl-C stops everything."""
+
+from __future__ import annotations
+
+import io
+import mailbox
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from docx import Document as Docx
+
+from jalin_cli.platform import SERVICES, free_port
+
+
+def test_up_demo_and_ctrl_c(tmp_path: Path) -> None:
+    data = tmp_path / "jalin-data"
+    ports = {name: free_port() for name in SERVICES}
+    port_args = [arg for name in SERVICES for arg in (f"--{name}-port", str(ports[name]))]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JALIN_")}
+    up = subprocess.Popen(
+        [sys.executable, "-m", "jalin_cli", "--data-dir", str(data), "up", *port_args,
+         "--nats-port", str(free_port()), "--smtp-port", str(free_port())],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+    )
+    output: list[str] = []
+    try:
+        assert up.stdout is not None
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = up.stdout.readline()
+            if not line:
+                break
+            output.append(line)
+            if line.startswith("Try: jalin demo"):
+                break
+        banner = "".join(output)
+        assert "Jalin is running." in banner, banner
+        for name in SERVICES:
+            assert f"http://127.0.0.1:{ports[name]}" in banner
+        assert banner.count("eyJ") >= 5  # tokens for the demo users
+
+        demo = subprocess.run(
+            [sys.executable, "-m", "jalin_cli", "--data-dir", str(data), "demo", *port_args],
+            capture_output=True, text=True, env=env, timeout=120,
+        )
+        assert demo.returncode == 0, demo.stdout + demo.stderr
+        seconds = float(re.search(r"Within ([0-9.]+)s of approval", demo.stdout).group(1))  # type: ignore[union-attr]
+        assert seconds <= 5.0, demo.stdout
+        assert "Plan      : " in demo.stdout and "90d" in demo.stdout
+
+        docx_files = list((data / "blobs" / "documents" / "sumbar").rglob("*.docx"))
+        assert len(docx_files) == 1
+        doc = Docx(io.BytesIO(docx_files[0].read_bytes()))
+        text = "\n".join(p.text for p in doc.paragraphs)
+        assert "Pemerintah Provinsi Sumatera Barat" in text and "Pemerintah Kabupaten Kutai Kartanegara" in text
+        assert "36 (tiga puluh enam) bulan" in text
+
+        box = mailbox.Maildir(str(data / "mail"), create=False)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any("disetujui" in str(m["Subject"]) for m in box):
+            time.sleep(0.2)
+        subjects = [str(m["Subject"]) for m in box]
+        assert any("disetujui" in s for s in subjects), subjects
+    finally:
+        up.send_signal(signal.SIGINT)
+        try:
+            rest, _ = up.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            up.kill()
+            rest, _ = up.communicate()
+    assert up.returncode == 0, rest
+    assert "Stopped." in rest
