@@ -21,6 +21,7 @@ from faststream._internal.middlewares import BaseMiddleware
 from faststream.exceptions import NackMessage
 from faststream.nats import ConsumerConfig, NatsRouter, PullSub
 from faststream.nats.annotations import NatsMessage
+from nats.js import JetStreamContext
 from nats.js.api import DeliverPolicy
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -30,13 +31,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from jalin_kit.db import Database, utcnow
 from jalin_kit.events.catalogue import IntegrationEvent
 from jalin_kit.events.envelope import CloudEvent
-from jalin_kit.events.stream import JALIN_STREAM
+from jalin_kit.events.stream import JALIN_STREAM, STREAM_NAME
 from jalin_kit.inbox import DeadLetter, ProcessedEvent
 from jalin_kit.logging import bind, unbind
 from jalin_kit.outbox import record_event
 from jalin_kit.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
+
+# The server's word that it stopped delivering a message (one per consumer of JALIN).
+MAX_DELIVERIES_ADVISORIES = f"$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{STREAM_NAME}.*"
 
 
 @dataclass
@@ -167,6 +171,31 @@ class EventConsumers:
                 error=row.error,
             )
             return row
+
+    async def on_max_deliveries(self, js: JetStreamContext, advisory: dict[str, Any]) -> DeadLetter | None:
+        """The server gave up on a message (MAX_DELIVERIES advisory) that the middleware
+        never saw fail for the last time, e.g. because the handler killed the process:
+        fetch it from the stream by sequence and store it, unless it is stored already."""
+        consumer = advisory.get("consumer")
+        seq = advisory.get("stream_seq")
+        if consumer not in self.registrations or not isinstance(seq, int):
+            return None
+        async with self._db().system_session() as session:
+            known = await session.exec(
+                select(DeadLetter.id).where(DeadLetter.consumer == consumer, DeadLetter.stream_seq == seq)
+            )
+            if known.first() is not None:
+                return None
+        raw = await js.get_msg(STREAM_NAME, seq)
+        return await self.store_dead_letter(
+            consumer,
+            raw.subject,
+            dict(raw.headers or {}),
+            raw.data or b"",
+            RuntimeError("no acknowledgement after the last delivery (MAX_DELIVERIES advisory)"),
+            stream_seq=seq,
+            deliveries=int(advisory.get("deliveries", 0)),
+        )
 
     async def list_dead_letters(self, include_replayed: bool = False) -> list[DeadLetter]:
         async with self._db().system_session() as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -11,12 +12,13 @@ from typing import Any
 
 import structlog
 from faststream.nats import NatsBroker
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from sqlalchemy import text
 
 from jalin_kit.auth import TokenVerifier
-from jalin_kit.consumers import EventConsumers
+from jalin_kit.consumers import MAX_DELIVERIES_ADVISORIES, EventConsumers
 from jalin_kit.db import Database
 from jalin_kit.events.stream import STREAM_NAME, stream_config
 from jalin_kit.logging import configure_logging
@@ -90,6 +92,7 @@ class ServiceRuntime:
         self.relay.start()
         await self._connect()
         await self.broker.start()
+        await self._watch_max_deliveries()
         for job in self.background:
             self._tasks.append(asyncio.create_task(self._supervise(job), name=job.__name__))
         log.info("service.started", port=s.port)
@@ -110,6 +113,26 @@ class ServiceRuntime:
         except NotFoundError:
             # Created from the one definition when absent; `jalin stream apply` updates it.
             await self.js.add_stream(stream_config())
+
+    async def _watch_max_deliveries(self) -> None:
+        """Dead-letter what the server stops delivering without our last attempt failing."""
+        if self.consumers is None or not self.consumers.registrations:
+            return
+        consumers, js = self.consumers, self._jetstream()
+
+        async def on_advisory(msg: Msg) -> None:
+            try:
+                await consumers.on_max_deliveries(js, json.loads(msg.data))
+            except Exception:  # noqa: BLE001 - an advisory must never take the service down
+                log.exception("dead_letter.advisory_failed")
+
+        nc = self.broker.connection
+        # A queue group: one replica of the service records each advisory.
+        await nc.subscribe(
+            MAX_DELIVERIES_ADVISORIES,
+            queue=f"jalin-{self.settings.service_name}-dead-letters",
+            cb=on_advisory,
+        )
 
     async def _supervise(self, job: BackgroundJob) -> None:
         while True:
