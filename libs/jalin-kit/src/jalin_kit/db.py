@@ -88,14 +88,16 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """An async engine. SQLite: WAL, one connection (one writer per file)."""
+def create_engine(url: str, *, pool_size: int = 10, readonly: bool = False) -> AsyncEngine:
+    """An async engine. SQLite: WAL; one writer connection per file (several fight over the
+    write lock), or a few ``query_only`` reader connections (WAL lets them read in parallel)."""
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+        size = SQLITE_READERS if readonly else 1
         engine = create_async_engine(
-            url, pool_size=1, max_overflow=0, pool_timeout=60, connect_args={"timeout": 30}
+            url, pool_size=size, max_overflow=0, pool_timeout=60, connect_args={"timeout": 30}
         )
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -106,34 +108,45 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            if readonly:
+                cursor.execute("PRAGMA query_only=ON")
             cursor.close()
 
         return engine
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
+SQLITE_READERS = 4
+
+
 class Database:
-    """One service's store: an engine and its session factories."""
+    """One service's store: an engine and its session factories.
+
+    ``tenant_session(t, readonly=True)`` is for requests that only read: on SQLite it uses
+    the reader connections, so reads do not queue behind the one writer connection; on
+    PostgreSQL both kinds share one pool.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = create_engine(url)
-        self._factory = async_sessionmaker(
-            self.engine, class_=AsyncSession, expire_on_commit=False
+        self.read_engine = create_engine(url, readonly=True) if is_sqlite(url) else self.engine
+        self._factory = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._read_factory = async_sessionmaker(
+            self.read_engine, class_=AsyncSession, expire_on_commit=False
         )
 
     @asynccontextmanager
-    async def tenant_session(self, tenant_id: str) -> AsyncIterator[AsyncSession]:
-        async with self._factory() as session:
+    async def tenant_session(self, tenant_id: str, *, readonly: bool = False) -> AsyncIterator[AsyncSession]:
+        factory = self._read_factory if readonly else self._factory
+        async with factory() as session:
             session.sync_session.info[TENANT_KEY] = tenant_id
-            session.info[TENANT_KEY] = tenant_id
             yield session
 
     @asynccontextmanager
     async def system_session(self) -> AsyncIterator[AsyncSession]:
         async with self._factory() as session:
             session.sync_session.info[SYSTEM_KEY] = True
-            session.info[SYSTEM_KEY] = True
             yield session
 
     async def create_all(self, tables: list[Any] | None = None) -> None:
@@ -143,6 +156,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
 
 async def get_scoped(session: AsyncSession, model: type[T], obj_id: Any) -> T | None:

@@ -34,6 +34,15 @@ async def tenant_session(principal: CurrentPrincipal, runtime: Runtime) -> Async
 TenantSession = Annotated[AsyncSession, Depends(tenant_session)]
 
 
+async def tenant_read_session(principal: CurrentPrincipal, runtime: Runtime) -> AsyncIterator[AsyncSession]:
+    async with runtime.db.tenant_session(principal.tenant_id, readonly=True) as session:
+        yield session
+
+
+TenantReadSession = Annotated[AsyncSession, Depends(tenant_read_session)]
+"""For routes that only read: on SQLite they do not wait for the writer connection."""
+
+
 def not_found(what: str) -> HTTPException:
     return HTTPException(404, f"{what} not found")
 

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from jalin_kit.auth import TenantMember
 from jalin_kit.db import get_scoped
-from jalin_kit.http import TenantSession, not_found
+from jalin_kit.http import TenantReadSession, not_found
 from sqlmodel import col, select
 
 from jalin_documents.handlers import deps
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/v1/documents", tags=["documents"])
 @router.get("", response_model=list[DocumentPublic])
 async def list_documents(
     principal: TenantMember,
-    session: TenantSession,
+    session: TenantReadSession,
     proposal_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[DocumentPublic]:
@@ -31,7 +31,7 @@ async def list_documents(
 
 
 @router.get("/{document_id}", response_model=DocumentPublic)
-async def get_document(document_id: str, principal: TenantMember, session: TenantSession) -> DocumentPublic:
+async def get_document(document_id: str, principal: TenantMember, session: TenantReadSession) -> DocumentPublic:
     document = await get_scoped(session, Document, document_id)
     if document is None:
         raise not_found("document")
@@ -39,7 +39,7 @@ async def get_document(document_id: str, principal: TenantMember, session: Tenan
 
 
 @router.get("/{document_id}/content", response_class=Response)
-async def document_content(document_id: str, principal: TenantMember, session: TenantSession) -> Response:
+async def document_content(document_id: str, principal: TenantMember, session: TenantReadSession) -> Response:
     """The file itself (DOCX for drafts)."""
     document = await get_scoped(session, Document, document_id)
     if document is None:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from jalin_kit.auth import TenantMember
 from jalin_kit.db import get_scoped
-from jalin_kit.http import TenantSession, not_found
+from jalin_kit.http import TenantReadSession, not_found
 from sqlmodel import col, select
 
 from jalin_evaluation.models import EvaluationRound, Plan, PlanPublic, Reminder, ReminderPublic, RoundPublic
@@ -15,7 +15,7 @@ from jalin_evaluation.models import EvaluationRound, Plan, PlanPublic, Reminder,
 router = APIRouter(prefix="/v1/plans", tags=["evaluation"])
 
 
-async def _public(session: TenantSession, plan: Plan) -> PlanPublic:
+async def _public(session: TenantReadSession, plan: Plan) -> PlanPublic:
     rounds = await session.exec(
         select(EvaluationRound).where(EvaluationRound.plan_id == plan.id).order_by(col(EvaluationRound.number))
     )
@@ -38,7 +38,7 @@ async def _public(session: TenantSession, plan: Plan) -> PlanPublic:
 @router.get("", response_model=list[PlanPublic])
 async def list_plans(
     principal: TenantMember,
-    session: TenantSession,
+    session: TenantReadSession,
     proposal_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[PlanPublic]:
@@ -49,7 +49,7 @@ async def list_plans(
 
 
 @router.get("/{plan_id}", response_model=PlanPublic)
-async def get_plan(plan_id: str, principal: TenantMember, session: TenantSession) -> PlanPublic:
+async def get_plan(plan_id: str, principal: TenantMember, session: TenantReadSession) -> PlanPublic:
     plan = await get_scoped(session, Plan, plan_id)
     if plan is None:
         raise not_found("plan")

@@ -7,9 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from jalin_kit.auth import Principal, TenantMember
 from jalin_kit.db import utcnow
-from jalin_kit.http import TenantSession, not_found
+from jalin_kit.http import TenantReadSession, TenantSession, not_found
 from sqlalchemy import and_, or_
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jalin_notifications.models import Message, MessagePublic, RecipientType
 
@@ -33,7 +34,7 @@ def _mine(principal: Principal) -> object:
 @router.get("", response_model=list[MessagePublic])
 async def inbox(
     principal: TenantMember,
-    session: TenantSession,
+    session: TenantReadSession,
     lang: Lang = "id",
     unread: bool = False,
     proposal_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -47,7 +48,7 @@ async def inbox(
     return [MessagePublic.of(m, lang) for m in (await session.exec(query)).all()]
 
 
-async def _load(session: TenantSession, principal: Principal, message_id: str) -> Message:
+async def _load(session: AsyncSession, principal: Principal, message_id: str) -> Message:
     result = await session.exec(select(Message).where(Message.id == message_id, _mine(principal)))
     message = result.first()
     if message is None:
@@ -57,7 +58,7 @@ async def _load(session: TenantSession, principal: Principal, message_id: str) -
 
 @router.get("/{message_id}", response_model=MessagePublic)
 async def get_message(
-    message_id: str, principal: TenantMember, session: TenantSession, lang: Lang = "id"
+    message_id: str, principal: TenantMember, session: TenantReadSession, lang: Lang = "id"
 ) -> MessagePublic:
     return MessagePublic.of(await _load(session, principal, message_id), lang)
 

@@ -9,10 +9,11 @@ from fastapi import APIRouter, HTTPException, Query, status
 from jalin_kit.auth import CurrentPrincipal, Principal, TenantMember
 from jalin_kit.db import get_scoped, utcnow
 from jalin_kit.events import IntegrationEvent
-from jalin_kit.http import Runtime, TenantSession, not_found
+from jalin_kit.http import Runtime, TenantReadSession, TenantSession, not_found
 from jalin_kit.outbox import record_event
 from jalin_kit.tenants import TenantInfo
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jalin_proposals import events
 from jalin_proposals.domain import (
@@ -43,7 +44,7 @@ def _require(action: Action, principal: Principal) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from exc
 
 
-async def _load(session: TenantSession, proposal_id: str, *, for_update: bool = False) -> Proposal:
+async def _load(session: AsyncSession, proposal_id: str, *, for_update: bool = False) -> Proposal:
     if for_update:
         result = await session.exec(
             select(Proposal).where(Proposal.id == proposal_id).with_for_update()
@@ -121,7 +122,7 @@ async def create_proposal(
 @router.get("", response_model=list[ProposalPublic])
 async def list_proposals(
     principal: TenantMember,
-    session: TenantSession,
+    session: TenantReadSession,
     status_: Annotated[ProposalStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -134,7 +135,7 @@ async def list_proposals(
 
 @router.get("/{proposal_id}", response_model=ProposalPublic)
 async def get_proposal(
-    proposal_id: str, principal: TenantMember, session: TenantSession
+    proposal_id: str, principal: TenantMember, session: TenantReadSession
 ) -> ProposalPublic:
     return ProposalPublic.of(await _load(session, proposal_id))
 
