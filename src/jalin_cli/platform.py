@@ -250,6 +250,9 @@ class Platform:
         )
         if name in c.database_urls:
             env[f"{prefix}DATABASE_URL"] = c.database_urls[name]
+        # glibc gives each thread its own malloc arena; with aiosqlite's and the renderer's
+        # threads that multiplies resident memory. Two arenas are plenty for a service.
+        env.setdefault("MALLOC_ARENA_MAX", "2")
         env.update(c.extra_env)
         return env
 

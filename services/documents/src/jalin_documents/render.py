@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import io
 from datetime import datetime
 from pathlib import Path
@@ -69,4 +71,23 @@ def render_docx(template: Path, context: dict[str, Any]) -> bytes:
     doc.render(context, autoescape=True)
     out = io.BytesIO()
     doc.save(out)
+    del doc
+    _give_back_memory()
     return out.getvalue()
+
+
+def _load_trim() -> Any:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return None
+
+
+_MALLOC_TRIM = _load_trim()
+
+
+def _give_back_memory() -> None:
+    """lxml's freed buffers stay in glibc's heap; without this the service's resident
+    memory climbs by ~80 MB over a few hundred documents before it levels off."""
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
