@@ -1,6 +1,6 @@
 """Jalin's approval-flow benchmark: the whole platform as processes, on one machine, in one run.
 
-    cd /work/main && uv run python bench/approval_flow.py            # full run (a few minutes)
+    cd /work/main && uv run python bench/approval_flow.py            # full run (~4-5 minutes)
     cd /work/main && uv run python bench/approval_flow.py --quick    # smoke test (< 60 s)
 
 What it does, in order (bench/README.md explains each figure):
@@ -10,20 +10,22 @@ What it does, in order (bench/README.md explains each figure):
     fetch + ack of a backlog, publish + pull-consume together, and a raw 2-hop chain;
  4. the same 2-hop chain built from jalin-kit's event plumbing (FastStream pull consumer,
     inbox, SQLite transaction, outbox relay), for the plumbing / raw ratio;
- 5. approvals paced at --rate for --duration: latency from the approve call returning to
-    the document, the plan and the "document.generated" inbox message all being committed;
+ 5. a few approvals at a light rate (nothing queues), then approvals paced at --rate for
+    --duration: latency from the approve call returning to the document, the plan and the
+    "document.generated" inbox message all being committed;
  6. a burst of --n approvals from concurrent clients: approvals/s until all effects are done;
- 7. GET /v1/proposals/{id} from concurrent clients: reads/s; RSS of every service;
+ 7. GET /v1/proposals/{id} from concurrent clients: reads/s; RSS of every process;
  8. checks over HTTP that every approved proposal has its three effects;
  9. prints a report and writes it (markdown + JSON) into bench/results/.
 
 How effects are observed: a watcher in its own thread subscribes (plain nats-py, core
-NATS) to ``$JS.ACK.>``. The platform's consumers ack a message only after the handler's
-transaction committed, so the first ack of the ``documents-proposal-approved``,
-``evaluation-proposal-approved`` and ``notifications-document-generated`` consumers for a
-proposal's events is the moment its document, plan and notification became visible. The
-acked stream sequence is mapped to the proposal after the phase (``get_msg``). A sample of
-the paced approvals is also polled over HTTP (the three GETs) to check that method.
+NATS) to the ack subjects of the consumers that mark an effect ($JS.ACK.JALIN.<consumer>.>).
+The platform's consumers ack a message only after the handler's transaction committed, so
+the first ack of ``documents-proposal-approved``, ``evaluation-proposal-approved`` and
+``notifications-document-generated`` for a proposal's events is the moment its document,
+plan and notification became visible. The acked stream sequence is mapped to the proposal
+after the phase (``get_msg``). A sample of the paced approvals is also polled over HTTP (the
+three GETs) to check that method.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
@@ -53,15 +55,16 @@ from typing import Any, ClassVar
 import httpx
 import nats
 
-BENCH_DIR = Path(__file__).resolve().parent
+SELF = Path(__file__).resolve()
+BENCH_DIR = SELF.parent
 sys.path.insert(0, str(BENCH_DIR))
 
 import raw_jetstream as raw  # noqa: E402
-
-from jalin_cli.platform import SERVICES, Platform, PlatformConfig, free_port, nats_server_binary  # noqa: E402
 from jalin_kit.auth import issue_dev_token  # noqa: E402
 from jalin_kit.events.catalogue import IntegrationEvent  # noqa: E402
 from jalin_kit.events.envelope import CloudEvent, subject_for  # noqa: E402
+
+from jalin_cli.platform import SERVICES, Platform, PlatformConfig, free_port, nats_server_binary  # noqa: E402
 
 TENANT = "sumbar"
 JALIN = "JALIN"
@@ -72,6 +75,8 @@ C_PLAN = "evaluation-proposal-approved"
 C_NOTIFY_DOC = "notifications-document-generated"
 C_NOTIFY_APPROVED = "notifications-proposal-approved"
 C_NOTIFY_SUBMITTED = "notifications-proposal-submitted"
+KIT_START = "benchkit1-bench-ping"  # durable names EventConsumers gives the kit chain's hops
+KIT_END = "benchkit2-bench-pong"
 
 TARGETS = {
     "p99_ms_at_rate": 100.0,
@@ -221,6 +226,13 @@ def dist_ms(values: Iterable[float]) -> dict[str, Any]:
     }
 
 
+T_START = time.monotonic()
+
+
+def say(text: str) -> None:
+    print(f"[{time.monotonic() - T_START:6.1f}s] {text}")
+
+
 def http_client(connections: int = 1) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         timeout=30.0,
@@ -263,8 +275,9 @@ class Watcher:
     """Plain nats-py in its own thread and event loop, so the timestamps do not wait for
     the load generator. Records (monotonic time, subject[, data]) and nothing else."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, ack_consumers: Iterable[tuple[str, str]]) -> None:
         self.url = url
+        self.ack_consumers = list(ack_consumers)
         self.acks: list[tuple[float, str]] = []
         self.events: list[tuple[float, str, bytes]] = []
         self._ready = threading.Event()
@@ -305,7 +318,11 @@ class Watcher:
             events.append((now(), msg.subject, msg.data))
 
         limit = 10_000_000
-        await nc.subscribe("$JS.ACK.>", cb=on_ack, pending_msgs_limit=limit, pending_bytes_limit=-1)
+        # Only the consumers that mark an effect: a copy of every ack in the server (the raw
+        # baselines ack tens of thousands) would load the server and this process for nothing.
+        for stream, consumer in self.ack_consumers:
+            for pattern in (f"$JS.ACK.{stream}.{consumer}.>", f"$JS.ACK.*.*.{stream}.{consumer}.>"):
+                await nc.subscribe(pattern, cb=on_ack, pending_msgs_limit=limit, pending_bytes_limit=-1)
         await nc.subscribe("jalin.*.proposal.approved", cb=on_event, pending_msgs_limit=limit, pending_bytes_limit=-1)
         await nc.subscribe("jalin.*.document.generated", cb=on_event, pending_msgs_limit=limit, pending_bytes_limit=-1)
         await nc.flush()
@@ -343,8 +360,8 @@ class Acks:
         return [(k[2], t) for k, t in self.first.items() if k[0] == stream and k[1] == consumer and t >= t0]
 
     async def wait(self, baseline: Counter[tuple[str, str]], need: dict[tuple[str, str], int],
-                   timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
+                   within: float) -> bool:
+        deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             self.update()
             if all(self.count[k] - baseline[k] >= n for k, n in need.items()):
@@ -438,16 +455,57 @@ class Sampler:
             self.sample()
 
     def cpu(self) -> dict[str, float]:
+        """CPU seconds of each process, plus the whole machine's busy and steal seconds."""
         out = {}
         for name, pid in list(self.pids.items()):
             _, c = read_proc(pid)
             if c is not None:
                 out[name] = c
+        out.update(machine_cpu())
         return out
 
 
+def machine_cpu() -> dict[str, float]:
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError, IndexError):
+        return {}
+    tick = os.sysconf("SC_CLK_TCK")
+    user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return {"_busy": (user + nice + system + irq + softirq) / tick, "_steal": steal / tick}
+
+
+async def settle(sampler: Sampler, names: Iterable[str], longest: float, below: float = 10.0) -> float:
+    """Wait until the named processes together use less than ``below`` % of one core over
+    a second (e.g. the notifications service has sent its backlog of emails); at most
+    ``longest`` seconds. Returns the seconds waited."""
+    names = list(names)
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < longest:
+        c0 = sampler.cpu()
+        await asyncio.sleep(1.0)
+        c1 = sampler.cpu()
+        busy = sum(100 * (c1[n] - c0[n]) for n in names if n in c0 and n in c1)
+        if busy < below:
+            break
+    return round(time.monotonic() - t0, 1)
+
+
 def cpu_percent(before: dict[str, float], after: dict[str, float], seconds: float) -> dict[str, float]:
-    return {k: round(100 * (after[k] - before[k]) / seconds, 1) for k in after if k in before and seconds > 0}
+    """Percent of one core per process; "machine" is every process on the machine (of
+    100 x cores), "others" what the rest of the machine (not this benchmark) used."""
+    if seconds <= 0:
+        return {}
+    out = {k: round(100 * (after[k] - before[k]) / seconds, 1) for k in after if k in before}
+    busy = out.pop("_busy", None)
+    steal = out.pop("_steal", None)
+    if busy is not None:
+        ours = sum(out.values())
+        out["machine"] = busy
+        out["others"] = max(0.0, round(busy - ours, 1))
+    if steal:
+        out["steal"] = steal
+    return out
 
 
 # -- the platform flow --------------------------------------------------------------------------
@@ -508,7 +566,7 @@ class Flow:
         return t_send, t_ret
 
     async def poll_effects(self, pool: asyncio.Queue[httpx.AsyncClient], pid: str, t0: float,
-                           interval: float, timeout: float) -> dict[str, Any]:
+                           interval: float, give_up: float) -> dict[str, Any]:
         """Poll the three GETs until all three effects are visible (sampled approvals)."""
         c = await pool.get()
         seen: dict[str, float] = {}
@@ -523,7 +581,7 @@ class Flow:
         }
         requests = 0
         try:
-            deadline = t0 + timeout
+            deadline = t0 + give_up
             while len(seen) < 3 and time.monotonic() < deadline:
                 for name, (url, ok) in checks.items():
                     if name in seen:
@@ -537,7 +595,9 @@ class Flow:
                     if r.status_code == 200 and ok(r.json()):
                         seen[name] = time.monotonic()
                 if len(seen) < 3:
-                    await asyncio.sleep(interval)
+                    # 20 ms, or 5 % of the time waited so far: a resolution relative to the
+                    # latency, so slow effects are not hammered by the sample's own GETs.
+                    await asyncio.sleep(max(interval, 0.05 * (time.monotonic() - t0)))
         finally:
             pool.put_nowait(c)
         out: dict[str, Any] = {"pid": pid, "requests": requests}
@@ -545,9 +605,9 @@ class Flow:
         out["all"] = max(seen.values()) - t0 if len(seen) == 3 else None
         return out
 
-    async def wait_effects(self, baseline: Counter[tuple[str, str]], n: int, timeout: float) -> bool:
+    async def wait_effects(self, baseline: Counter[tuple[str, str]], n: int, within: float) -> bool:
         need = {(JALIN, C_DOCUMENT): n, (JALIN, C_PLAN): n, (JALIN, C_NOTIFY_DOC): n, (JALIN, C_NOTIFY_APPROVED): n}
-        return await self.acks.wait(baseline, need, timeout)
+        return await self.acks.wait(baseline, need, within)
 
     async def effect_times(self, t_phase: float, returned: dict[str, float]) -> dict[str, Any]:
         """Per approved proposal: when each effect committed, relative to the approve return."""
@@ -615,7 +675,7 @@ class Flow:
         send_lag: list[float] = []
         polls: list[asyncio.Task[dict[str, Any]]] = []
         pool: asyncio.Queue[httpx.AsyncClient] = asyncio.Queue()
-        pollers = [http_client() for _ in range(8)]
+        pollers = [http_client() for _ in range(4)]
         for pc in pollers:
             pool.put_nowait(pc)
 
@@ -630,7 +690,9 @@ class Flow:
                     returned[pid] = t_ret
                     api_lat.append(t_ret - t_send)
                     send_lag.append(t_send - t_sched)
-                    if sample_every and i % sample_every == 0:
+                    # At most 4 sampled approvals polled at once: when the flow is saturated
+                    # and effects take seconds, the sample's GETs must not add load of their own.
+                    if sample_every and i % sample_every == 0 and sum(not t.done() for t in polls) < 4:
                         polls.append(asyncio.create_task(self.poll_effects(pool, pid, t_ret, poll_interval, 60)))
 
         tasks = [asyncio.create_task(worker()) for _ in range(workers)]
@@ -757,12 +819,10 @@ class Flow:
         async def mark() -> None:
             await asyncio.sleep(max(0.0, t_from - time.monotonic()))
             cpu_before.update(sampler.cpu())
-            cpu_before["bench"] = time.process_time()
 
         await asyncio.gather(mark(), *(worker(k) for k in range(clients)))
         elapsed = time.monotonic() - t_from
         cpu_after = sampler.cpu()
-        cpu_after["bench"] = time.process_time()
         rss_under_load = sampler.sample()  # at the end, still under load (the last requests)
         ok = codes.get(200, 0)
         return {
@@ -817,12 +877,13 @@ class Chain:
         self.message = message
 
     async def _finish(self, baseline: Counter[tuple[str, str]], sent: dict[str, float], t_phase: float,
-                      timeout: float) -> tuple[bool, dict[str, float]]:
-        ok = await self.acks.wait(baseline, {(self.stream, self.end_consumer): len(sent)}, timeout)
+                      within: float) -> tuple[bool, dict[str, float]]:
+        ok = await self.acks.wait(baseline, {(self.stream, self.end_consumer): len(sent)}, within)
         ends = await self.keys.times(self.acks, self.stream, self.end_consumer, t_phase)
         return ok, {k: ends[k] for k in sent if k in ends}
 
     async def paced(self, rate: float, count: int) -> dict[str, Any]:
+        run = uuid.uuid4().hex[:8]  # keys (and raw Nats-Msg-Ids) never repeat across phases
         baseline = self.acks.snapshot()
         sent: dict[str, float] = {}
         t_phase = time.monotonic()
@@ -831,7 +892,7 @@ class Chain:
             delay = start + i / rate - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-            key = f"{self.name}-paced-{i}"
+            key = f"{self.name}-paced-{run}-{i}"
             data, headers = self.message(key)
             sent[key] = time.monotonic()
             await self.js.publish(self.subject, data, headers=headers)
@@ -847,13 +908,14 @@ class Chain:
         }
 
     async def burst(self, count: int) -> dict[str, Any]:
+        run = uuid.uuid4().hex[:8]
         baseline = self.acks.snapshot()
         sent: dict[str, float] = {}
         t_start = time.monotonic()
         for i in range(0, count, 100):
             batch = []
             for j in range(i, min(count, i + 100)):
-                key = f"{self.name}-burst-{j}"
+                key = f"{self.name}-burst-{run}-{j}"
                 data, headers = self.message(key)
                 sent[key] = time.monotonic()
                 batch.append(self.js.publish(self.subject, data, headers=headers))
@@ -903,14 +965,16 @@ class Helpers:
         self.procs[name] = proc
         return proc
 
-    def stop(self, *names: str) -> None:
-        for name in names or list(self.procs):
-            proc = self.procs.pop(name, None)
-            if proc is None or proc.poll() is not None:
-                continue
-            proc.send_signal(signal.SIGTERM)
+    def stop(self, *names: str, grace: float = 8.0) -> None:
+        """SIGTERM to each (by its pid) at once; SIGKILL whatever is still there after ``grace``."""
+        procs = [p for p in (self.procs.pop(n, None) for n in (names or list(self.procs))) if p is not None]
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for proc in procs:
             try:
-                proc.wait(15)
+                proc.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
@@ -922,9 +986,9 @@ class Helpers:
             raise RuntimeError(f"{name} exited ({proc.returncode}):\n{tail}")
 
 
-async def wait_consumers(js: Any, helpers: Helpers, wanted: dict[str, tuple[str, str]], timeout: float) -> None:
+async def wait_consumers(js: Any, helpers: Helpers, wanted: dict[str, tuple[str, str]], within: float) -> None:
     """Wait until each helper's durable consumer exists (it created it on start)."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     pending = dict(wanted)
     while pending and time.monotonic() < deadline:
         for helper, (stream, durable) in list(pending.items()):
@@ -936,7 +1000,7 @@ async def wait_consumers(js: Any, helpers: Helpers, wanted: dict[str, tuple[str,
                 pass
         await asyncio.sleep(0.2)
     if pending:
-        raise RuntimeError(f"consumers not created in {timeout}s: {pending}")
+        raise RuntimeError(f"consumers not created in {within}s: {pending}")
 
 
 def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 20) -> None:
@@ -953,6 +1017,25 @@ def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 20) -> 
 
 
 # -- the machine ---------------------------------------------------------------------------------
+
+def platform_code() -> dict[str, Any]:
+    """Which commit of the platform was measured (the tree jalin_kit is imported from)."""
+    import jalin_kit
+
+    where = Path(jalin_kit.__file__).resolve().parent
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", "-C", str(where), *args], capture_output=True, text=True,
+                                  timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+    root = git("rev-parse", "--show-toplevel")
+    changed = [line for line in git("status", "--porcelain", "--", f"{root}/libs", f"{root}/services",
+                                    f"{root}/src").splitlines() if line.strip()] if root else []
+    return {"repo": root or None, "commit": git("rev-parse", "--short", "HEAD") or None,
+            "subject": git("log", "-1", "--format=%s")[:120] or None,
+            "uncommitted_platform_files": len(changed)}
+
 
 def machine() -> dict[str, Any]:
     cpu = "unknown"
@@ -1012,19 +1095,23 @@ def settings_for(args: argparse.Namespace) -> dict[str, Any]:
     quick = args.quick
     s = {
         "rate": args.rate,
-        "duration": args.duration if args.duration is not None else (3.0 if quick else 30.0),
-        "n": args.n if args.n is not None else (60 if quick else 300),
+        "duration": args.duration if args.duration is not None else (1.5 if quick else 30.0),
+        "n": args.n if args.n is not None else (30 if quick else 300),
         "workers": args.workers,
         "read_clients": args.read_clients,
-        "read_seconds": args.read_seconds if args.read_seconds is not None else (2.0 if quick else 10.0),
+        "read_seconds": args.read_seconds if args.read_seconds is not None else (1.5 if quick else 10.0),
         "sample_every": args.sample_every if args.sample_every is not None else (5 if quick else 10),
         "poll_interval": args.poll_interval,
         "chain_rate": args.chain_rate,
-        "chain_paced_seconds": 1.0 if quick else 5.0,
-        "chain_n": args.chain_n if args.chain_n is not None else (300 if quick else 2000),
+        "chain_paced_seconds": 0.5 if quick else 5.0,
+        "chain_light_rate": 50.0,
+        "chain_n": args.chain_n if args.chain_n is not None else (150 if quick else 2000),
         "raw_publish": 500 if quick else 5000,
         "raw_backlog": 1000 if quick else 10000,
         "warm_up": 3,
+        "settle_max": 1.0 if quick else 180.0,
+        "light_rate": args.light_rate,
+        "light_n": 5 if quick else 50,
         "quick": quick,
     }
     s["paced_n"] = max(1, int(round(s["rate"] * s["duration"])))
@@ -1035,7 +1122,10 @@ async def run_bench(platform: Platform, secret: str, s: dict[str, Any], helpers:
                     data_dir: Path, sampler: Sampler) -> dict[str, Any]:
     out: dict[str, Any] = {}
     url = platform.nats_url
-    watcher = Watcher(url)
+    watcher = Watcher(url, [
+        (JALIN, C_DOCUMENT), (JALIN, C_PLAN), (JALIN, C_NOTIFY_DOC), (JALIN, C_NOTIFY_APPROVED),
+        (JALIN, C_NOTIFY_SUBMITTED), (JALIN, KIT_END), (raw.RAW_STREAM, raw.HOP_DURABLE["b"]),
+    ])
     watcher.start()
     nc = await nats.connect(url)
     js = nc.jetstream()
@@ -1050,13 +1140,13 @@ async def run_bench(platform: Platform, secret: str, s: dict[str, Any], helpers:
             helpers.start(f"raw-hop-{hop}", [py, str(BENCH_DIR / "raw_jetstream.py"), "hop", "--hop", hop,
                                              "--nats-url", url])
         for hop in (1, 2):
-            helpers.start(f"kit-hop-{hop}", [py, str(Path(__file__).resolve()), "_kit-hop", "--hop", str(hop),
+            helpers.start(f"kit-hop-{hop}", [py, str(SELF), "_kit-hop", "--hop", str(hop),
                                              "--nats-url", url, "--data-dir", str(data_dir / "benchkit")])
 
-        print(f"  creating and submitting {s['warm_up'] + s['paced_n'] + s['n']} proposals ...", flush=True)
+        say(f"creating and submitting {s['warm_up'] + s['light_n'] + s['paced_n'] + s['n']} proposals ...")
         baseline = acks.snapshot()
         t = time.monotonic()
-        total = s["warm_up"] + s["paced_n"] + s["n"]
+        total = s["warm_up"] + s["light_n"] + s["paced_n"] + s["n"]
         ids = await flow.create_and_submit(total, 8)
         created_s = time.monotonic() - t
         drained = await acks.wait(baseline, {(JALIN, C_NOTIFY_SUBMITTED): len(ids)}, 120 + total / 10)
@@ -1064,61 +1154,82 @@ async def run_bench(platform: Platform, secret: str, s: dict[str, Any], helpers:
                         "create_submit_per_s": round(len(ids) / created_s, 1), "submitted_events_drained": drained}
         if len(ids) < total:
             raise RuntimeError(f"only {len(ids)} of {total} proposals created: {dict(flow.errors)}")
-        warm_ids, paced_ids, burst_ids = ids[:s["warm_up"]], ids[s["warm_up"]:s["warm_up"] + s["paced_n"]], ids[-s["n"]:]
+        w, lt = s["warm_up"], s["warm_up"] + s["light_n"]
+        warm_ids, light_ids, paced_ids, burst_ids = ids[:w], ids[w:lt], ids[lt:lt + s["paced_n"]], ids[-s["n"]:]
 
+        platform_procs = [*SERVICES, "nats-server", "mailsink"]
+        out["settle_seconds"] = {"after_setup": await settle(sampler, platform_procs, s["settle_max"])}
         await wait_consumers(js, helpers, {
             "raw-hop-a": (raw.RAW_STREAM, raw.HOP_DURABLE["a"]), "raw-hop-b": (raw.RAW_STREAM, raw.HOP_DURABLE["b"]),
-            "kit-hop-1": (JALIN, "benchkit1-bench-ping"), "kit-hop-2": (JALIN, "benchkit2-bench-pong"),
+            "kit-hop-1": (JALIN, KIT_START), "kit-hop-2": (JALIN, KIT_END),
         }, 90)
 
         # -- raw JetStream baseline (the platform is idle) --
         sampler.phase = "raw"
-        print("  raw JetStream baseline ...", flush=True)
+        say("raw JetStream baseline ...")
         out["raw"] = {
             "publish_one_at_a_time": await raw.publish_one_at_a_time(url, s["raw_publish"]),
             "fetch100_ack_backlog": await raw.fetch_backlog(url, s["raw_backlog"], 100),
             "publish_and_pull_consume": await raw.publish_and_consume(url, s["raw_publish"], 100),
         }
         raw_chain = Chain("raw", js, acks, keys, raw.RAW_STREAM, raw.HOP_DURABLE["b"], raw.CHAIN_A, raw_message)
-        kit_chain = Chain("kit", js, acks, keys, JALIN, "benchkit2-bench-pong",
+        kit_chain = Chain("kit", js, acks, keys, JALIN, KIT_END,
                           subject_for(KIT_TENANT, BenchPing.aggregate, BenchPing.event), kit_message)
         chain_count = max(1, int(s["chain_rate"] * s["chain_paced_seconds"]))
         for chain in (raw_chain, kit_chain):  # a short warm-up of each chain, not counted
             await chain.paced(200, 20)
-        print("  raw 2-hop chain ...", flush=True)
+        say("raw 2-hop chain ...")
+        light = s["chain_light_rate"]
+        light_count = max(1, int(light * s["chain_paced_seconds"]))
         out["raw_chain"] = {"paced": await raw_chain.paced(s["chain_rate"], chain_count),
-                            "burst": await raw_chain.burst(s["chain_n"])}
+                            "paced_light": await raw_chain.paced(light, light_count)}
+        cpu0, t0 = sampler.cpu(), time.monotonic()
+        out["raw_chain"]["burst"] = await raw_chain.burst(s["chain_n"])
+        out["raw_chain"]["burst"]["cpu_percent"] = cpu_percent(cpu0, sampler.cpu(), time.monotonic() - t0)
         sampler.phase = "kit"
-        print("  jalin-kit plumbing 2-hop chain ...", flush=True)
-        out["kit_chain"] = {"paced": await kit_chain.paced(s["chain_rate"], chain_count),
-                            "burst": await kit_chain.burst(s["chain_n"])}
+        say("jalin-kit plumbing 2-hop chain ...")
+        out["kit_chain"] = {"paced": await kit_chain.paced(s["chain_rate"], chain_count)}
+        out["kit_chain"]["paced_light"] = await kit_chain.paced(light, light_count)
+        cpu0, t0 = sampler.cpu(), time.monotonic()
+        out["kit_chain"]["burst"] = await kit_chain.burst(s["chain_n"])
+        out["kit_chain"]["burst"]["cpu_percent"] = cpu_percent(cpu0, sampler.cpu(), time.monotonic() - t0)
         sampler.sample()
         out["kit_chain"]["rss_mb"] = {k: round(v / 1e6, 1) for k, v in sampler.rss_last.items() if k.startswith("kit")}
-        helpers.stop("raw-hop-a", "raw-hop-b", "kit-hop-1", "kit-hop-2")
+        helpers.stop("raw-hop-a", "raw-hop-b", "kit-hop-1", "kit-hop-2", grace=5.0)
         for name in ("raw-hop-a", "raw-hop-b", "kit-hop-1", "kit-hop-2"):
             sampler.pids.pop(name, None)
 
         # -- the platform --
         sampler.phase = "paced"
-        print(f"  warm-up ({len(warm_ids)} approvals), then {len(paced_ids)} approvals at {s['rate']}/s ...", flush=True)
+        say(f"warm-up ({len(warm_ids)} approvals) ...")
         out["warm_up_ok"] = await flow.warm_up(warm_ids)
+        say(f"{len(light_ids)} approvals at a light {s['light_rate']}/s ...")
+        out["settle_seconds"]["before_light"] = await settle(sampler, platform_procs, s["settle_max"])
+        cpu0, t0 = sampler.cpu(), time.monotonic()
+        out["light"] = await flow.paced(light_ids, s["light_rate"], 4, 2, s["poll_interval"])
+        out["light"]["cpu_percent"] = cpu_percent(cpu0, sampler.cpu(), time.monotonic() - t0)
+        say(f"{len(paced_ids)} approvals at {s['rate']}/s ...")
+        out["settle_seconds"]["before_paced"] = await settle(sampler, platform_procs, s["settle_max"])
         cpu0, t0 = sampler.cpu(), time.monotonic()
         out["paced"] = await flow.paced(paced_ids, s["rate"], 8, s["sample_every"], s["poll_interval"])
         out["paced"]["cpu_percent"] = cpu_percent(cpu0, sampler.cpu(), time.monotonic() - t0)
 
         sampler.phase = "burst"
-        print(f"  burst of {len(burst_ids)} approvals from {s['workers']} clients ...", flush=True)
+        say(f"burst of {len(burst_ids)} approvals from {s['workers']} clients ...")
+        out["settle_seconds"]["before_burst"] = await settle(sampler, platform_procs, s["settle_max"])
         cpu0, t0 = sampler.cpu(), time.monotonic()
         out["burst"] = await flow.burst(burst_ids, s["workers"])
         out["burst"]["cpu_percent"] = cpu_percent(cpu0, sampler.cpu(), time.monotonic() - t0)
 
+        # The approvals' emails are still going out: reads are measured once that is done.
+        out["settle_seconds"]["before_reads"] = await settle(sampler, platform_procs, s["settle_max"])
         sampler.phase = "reads"
-        print(f"  reads: {s['read_clients']} clients for {s['read_seconds']} s ...", flush=True)
+        say(f"reads: {s['read_clients']} clients for {s['read_seconds']} s ...")
         out["reads"] = await flow.reads(ids, s["read_clients"], s["read_seconds"], 1.0, sampler)
 
         sampler.phase = "verify"
-        print("  checking every approved proposal over HTTP ...", flush=True)
-        out["verify"] = await flow.verify(warm_ids + paced_ids + burst_ids)
+        say("checking every approved proposal over HTTP ...")
+        out["verify"] = await flow.verify(warm_ids + light_ids + paced_ids + burst_ids)
         out["http_errors"] = dict(flow.errors)
         return out
     finally:
@@ -1179,17 +1290,31 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"{m['python']}; {m['nats_server']}; load average at start {' '.join(m['loadavg_at_start'])}.  ")
     add("Packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v) +
         ("" if m["packages"].get("uvloop") else " (no uvloop: plain asyncio)") + ".  ")
+    pc = report.get("platform_code") or {}
+    add(f"Platform code: commit {pc.get('commit')} ({pc.get('subject')})"
+        + (f", **{pc['uncommitted_platform_files']} uncommitted platform files**" if pc.get("uncommitted_platform_files") else "")
+        + ".  ")
     add(f"Platform: embedded default (SQLite per service, nats-server with default fsync), "
         f"started in {report['startup_seconds']} s. Run took {report['run_seconds']} s.\n")
-    add("## Targets\n")
+    noise = report.get("noise") or {}
+    if noise:
+        loud = {k: v for k, v in noise.items() if v is not None and v > 20}
+        add("CPU used by other processes on the machine (not this benchmark) during the timed phases, "
+            "% of one core: " + ", ".join(f"{k} {v}" for k, v in noise.items()) + "."
+            + (f" **The machine was busy with other work during {', '.join(loud)}: those figures are "
+               "likely lower than the platform does on a quiet machine.**" if loud else ""))
+    add("\n## Targets\n")
     add("| target | goal | measured | met |")
     add("|---|---|---|---|")
     for t in report["targets"]:
         add(f"| {t['target']} | {t['goal']} | {t['measured']} | {'yes' if t['met'] else '**no**'}"
             f"{(' — ' + t['note']) if t['note'] else ''} |")
-    if "paced" in r:
-        p = r["paced"]
-        add(f"\n## Approvals paced at {p['requested_rate']}/s ({p['approvals']} approvals, "
+    for key in ("light", "paced"):
+        if key not in r:
+            continue
+        p = r[key]
+        title = "Approvals paced at" if key == "paced" else "Light load: approvals paced at"
+        add(f"\n## {title} {p['requested_rate']}/s ({p['approvals']} approvals, "
             f"achieved {p['achieved_rate']}/s)\n")
         add("Latency from the approve call returning to the effect being committed (first ack of its consumer).\n")
         add("| what | n | p50 ms | p90 ms | p99 ms | max ms |")
@@ -1199,7 +1324,8 @@ def render_markdown(report: dict[str, Any]) -> str:
                 ("approve call itself (HTTP round trip)", p["approve_http"])]
         rows += [(f"stage: {k.replace('_', ' ')}", v) for k, v in p["stages"].items()]
         hs = p["http_sample"]
-        rows += [(f"HTTP-polled sample (1 in {hs['every']}, every {hs['poll_interval_ms']:g} ms): all three",
+        rows += [(f"HTTP-polled sample (1 in {hs['every']}, every {hs['poll_interval_ms']:g} ms or 5 % of the "
+                  "time waited): all three",
                   hs["end_to_end"]), ("same proposals, from the acks", hs["same_proposals_by_acks"]),
                  ("HTTP sample minus acks", hs["http_minus_acks"])]
         for name, d in rows:
@@ -1250,6 +1376,14 @@ def render_markdown(report: dict[str, Any]) -> str:
         add(f"| jalin-kit plumbing 2-hop chain at {kc['paced']['requested_rate']}/s: p50 / p99 ms | "
             f"{_d(kc['paced']['latency'])} / {_d(kc['paced']['latency'], 'p99_ms')} "
             f"(achieved {kc['paced']['achieved_rate']}/s) | – | – |")
+        rl = rc.get("paced_light", {})
+        if rl:
+            add(f"| raw 2-hop chain at {rl['requested_rate']}/s: p50 / p99 ms | "
+                f"{_d(rl['latency'])} / {_d(rl['latency'], 'p99_ms')} | – | – |")
+        kl = kc.get("paced_light", {})
+        if kl:
+            add(f"| jalin-kit plumbing 2-hop chain at {kl['requested_rate']}/s: p50 / p99 ms | "
+                f"{_d(kl['latency'])} / {_d(kl['latency'], 'p99_ms')} | – | – |")
         add(f"| jalin-kit plumbing 2-hop chain, burst of {kc['burst']['messages']}: msg/s until all done | "
             f"{kc['burst']['sustained_rate']} | – | – |")
         ratios = report["ratios"]
@@ -1269,9 +1403,25 @@ def render_markdown(report: dict[str, Any]) -> str:
     if "verify" in r:
         add(f"\nHTTP check of every approved proposal: {r['verify']}. HTTP errors during the run: "
             f"{r.get('http_errors') or 'none'}.")
+    if r.get("settle_seconds"):
+        add(f"\nSeconds waited for the platform to go idle (its email backlog sent) before the phases: "
+            f"{r['settle_seconds']}.")
     if report.get("error"):
         add(f"\n**The run failed:** {report['error']}")
     return "\n".join(L) + "\n"
+
+
+def noise(r: dict[str, Any]) -> dict[str, float | None]:
+    """The "others" CPU of each timed phase: how busy the shared machine was."""
+    phases = {
+        "raw 2-hop burst": r.get("raw_chain", {}).get("burst", {}),
+        "plumbing 2-hop burst": r.get("kit_chain", {}).get("burst", {}),
+        "light": r.get("light", {}),
+        "paced": r.get("paced", {}),
+        "burst": r.get("burst", {}),
+        "reads": r.get("reads", {}),
+    }
+    return {k: v.get("cpu_percent", {}).get("others") for k, v in phases.items() if v}
 
 
 def ratios(r: dict[str, Any]) -> dict[str, Any]:
@@ -1280,9 +1430,11 @@ def ratios(r: dict[str, Any]) -> dict[str, Any]:
         kit, rawc = r["kit_chain"], r["raw_chain"]
         if kit["burst"]["sustained_rate"] and rawc["burst"]["sustained_rate"]:
             out["plumbing_over_raw_throughput"] = round(kit["burst"]["sustained_rate"] / rawc["burst"]["sustained_rate"], 3)
-        kp, rp = kit["paced"]["latency"].get("p50_ms"), rawc["paced"]["latency"].get("p50_ms")
+        # At a rate both chains sustain (at --chain-rate the plumbing may be saturated).
+        kp = kit.get("paced_light", {}).get("latency", {}).get("p50_ms")
+        rp = rawc.get("paced_light", {}).get("latency", {}).get("p50_ms")
         if kp and rp:
-            out["raw_over_plumbing_p50_latency"] = round(rp / kp, 3)
+            out[f"raw_over_plumbing_p50_latency_at_{kit['paced_light']['requested_rate']:g}_per_s"] = round(rp / kp, 3)
         if r.get("burst", {}).get("sustained_rate") and rawc["burst"]["sustained_rate"]:
             out["platform_approvals_over_raw_2hop"] = round(r["burst"]["sustained_rate"] / rawc["burst"]["sustained_rate"], 3)
         if r.get("burst", {}).get("sustained_rate") and kit["burst"]["sustained_rate"]:
@@ -1302,16 +1454,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Jalin approval-flow benchmark (see bench/README.md).")
     parser.add_argument("--quick", action="store_true", help="a small run for smoke-testing (< 60 s)")
     parser.add_argument("--rate", type=float, default=20.0, help="paced approvals per second (default 20)")
-    parser.add_argument("--duration", type=float, default=None, help="seconds of paced approvals (default 30; quick 3)")
-    parser.add_argument("--n", type=int, default=None, help="approvals in the burst (default 300; quick 60)")
+    parser.add_argument("--duration", type=float, default=None, help="seconds of paced approvals (default 30; quick 1.5)")
+    parser.add_argument("--n", type=int, default=None, help="approvals in the burst (default 300; quick 30)")
     parser.add_argument("--workers", type=int, default=8, help="concurrent clients in the burst (default 8)")
     parser.add_argument("--read-clients", type=int, default=8, help="concurrent clients for reads (default 8)")
-    parser.add_argument("--read-seconds", type=float, default=None, help="seconds of reads (default 10; quick 2)")
+    parser.add_argument("--read-seconds", type=float, default=None, help="seconds of reads (default 10; quick 1.5)")
     parser.add_argument("--sample-every", type=int, default=None,
                         help="poll every k-th paced approval over HTTP (default 10; quick 5; 0 = none)")
     parser.add_argument("--poll-interval", type=float, default=0.02, help="HTTP sample poll interval, s (0.02)")
+    parser.add_argument("--light-rate", type=float, default=5.0,
+                        help="rate of a short unsaturated paced run before the main one (5/s)")
     parser.add_argument("--chain-rate", type=float, default=200.0, help="paced rate of the 2-hop chains (200/s)")
-    parser.add_argument("--chain-n", type=int, default=None, help="messages in the chains' burst (2000; quick 300)")
+    parser.add_argument("--chain-n", type=int, default=None, help="messages in the chains' burst (2000; quick 150)")
     parser.add_argument("--results-dir", type=Path, default=BENCH_DIR / "results")
     parser.add_argument("--no-write", action="store_true", help="print the report only")
     parser.add_argument("--keep-data", action="store_true", help="keep the temporary data folder (logs, dbs)")
@@ -1330,10 +1484,10 @@ def main() -> None:
     results: dict[str, Any] = {}
     error = None
     startup = None
-    print(f"Jalin approval-flow benchmark{' (quick)' if s['quick'] else ''}; data in {data_dir}", flush=True)
+    print(f"Jalin approval-flow benchmark{' (quick)' if s['quick'] else ''}; data in {data_dir}")
     try:
         smtp_port = free_port()
-        sink = helpers.start("mailsink", [sys.executable, str(Path(__file__).resolve()), "_mailsink",
+        sink = helpers.start("mailsink", [sys.executable, str(SELF), "_mailsink",
                                           "--port", str(smtp_port), "--dir", str(data_dir / "mail")])
         wait_port(smtp_port, sink)
         platform = Platform(PlatformConfig(
@@ -1343,7 +1497,7 @@ def main() -> None:
             smtp_port=smtp_port,
             jwt_secret=secret,
         ))
-        print("  starting nats-server and the four services ...", flush=True)
+        say("starting nats-server and the four services ...")
         t = time.monotonic()
         platform.start(timeout=120)
         startup = round(time.monotonic() - t, 1)
@@ -1402,10 +1556,12 @@ def main() -> None:
         "run_seconds": round(time.monotonic() - t_run, 1),
         "startup_seconds": startup,
         "machine": info,
+        "platform_code": platform_code(),
         "settings": s,
         "targets": judge(results, rss_peak),
         "ratios": ratios(results),
         "results": results,
+        "noise": noise(results),
         "rss_peak_mb": dict(sorted(rss_peak.items())),
         "rss_peak_mb_by_phase": {ph: {k: round(v / 1e6, 1) for k, v in d.items()}
                                  for ph, d in (sampler.rss_max.items() if sampler else [])},
