@@ -1,7 +1,7 @@
 """Jalin's approval-flow benchmark: the whole platform as processes, on one machine, in one run.
 
-    cd /work/main && uv run python bench/approval_flow.py            # full run (~4-5 minutes)
-    cd /work/main && uv run python bench/approval_flow.py --quick    # smoke test (< 60 s)
+    uv run python bench/approval_flow.py            # full run (~4-5 minutes)
+    uv run python bench/approval_flow.py --quick    # smoke test (< 60 s)
 
 What it does, in order (bench/README.md explains each figure):
  1. starts nats-server, the four services (SQLite default) and an SMTP sink on free ports;

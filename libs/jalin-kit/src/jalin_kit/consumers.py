@@ -51,6 +51,8 @@ class EventContext:
     session: AsyncSession
     consumer: str
     source: str
+    prepared: Any = None
+    """What the registration's ``prepare`` step returned, if it has one."""
 
     def emit(self, payload: IntegrationEvent) -> None:
         """Record a follow-up event in the same transaction as the side effect."""
@@ -64,6 +66,7 @@ class EventContext:
 
 
 Handler = Callable[[EventContext, Any], Awaitable[None]]
+Prepare = Callable[[CloudEvent, Any], Awaitable[Any]]
 
 
 @dataclass
@@ -72,6 +75,7 @@ class Registration:
     event_cls: type[IntegrationEvent]
     handler: Handler
     description: str = ""
+    prepare: Prepare | None = None
 
 
 @dataclass
@@ -85,16 +89,20 @@ class EventConsumers:
     settings: ServiceSettings | None = None
 
     def on(
-        self, event_cls: type[IntegrationEvent], name: str | None = None
+        self, event_cls: type[IntegrationEvent], name: str | None = None, *, prepare: Prepare | None = None
     ) -> Callable[[Handler], Handler]:
-        """Register ``handler(ctx, payload)`` for ``event_cls``; durable name ``<service>-<name>``."""
+        """Register ``handler(ctx, payload)`` for ``event_cls``; durable name ``<service>-<name>``.
+
+        ``prepare(envelope, payload)``, if given, runs before the transaction opens (slow work
+        such as rendering, which must not hold the database); its result is ``ctx.prepared``.
+        """
 
         def decorate(handler: Handler) -> Handler:
             consumer = f"{self.service}-{name or f'{event_cls.aggregate}-{event_cls.event}'}"
             if consumer in self.registrations:
                 raise ValueError(f"consumer {consumer} registered twice")
             self.registrations[consumer] = Registration(
-                consumer, event_cls, handler, (handler.__doc__ or "").strip()
+                consumer, event_cls, handler, (handler.__doc__ or "").strip(), prepare
             )
             return handler
 
@@ -116,17 +124,17 @@ class EventConsumers:
         tenant = getattr(payload, "tenant", envelope.tenant_id)
         if tenant != envelope.tenant_id:
             raise ValueError(f"payload tenant {tenant!r} differs from ce-tenantid {envelope.tenant_id!r}")
+        prepared = None
+        if reg.prepare is not None:
+            async with self._db().tenant_session(envelope.tenant_id, readonly=True) as session:
+                if await self._seen(session, reg, envelope):
+                    return False
+            prepared = await reg.prepare(envelope, payload)
         async with self._db().tenant_session(envelope.tenant_id) as session:
-            seen = await session.exec(
-                select(ProcessedEvent.event_id).where(
-                    ProcessedEvent.consumer == reg.consumer, ProcessedEvent.event_id == envelope.id
-                )
-            )
-            if seen.first() is not None:
-                log.info("event.duplicate_skipped", consumer=reg.consumer)
+            if await self._seen(session, reg, envelope):
                 return False
             session.add(ProcessedEvent(consumer=reg.consumer, event_id=envelope.id))
-            await reg.handler(EventContext(envelope, session, reg.consumer, self.source), payload)
+            await reg.handler(EventContext(envelope, session, reg.consumer, self.source, prepared), payload)
             try:
                 await session.commit()
             except IntegrityError:
@@ -135,6 +143,18 @@ class EventConsumers:
                 log.info("event.duplicate_raced", consumer=reg.consumer)
                 return False
         log.info("event.processed", consumer=reg.consumer)
+        return True
+
+    @staticmethod
+    async def _seen(session: AsyncSession, reg: Registration, envelope: CloudEvent) -> bool:
+        seen = await session.exec(
+            select(ProcessedEvent.event_id).where(
+                ProcessedEvent.consumer == reg.consumer, ProcessedEvent.event_id == envelope.id
+            )
+        )
+        if seen.first() is None:
+            return False
+        log.info("event.duplicate_skipped", consumer=reg.consumer)
         return True
 
     async def store_dead_letter(
