@@ -100,10 +100,19 @@ def cmd_up(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    restarts: dict[str, float] = {}
     try:
         while not stop["now"]:
+            nats = platform.nats
+            if nats is not None and nats.proc is not None and nats.proc.poll() is not None:
+                print(f"nats-server exited (code {nats.proc.returncode}); restarting. Log: {nats.log_path}")
+                nats.start()
             for svc in platform.services.values():
                 if svc.proc is not None and svc.proc.poll() is not None:
+                    # At most one restart per service every 5 s: a crash loop must not spin.
+                    if time.monotonic() - restarts.get(svc.name, 0.0) < 5.0:
+                        continue
+                    restarts[svc.name] = time.monotonic()
                     print(f"{svc.name} exited (code {svc.proc.returncode}); restarting. Log: {svc.log_path}")
                     svc.start()
             time.sleep(0.5)
@@ -230,9 +239,13 @@ def _wait_for_effects(http: httpx.Client, args: argparse.Namespace, pid: str, he
 def cmd_dead_letters(args: argparse.Namespace) -> int:
     token = token_for(data_dir(args), "platform", ["platform_admin"], "operator")
     headers = {"Authorization": f"Bearer {token}"}
+    if args.action == "replay" and (args.service is None or args.id is None):
+        print("replay needs --service and --id (dead-letter ids are per service; see `jalin dead-letters list`)",
+              file=sys.stderr)
+        return 2
     services = [args.service] if args.service else [s for s in SERVICES if s != "proposals"]
     status = 0
-    with httpx.Client(timeout=30) as http:
+    with httpx.Client(timeout=120) as http:
         for name in services:
             base = f"{_base(args, name)}/v1/admin/dead-letters"
             try:
@@ -243,13 +256,11 @@ def cmd_dead_letters(args: argparse.Namespace) -> int:
                     if not rows:
                         print(f"{name}: no dead letters")
                 else:
-                    if args.id is None:
-                        print("replay needs --id (see `jalin dead-letters list`)", file=sys.stderr)
-                        return 2
                     row = _ok(http.post(f"{base}/{args.id}/replay", headers=headers))
                     ok = row["replayed_at"] is not None
                     print(f"{name}: dead letter {args.id} " + ("replayed" if ok else f"failed again: {row['replay_error']}"))
-                    status = 0 if ok else 1
+                    if not ok:
+                        status = 1
             except (httpx.HTTPError, DemoError) as exc:
                 print(f"{name}: {exc}", file=sys.stderr)
                 status = 1

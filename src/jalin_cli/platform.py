@@ -44,10 +44,9 @@ def nats_server_binary() -> str:
 class NatsServer:
     """A nats-server with JetStream on loopback, its store under ``store_dir``."""
 
-    def __init__(self, store_dir: Path, port: int, *, sync_always: bool = False) -> None:
+    def __init__(self, store_dir: Path, port: int) -> None:
         self.store_dir = store_dir
         self.port = port
-        self.sync_always = sync_always
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = store_dir.parent / "nats-server.log"
 
@@ -63,7 +62,6 @@ class NatsServer:
             f"port: {self.port}",
             "jetstream {",
             f'  store_dir: "{self.store_dir}"',
-            *(["  sync_interval: always"] if self.sync_always else []),
             "}",
         ]
         conf.write_text("\n".join(lines) + "\n")
@@ -71,18 +69,18 @@ class NatsServer:
 
     def start(self, timeout: float = 15.0) -> None:
         conf = self._config()
-        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the process
-        self.proc = subprocess.Popen(
-            [nats_server_binary(), "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT
-        )
+        with open(self.log_path, "ab") as log:  # the child keeps its own descriptor
+            self.proc = subprocess.Popen(
+                [nats_server_binary(), "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"nats-server exited: see {self.log_path}")
             try:
+                # Clients reconnect, and apply_stream retries while JetStream recovers.
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    if _jetstream_ready(self.port):
-                        return
+                    return
             except OSError:
                 pass
             time.sleep(0.1)
@@ -97,12 +95,6 @@ class NatsServer:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
-
-
-def _jetstream_ready(port: int) -> bool:
-    # The server answers on its port before JetStream has recovered its store; a TCP
-    # connect is enough for clients, which reconnect, so this only waits for the socket.
-    return True
 
 
 def apply_stream(url: str, attempts: int = 50) -> None:
@@ -142,22 +134,23 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the process
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", f"jalin_{self.name}"],
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with open(self.log_path, "ab") as log:  # the child keeps its own descriptor
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", f"jalin_{self.name}"],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
+    def wait_ready(self, timeout: float = 60.0, probe: str = "/readyz") -> None:
+        """Until the probe answers 200: ``/readyz`` (all dependencies) or ``/healthz`` (serving)."""
         deadline = time.monotonic() + timeout
         last = ""
         while time.monotonic() < deadline:
             if self.proc is None or self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited early; its log: {self.log_path}\n{_tail(self.log_path)}")
             try:
-                r = httpx.get(f"{self.url}/readyz", timeout=2)
+                r = httpx.get(f"{self.url}{probe}", timeout=2)
                 if r.status_code == 200:
                     return
                 last = r.text

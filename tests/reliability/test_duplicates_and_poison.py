@@ -96,7 +96,7 @@ async def test_poison_message_is_dead_lettered_and_the_rest_flows(shared_platfor
     # The message behind the poison is processed without waiting for it.
     await async_wait_for(lambda: api.documents(good) and api.plans(good), what="the good event's effects")
 
-    admin = api.headers("platform_admin", unit=None)
+    admin = Api(shared_platform, tenant="platform").headers("platform_admin", unit=None)
 
     def dead_letters(service: str) -> list[dict[str, object]]:
         rows = api.get(service, "/v1/admin/dead-letters", headers=admin).json()

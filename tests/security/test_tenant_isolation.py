@@ -102,11 +102,27 @@ def test_other_tenant_gets_404_everywhere_and_changes_nothing(
 
 
 def test_platform_admin_sees_no_tenant_content(platform: Platform, api: Api, objects_of_a: dict[str, str]) -> None:
-    admin = Api(platform, tenant="sumbar").headers("platform_admin", unit=None)
-    r = api.client.get(api.url("proposals", f"/v1/proposals/{objects_of_a['proposal_id']}"), headers=admin)
-    assert r.status_code == 403
-    r = api.client.get(api.url("documents", f"/v1/documents/{objects_of_a['document_id']}/content"), headers=admin)
-    assert r.status_code == 403
+    operator = Api(platform, tenant="platform")
+    for headers in (
+        operator.headers("platform_admin", unit=None),
+        operator.headers("platform_admin", "kerja_sama", unit=None),  # no tenant roles in the operators' tenant
+        Api(platform, tenant="sumbar").headers("platform_admin", unit=None),
+    ):
+        r = api.client.get(api.url("proposals", f"/v1/proposals/{objects_of_a['proposal_id']}"), headers=headers)
+        assert r.status_code == 403
+        r = api.client.get(api.url("documents", f"/v1/documents/{objects_of_a['document_id']}/content"), headers=headers)
+        assert r.status_code == 403
+
+
+def test_only_the_operators_tenant_reaches_the_dead_letters(platform: Platform, api: Api) -> None:
+    tenant_admin = Api(platform, tenant="sumbar").headers("platform_admin", "kerja_sama", unit=None)
+    operator = Api(platform, tenant="platform").headers("platform_admin", unit=None)
+    for service in ("documents", "notifications", "evaluation"):
+        url = api.url(service, "/v1/admin/dead-letters")
+        assert api.client.get(url, headers=tenant_admin).status_code == 403
+        assert api.client.get(url, headers=api.section).status_code == 403
+        assert api.client.get(url, headers=operator).status_code == 200
+        assert api.client.post(f"{url}/1/replay", headers=tenant_admin).status_code == 403
 
 
 def test_role_rules_over_http(api: Api) -> None:

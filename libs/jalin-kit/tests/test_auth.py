@@ -58,3 +58,23 @@ def test_wrong_secret_is_refused() -> None:
     token = issue_dev_token("another-secret-another-secret-another!!", tenant="sumbar", roles=[], user="x")
     with pytest.raises(AuthError, match="(?i)signature"):
         verifier().verify(token)
+
+
+def test_jwks_requires_asymmetric_algorithms() -> None:
+    with pytest.raises(ValueError, match="asymmetric"):
+        ServiceSettings(jwt_jwks_url="https://idp.example.id/jwks", jwt_algorithms=["HS256"])
+    assert ServiceSettings(jwt_jwks_url="https://idp.example.id/jwks", jwt_algorithms=["RS256"]).jwt_algorithms == ["RS256"]
+
+
+def test_production_secret_must_be_long(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JALIN_ENVIRONMENT", "production")
+    with pytest.raises(ValueError, match="32 bytes"):
+        ServiceSettings(jwt_secret="short-but-not-placeholder")
+
+
+@pytest.mark.parametrize("claim,value", [("unit", 7), ("unit", "Dinas Kesehatan"), ("name", ["x"]), ("tenant", "Sumbar")])
+def test_malformed_claims_are_refused(claim: str, value: object) -> None:
+    claims = {"sub": "a", "tenant": "sumbar", "roles": ["opd_staff"], "iss": "jalin-dev", "aud": "jalin",
+              "exp": int(time.time()) + 60, claim: value}
+    with pytest.raises(AuthError, match=claim):
+        verifier().verify(jwt.encode(claims, SECRET, algorithm="HS256"))

@@ -474,3 +474,16 @@ async def test_token_with_malformed_tenant_claim_never_gets_a_server_error(api: 
             if created.status_code == 201:
                 submitted = await client.post(f"/v1/proposals/{created.json()['id']}/submit", headers=headers)
                 assert submitted.status_code == 200, (tenant, submitted.status_code)
+
+
+async def test_control_characters_huge_offsets_and_implausible_terms_are_422(api: Api) -> None:
+    r = await api.client.post("/v1/proposals", json={**PROPOSAL, "title": "Jalan\x00Tol"}, headers=STAFF)
+    assert r.status_code == 422 and "control characters" in r.text
+    r = await api.client.get("/v1/proposals", params={"offset": 10**20}, headers=STAFF)
+    assert r.status_code == 422
+    p = await api.submitted()
+    for start in ("9999-06-01", "2001-01-01"):
+        r = await api.client.post(f"/v1/proposals/{p['id']}/approve", json={"term_start": start}, headers=SECTION)
+        assert r.status_code == 422, r.text
+    r = await api.client.post(f"/v1/proposals/{p['id']}/approve", json={}, headers=SECTION)
+    assert r.status_code == 200

@@ -7,6 +7,7 @@ and audience. Claims: ``sub`` (user), ``tenant``, ``unit`` (OPD), ``roles``.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from dataclasses import dataclass
@@ -34,6 +35,9 @@ ROLES = frozenset(
 
 
 TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+UNIT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+PLATFORM_TENANT = "platform"
+"""The operators' tenant id: its tokens reach the operator routes and no tenant's content."""
 
 
 class AuthError(Exception):
@@ -54,6 +58,7 @@ class Principal:
 
 class TokenVerifier:
     def __init__(self, settings: ServiceSettings) -> None:
+        self.fetches_keys = bool(settings.jwt_jwks_url)
         self._settings = settings
         self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url) if settings.jwt_jwks_url else None
         self._algorithms = list(settings.jwt_algorithms)
@@ -75,6 +80,8 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as exc:
             raise AuthError(f"invalid token: {exc}") from exc
+        except (TypeError, ValueError) as exc:  # a key of the wrong kind for the token's algorithm
+            raise AuthError("invalid token: key and algorithm do not match") from exc
         tenant = claims.get("tenant")
         roles = claims.get("roles") or []
         if not isinstance(tenant, str) or not tenant:
@@ -84,12 +91,17 @@ class TokenVerifier:
             raise AuthError("invalid token: tenant claim must be 1-64 of a-z, 0-9, '-'")
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise AuthError("invalid token: roles must be a list of strings")
+        unit, name = claims.get("unit"), claims.get("name")
+        if unit is not None and not (isinstance(unit, str) and UNIT_ID.match(unit)):
+            raise AuthError("invalid token: unit claim must be 1-64 of a-z, 0-9, '-', '_'")
+        if name is not None and not (isinstance(name, str) and len(name) <= 200):
+            raise AuthError("invalid token: name claim must be a string of at most 200 characters")
         return Principal(
             user_id=str(claims["sub"]),
             tenant_id=tenant,
             roles=frozenset(r for r in roles if r in ROLES),
-            unit=claims.get("unit"),
-            name=claims.get("name"),
+            unit=unit,
+            name=name,
         )
 
 
@@ -140,6 +152,8 @@ async def current_principal(
         )
     verifier: TokenVerifier = request.app.state.verifier
     try:
+        if verifier.fetches_keys:  # the JWKS fetch is blocking I/O: off the event loop
+            return await asyncio.to_thread(verifier.verify, credentials.credentials)
         return verifier.verify(credentials.credentials)
     except AuthError as exc:
         raise HTTPException(
@@ -150,24 +164,22 @@ async def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require_roles(*roles: str) -> Any:
-    """A dependency that lets through only principals holding one of ``roles``."""
+async def platform_operator(principal: CurrentPrincipal) -> Principal:
+    if principal.tenant_id != PLATFORM_TENANT or not principal.has_any("platform_admin"):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"operators only: role platform_admin of tenant {PLATFORM_TENANT!r}"
+        )
+    return principal
 
-    async def check(principal: CurrentPrincipal) -> Principal:
-        if not principal.has_any(*roles):
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN, f"this action needs one of the roles: {', '.join(roles)}"
-            )
-        return principal
 
-    return Depends(check)
+PlatformOperator = Annotated[Principal, Depends(platform_operator)]
 
 
 TENANT_ROLES = ROLES - {"platform_admin"}
 
 
 async def _tenant_member(principal: CurrentPrincipal) -> Principal:
-    if not principal.has_any(*TENANT_ROLES):
+    if principal.tenant_id == PLATFORM_TENANT or not principal.has_any(*TENANT_ROLES):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, "this needs a role of the tenant (platform_admin sees no tenant's content)"
         )

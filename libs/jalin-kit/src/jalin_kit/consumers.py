@@ -23,14 +23,13 @@ from faststream.nats import ConsumerConfig, NatsRouter, PullSub
 from faststream.nats.annotations import NatsMessage
 from nats.js import JetStreamContext
 from nats.js.api import DeliverPolicy
-from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jalin_kit.db import Database, utcnow
 from jalin_kit.events.catalogue import IntegrationEvent
-from jalin_kit.events.envelope import CloudEvent
+from jalin_kit.events.envelope import CloudEvent, EnvelopeError
 from jalin_kit.events.stream import JALIN_STREAM, STREAM_NAME
 from jalin_kit.inbox import DeadLetter, ProcessedEvent
 from jalin_kit.logging import bind, unbind
@@ -138,10 +137,17 @@ class EventConsumers:
             try:
                 await session.commit()
             except IntegrityError:
-                # A replica processed the same event concurrently: its commit won.
                 await session.rollback()
+            else:
+                log.info("event.processed", consumer=reg.consumer)
+                return True
+        # Only a replica that processed the same event concurrently is a duplicate; any
+        # other constraint violation is a failure to retry and, in the end, dead-letter.
+        async with self._db().tenant_session(envelope.tenant_id, readonly=True) as session:
+            if await self._seen(session, reg, envelope):
                 log.info("event.duplicate_raced", consumer=reg.consumer)
                 return False
+        raise RuntimeError(f"{reg.consumer}: the handler's transaction violated a constraint")
         log.info("event.processed", consumer=reg.consumer)
         return True
 
@@ -225,27 +231,32 @@ class EventConsumers:
             return list((await session.exec(query)).all())
 
     async def replay(self, dead_letter_id: int) -> DeadLetter | None:
-        """Run a dead letter through its consumer again; records the outcome on the row."""
+        """Run a dead letter through its consumer again; records the outcome on the row.
+
+        No session is held while the event is processed: on SQLite the service has one
+        writer connection, which the handler's own transaction needs.
+        """
         async with self._db().system_session() as session:
             row = await session.get(DeadLetter, dead_letter_id)
-            if row is None:
-                return None
+        if row is None:
+            return None
+        error: str | None = None
+        try:
             reg = self.registrations.get(row.consumer)
-            row.replay_count += 1
-            try:
-                if reg is None:
-                    raise LookupError(f"no consumer {row.consumer} in this service")
-                envelope = CloudEvent.from_headers(row.header_dict())
-                payload = reg.event_cls.model_validate_json(row.data)
-                await self.process(reg, envelope, payload)
-            except Exception as exc:  # noqa: BLE001 - reported to the operator
-                row.replay_error = f"{type(exc).__name__}: {exc}"[:4000]
-            else:
-                row.replayed_at = utcnow()
-                row.replay_error = None
-            session.add(row)
+            if reg is None:
+                raise LookupError(f"no consumer {row.consumer} in this service")
+            envelope = CloudEvent.from_headers(row.header_dict())
+            payload = reg.event_cls.model_validate_json(row.data)
+            await self.process(reg, envelope, payload)
+        except Exception as exc:  # noqa: BLE001 - reported to the operator
+            error = f"{type(exc).__name__}: {exc}"[:4000]
+        async with self._db().system_session() as session:
+            values: dict[str, Any] = {"replay_count": DeadLetter.replay_count + 1, "replay_error": error}
+            if error is None:
+                values["replayed_at"] = utcnow()
+            await session.exec(update(DeadLetter).where(col(DeadLetter.id) == dead_letter_id).values(**values))
             await session.commit()
-            return row
+            return await session.get(DeadLetter, dead_letter_id, populate_existing=True)
 
     # -- FastStream wiring ------------------------------------------------------------
 
@@ -314,6 +325,13 @@ class EventConsumers:
         # The annotation is the catalogue model, so the AsyncAPI document shows the payload.
         async def handle(body: Any, msg: NatsMessage) -> None:
             envelope = CloudEvent.from_headers(dict(msg.headers or {}))
+            if envelope.type != reg.event_cls.ce_type():
+                # Another version (or kind) on the same subject: not this consumer's contract.
+                log.info("event.other_type_skipped", consumer=reg.consumer, event_type=envelope.type)
+                return
+            subject_tenant = msg.raw_message.subject.split(".")[1]
+            if subject_tenant != envelope.tenant_id:
+                raise EnvelopeError(f"subject tenant {subject_tenant!r} differs from ce-tenantid {envelope.tenant_id!r}")
             bind(
                 tenant=envelope.tenant_id,
                 correlation_id=envelope.correlation_id,
@@ -330,7 +348,3 @@ class EventConsumers:
         handle.__name__ = reg.consumer.replace("-", "_")
         handle.__doc__ = reg.description or None
         return handle
-
-
-def payload_errors(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from jalin_kit.auth import CurrentPrincipal, require_roles
+from jalin_kit.auth import CurrentPrincipal, platform_operator
 from jalin_kit.consumers import EventConsumers
 from jalin_kit.runtime import ServiceRuntime
 
@@ -106,7 +106,7 @@ def create_app(
 def dead_letter_router(consumers: EventConsumers) -> APIRouter:
     """Operators list and replay a service's dead letters (``jalin dead-letters``)."""
     router = APIRouter(prefix="/v1/admin/dead-letters", tags=["operations"])
-    admin = require_roles("platform_admin")
+    admin = Depends(platform_operator)
 
     def public(row: Any) -> dict[str, Any]:
         return {

@@ -65,6 +65,9 @@ def run_env(service_tables: Iterable[str]) -> None:
     def do_run(connection: Any) -> None:
         context.configure(connection=connection, **options)
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Replicas starting together: one migrates, the others wait, then find nothing to do.
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('jalin-migrations'))")
             context.run_migrations()
 
     async def run_async() -> None:

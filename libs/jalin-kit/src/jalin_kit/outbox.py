@@ -9,12 +9,10 @@ therefore never fails a write because NATS is down.
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 import weakref
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 import structlog
 from nats.js import JetStreamContext
@@ -218,12 +216,3 @@ class OutboxRelay:
         )
         if ack.stream is None:
             raise RuntimeError("PubAck without stream")
-
-    async def pending(self) -> int:
-        async with self._db.system_session() as session:
-            rows = await session.exec(select(OutboxMessage.id).where(col(OutboxMessage.sent_at).is_(None)))
-            return len(rows.all())
-
-
-def decode(row_data: bytes) -> dict[str, Any]:
-    return json.loads(row_data)

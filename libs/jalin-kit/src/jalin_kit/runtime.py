@@ -46,6 +46,7 @@ class ServiceRuntime:
     tenants: TenantDirectory = field(init=False)
     verifier: TokenVerifier = field(init=False)
     js: JetStreamContext | None = field(init=False, default=None)
+    consuming: bool = field(init=False, default=False)
     _tasks: list[asyncio.Task[None]] = field(init=False, default_factory=list)
     extras: dict[str, Any] = field(init=False, default_factory=dict)
 
@@ -88,14 +89,20 @@ class ServiceRuntime:
         log.info("service.starting", settings=s.public())
         if self.migrate_on_start:
             await upgrade_async(self.migrations_dir, s.database_url)
-        # The relay starts before NATS answers: writes are accepted and wait in the outbox.
+        # HTTP and the relay do not wait for NATS: writes are accepted and wait in the
+        # outbox; consumers start once NATS answers (readiness says "connecting" till then).
         self.relay.start()
-        await self._connect()
-        await self.broker.start()
-        await self._watch_max_deliveries()
+        self._tasks.append(asyncio.create_task(self._connect_and_consume(), name="nats"))
         for job in self.background:
             self._tasks.append(asyncio.create_task(self._supervise(job), name=job.__name__))
         log.info("service.started", port=s.port)
+
+    async def _connect_and_consume(self) -> None:
+        await self._connect()
+        await self.broker.start()
+        await self._watch_max_deliveries()
+        self.consuming = True
+        log.info("nats.consuming")
 
     async def _connect(self) -> None:
         delay = 0.2
@@ -159,11 +166,17 @@ class ServiceRuntime:
     async def readiness(self) -> dict[str, Any]:
         checks: dict[str, Any] = {}
         try:
-            async with self.db.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            # The reader pool: a probe must not queue behind a long write.
+            async with asyncio.timeout(5):
+                async with self.db.read_engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
             checks["database"] = "ok"
         except Exception as exc:  # noqa: BLE001
-            checks["database"] = f"error: {exc}"
+            checks["database"] = f"error: {type(exc).__name__} {exc}"
+        if not self.consuming:
+            checks["nats"] = "connecting"
+            checks["outbox_relay"] = "ok" if self.relay.healthy else "retrying"
+            return checks
         nc = self.broker.config.broker_config.connection_state
         connected = bool(nc) and nc.connection.is_connected
         checks["nats"] = "ok" if connected else "disconnected"

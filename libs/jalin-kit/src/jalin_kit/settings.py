@@ -18,6 +18,7 @@ from pydantic_settings import (
 )
 
 DEV_PLACEHOLDER_SECRET = "change-me"
+ASYMMETRIC_PREFIXES = ("RS", "PS", "ES", "EDDSA")
 
 
 class ServiceSettings(BaseSettings):
@@ -77,15 +78,21 @@ class ServiceSettings(BaseSettings):
             self.database_url = f"sqlite+aiosqlite:///{path}"
         if not self.port:
             self.port = self.default_port
-        if (
-            self.environment == "production"
-            and not self.jwt_jwks_url
-            and self.jwt_secret == DEV_PLACEHOLDER_SECRET
-        ):
-            raise ValueError(
-                "JWT secret is the development placeholder: set JALIN_JWT_SECRET "
-                "or JALIN_JWT_JWKS_URL in production"
-            )
+        if self.jwt_jwks_url:
+            symmetric = [a for a in self.jwt_algorithms if not a.upper().startswith(ASYMMETRIC_PREFIXES)]
+            if symmetric:
+                raise ValueError(
+                    f"with JWT_JWKS_URL set, JWT_ALGORITHMS must be asymmetric (RS*, PS*, ES*, EdDSA); "
+                    f"refused: {', '.join(symmetric)}"
+                )
+        elif self.environment == "production":
+            if self.jwt_secret == DEV_PLACEHOLDER_SECRET:
+                raise ValueError(
+                    "JWT secret is the development placeholder: set JALIN_JWT_SECRET "
+                    "or JALIN_JWT_JWKS_URL in production"
+                )
+            if len(self.jwt_secret.encode()) < 32:
+                raise ValueError("JALIN_JWT_SECRET must be at least 32 bytes in production")
         return self
 
     @property

@@ -10,7 +10,7 @@ import aiosmtplib
 import structlog
 from jalin_kit.db import Database, utcnow
 from jalin_kit.runtime import ServiceRuntime
-from sqlmodel import col, select, update
+from sqlmodel import col, select
 
 from jalin_notifications.models import Email, EmailStatus
 from jalin_notifications.settings import NotificationsSettings
@@ -29,31 +29,30 @@ def to_mime(email: Email, sender: str) -> EmailMessage:
     return msg
 
 
-async def claim(db: Database, settings: NotificationsSettings) -> list[Email]:
-    """Take a batch of due emails, leasing them by pushing ``next_attempt_at`` ahead.
+async def claim_next(db: Database, settings: NotificationsSettings) -> Email | None:
+    """Take the next due email, leasing it by pushing ``next_attempt_at`` past one send.
 
-    Replicas skip rows another one holds (SKIP LOCKED on PostgreSQL) and then see the
-    lease; the connection is released before any SMTP traffic.
+    One row at a time, so a lease never runs out while earlier emails of a batch are
+    being sent; replicas skip a row another one is claiming (SKIP LOCKED on PostgreSQL)
+    and then see its lease. The connection is released before any SMTP traffic.
     """
     now = utcnow()
-    lease = now + timedelta(seconds=settings.smtp_timeout_seconds * 3 + 30)
     async with db.system_session() as session:
-        rows = list(
-            (
-                await session.exec(
-                    select(Email)
-                    .where(Email.status == EmailStatus.PENDING.value, col(Email.next_attempt_at) <= now)
-                    .order_by(col(Email.created_at))
-                    .limit(settings.mailer_batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
-        )
-        for email in rows:
-            email.next_attempt_at = lease
-            session.add(email)
+        email = (
+            await session.exec(
+                select(Email)
+                .where(Email.status == EmailStatus.PENDING.value, col(Email.next_attempt_at) <= now)
+                .order_by(col(Email.created_at))
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+        ).first()
+        if email is None:
+            return None
+        email.next_attempt_at = now + timedelta(seconds=settings.smtp_timeout_seconds * 3 + 30)
+        session.add(email)
         await session.commit()
-    return rows
+        return email
 
 
 async def _record(db: Database, email: Email) -> None:
@@ -62,10 +61,16 @@ async def _record(db: Database, email: Email) -> None:
         await session.commit()
 
 
+SERVER_AWAY = (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected, OSError, TimeoutError)
+
+
 async def send_pending(db: Database, settings: NotificationsSettings) -> int:
-    """Send one batch of due emails; returns how many went out."""
+    """Send up to a batch of due emails; returns how many went out."""
     sent = 0
-    for email in await claim(db, settings):
+    for _ in range(settings.mailer_batch_size):
+        email = await claim_next(db, settings)
+        if email is None:
+            break
         try:
             await aiosmtplib.send(
                 to_mime(email, settings.mail_from),
@@ -87,10 +92,8 @@ async def send_pending(db: Database, settings: NotificationsSettings) -> int:
                 email.next_attempt_at = utcnow() + timedelta(seconds=delay)
                 log.warning("email.retry", email_id=email.id, retry_in=delay, error=email.last_error)
             await _record(db, email)
-            if isinstance(exc, (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected, OSError, TimeoutError)):
-                # The server is away: release the rest of the batch for the next round.
-                await _release(db, settings)
-                break
+            if isinstance(exc, SERVER_AWAY):
+                break  # the server is away: the rest wait for the next round
             continue
         email.status = EmailStatus.SENT.value
         email.sent_at = utcnow()
@@ -98,22 +101,6 @@ async def send_pending(db: Database, settings: NotificationsSettings) -> int:
         await _record(db, email)
         sent += 1
     return sent
-
-
-async def _release(db: Database, settings: NotificationsSettings) -> None:
-    """Give back leased emails that were not tried in this round."""
-    now = utcnow()
-    async with db.system_session() as session:
-        await session.exec(
-            update(Email)
-            .where(
-                Email.status == EmailStatus.PENDING.value,
-                col(Email.attempts) == 0,
-                col(Email.next_attempt_at) > now,
-            )
-            .values(next_attempt_at=now + timedelta(seconds=settings.mailer_poll_seconds * 4))
-        )
-        await session.commit()
 
 
 async def mailer(runtime: ServiceRuntime) -> None:

@@ -125,7 +125,7 @@ async def list_proposals(
     session: TenantReadSession,
     status_: Annotated[ProposalStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[ProposalPublic]:
     query = select(Proposal).order_by(col(Proposal.created_at).desc()).limit(limit).offset(offset)
     if status_ is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from jalin_kit.db import TenantScoped, utcnow
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -16,8 +16,20 @@ from jalin_proposals.domain import ProposalKind, ProposalStatus
 TOKEN_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 
 
-class PartnerIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Input(BaseModel):
+    """Base of what clients send: unknown fields refused, no control characters in text."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: object) -> object:
+        if isinstance(value, str) and any(ord(c) < 32 and c not in "\n\r\t" for c in value):
+            raise ValueError("must not contain control characters")
+        return value
+
+
+class PartnerIn(Input):
 
     name: str = PydField(min_length=2, max_length=200)
     tenant: str | None = PydField(
@@ -25,13 +37,7 @@ class PartnerIn(BaseModel):
     )
 
 
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
-class ProposalCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class ProposalCreate(Input):
     title: str = PydField(min_length=3, max_length=200)
     kind: ProposalKind
     partner: PartnerIn
@@ -40,12 +46,8 @@ class ProposalCreate(BaseModel):
     term_months: int = PydField(ge=1, le=600, description="Jangka waktu, in months.")
     financing: str = PydField(min_length=3, max_length=2000, description="Pembiayaan.")
 
-    _strip_all = field_validator("title", "objective", "scope", "financing", mode="before")(_strip)
 
-
-class ProposalUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class ProposalUpdate(Input):
     title: str | None = PydField(None, min_length=3, max_length=200)
     kind: ProposalKind | None = None
     partner: PartnerIn | None = None
@@ -55,18 +57,24 @@ class ProposalUpdate(BaseModel):
     financing: str | None = PydField(None, min_length=3, max_length=2000)
 
 
-class ApproveRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ApproveRequest(Input):
     term_start: date | None = PydField(
-        None, description="First day of the term; defaults to the day of approval."
+        None, description="First day of the term; defaults to the day of approval. At most a year back, five ahead."
     )
     note: str | None = PydField(None, max_length=2000)
 
+    @field_validator("term_start")
+    @classmethod
+    def _plausible_start(cls, value: date | None) -> date | None:
+        if value is None:
+            return value
+        today = utcnow().date()
+        if not today - timedelta(days=366) <= value <= today + timedelta(days=5 * 366):
+            raise ValueError("term_start must lie between a year ago and five years ahead")
+        return value
 
-class RejectRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+class RejectRequest(Input):
     reason: str = PydField(min_length=3, max_length=2000)
 
 
