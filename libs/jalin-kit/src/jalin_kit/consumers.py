@@ -9,6 +9,7 @@ failed delivery is stored as a dead letter and acked so the messages behind it f
 
 from __future__ import annotations
 
+import asyncio
 import json
 import traceback
 from collections.abc import Awaitable, Callable
@@ -40,6 +41,24 @@ log = structlog.get_logger(__name__)
 
 # The server's word that it stopped delivering a message (one per consumer of JALIN).
 MAX_DELIVERIES_ADVISORIES = f"$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{STREAM_NAME}.*"
+
+
+async def consumer_health(js: JetStreamContext, consumer: str, settle_seconds: float = 1.0) -> str:
+    """"ok", or "stalled" when messages wait and nobody pulls them: no pull request at the
+    server, nothing in flight, no delivery progress across ``settle_seconds`` — the
+    consumer that goes quiet after a broker restart (a known nats-py/FastStream failure)."""
+
+    def suspicious(info: Any) -> bool:
+        return bool(info.num_pending) and not info.num_waiting and not info.num_ack_pending
+
+    first = await js.consumer_info(STREAM_NAME, consumer)
+    if not suspicious(first):
+        return "ok"
+    await asyncio.sleep(settle_seconds)  # a pull loop between two fetches is not stalled
+    again = await js.consumer_info(STREAM_NAME, consumer)
+    if suspicious(again) and again.delivered.consumer_seq == first.delivered.consumer_seq:
+        return "stalled"
+    return "ok"
 
 
 @dataclass

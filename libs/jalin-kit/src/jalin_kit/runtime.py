@@ -18,7 +18,7 @@ from nats.js.errors import NotFoundError
 from sqlalchemy import text
 
 from jalin_kit.auth import TokenVerifier
-from jalin_kit.consumers import MAX_DELIVERIES_ADVISORIES, EventConsumers
+from jalin_kit.consumers import MAX_DELIVERIES_ADVISORIES, EventConsumers, consumer_health
 from jalin_kit.db import Database
 from jalin_kit.events.stream import STREAM_NAME, stream_config
 from jalin_kit.logging import configure_logging
@@ -181,11 +181,16 @@ class ServiceRuntime:
         connected = bool(nc) and nc.connection.is_connected
         checks["nats"] = "ok" if connected else "disconnected"
         if connected and self.consumers is not None and self.js is not None:
-            for name in self.consumers.registrations:
+            js = self.js
+            names = list(self.consumers.registrations)
+
+            async def check(name: str) -> str:
                 try:
-                    await asyncio.wait_for(self.js.consumer_info(STREAM_NAME, name), timeout=2)
-                    checks[f"consumer:{name}"] = "ok"
+                    return await asyncio.wait_for(consumer_health(js, name), timeout=5)
                 except Exception as exc:  # noqa: BLE001
-                    checks[f"consumer:{name}"] = f"error: {type(exc).__name__}"
+                    return f"error: {type(exc).__name__}"
+
+            for name, state in zip(names, await asyncio.gather(*(check(n) for n in names)), strict=True):
+                checks[f"consumer:{name}"] = state
         checks["outbox_relay"] = "ok" if self.relay.healthy else "retrying"
         return checks
