@@ -157,7 +157,9 @@ def test_random_command_sequences_never_reach_a_forbidden_state(
     lc = lifecycle_for(kind, config, flags)
     commands = sorted(all_commands(lc))
     stage, history = lc.start, [lc.start]
-    dprd_needed = flags.dprd_required or kind in (Kind.KSDPL, Kind.KSDLL)
+    # PP art. 6(2) for KSDD (and KSDPK, art. 19), always for foreign cooperation (art. 30);
+    # cooperation with the central government has no KB/PKS and no DPRD stage here.
+    dprd_needed = (flags.dprd_required and kind is not Kind.PUSAT) or kind in (Kind.KSDPL, Kind.KSDLL)
     for mode, pick, roles in steps:
         offered = lc.available(stage)
         if mode == "any" or not offered:

@@ -122,7 +122,8 @@ class CooperationFlags:
     @property
     def dprd_required(self) -> bool:
         """PP art. 6(2): DPRD approval when the cooperation burdens the public and the
-        region and/or its funding is not yet budgeted."""
+        region and/or its funding is not yet budgeted (KSDD, and KSDPK by art. 19; foreign
+        cooperation always needs it; the central-government path has no DPRD stage)."""
         return self.burdens_public or self.unbudgeted
 
 
