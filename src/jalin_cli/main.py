@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import secrets
@@ -270,20 +269,17 @@ def cmd_dead_letters(args: argparse.Namespace) -> int:
 # -- jalin stream / migrate / test -----------------------------------------------------
 
 def cmd_stream(args: argparse.Namespace) -> int:
-    import nats
-    from jalin_kit.events import ensure_stream
+    from jalin_kit.events import stream_config
 
-    async def apply() -> None:
-        nc = await nats.connect(args.nats_url)
-        try:
-            await ensure_stream(nc.jetstream())
-            info = await nc.jetstream().stream_info("JALIN")
-            print(json.dumps({"stream": info.config.name, "subjects": info.config.subjects,
-                              "duplicate_window": info.config.duplicate_window}))
-        finally:
-            await nc.close()
+    from jalin_cli.platform import apply_stream
 
-    asyncio.run(apply())
+    try:
+        apply_stream(args.nats_url, attempts=3)
+    except Exception as exc:  # noqa: BLE001 - tell the operator, no traceback
+        print(f"could not apply the JALIN stream on {args.nats_url}: {exc}", file=sys.stderr)
+        return 1
+    config = stream_config()
+    print(json.dumps({"stream": config.name, "subjects": config.subjects, "duplicate_window": config.duplicate_window}))
     return 0
 
 

@@ -97,6 +97,10 @@ class NatsServer:
         self.proc = None
 
 
+async def _quiet(_exc: Exception) -> None:
+    """nats-py logs every failed attempt with a traceback; the caller reports the last one."""
+
+
 def apply_stream(url: str, attempts: int = 50) -> None:
     """Create or update the JALIN stream from its one definition (jalin-kit)."""
     import asyncio
@@ -107,15 +111,18 @@ def apply_stream(url: str, attempts: int = 50) -> None:
     async def apply() -> None:
         for attempt in range(attempts):
             try:
-                nc = await nats.connect(url, connect_timeout=2, max_reconnect_attempts=0)
+                # nats-py keeps retrying a refused first connection: bound it ourselves.
+                nc = await asyncio.wait_for(
+                    nats.connect(url, connect_timeout=2, allow_reconnect=False, error_cb=_quiet), timeout=3
+                )
                 try:
                     await ensure_stream(nc.jetstream())
                     return
                 finally:
                     await nc.close()
-            except Exception:  # noqa: BLE001 - JetStream may still be recovering
+            except Exception as exc:  # noqa: BLE001 - JetStream may still be recovering
                 if attempt == attempts - 1:
-                    raise
+                    raise ConnectionError(f"NATS at {url} did not answer ({type(exc).__name__} {exc})") from exc
                 await asyncio.sleep(0.2)
 
     asyncio.run(apply())

@@ -14,7 +14,7 @@ from jalin_kit.events import (
     ProposalRejected,
     ProposalSubmitted,
 )
-from jalin_kit.tenants import TenantDirectory
+from jalin_kit.tenants import TenantDirectory, TenantInfo
 
 from jalin_notifications import texts
 from jalin_notifications.models import Email, Message
@@ -29,8 +29,7 @@ class Deps:
 deps = Deps()
 
 
-async def deliver(ctx: EventContext, event: Any, notices: list[texts.Notice]) -> None:
-    tenant = deps.tenants.get(ctx.envelope.tenant_id)
+async def deliver(ctx: EventContext, event: Any, tenant: TenantInfo, notices: list[texts.Notice]) -> None:
     proposal_id = getattr(event, "proposal_id", None)
     for notice in notices:
         message = Message(
@@ -64,7 +63,8 @@ def _register(
     event_cls: type[IntegrationEvent], compose: Callable[[Any, Any], list[texts.Notice]], doc: str
 ) -> None:
     async def handler(ctx: EventContext, event: Any) -> None:
-        await deliver(ctx, event, compose(event, deps.tenants.get(ctx.envelope.tenant_id)))
+        tenant = deps.tenants.get(ctx.envelope.tenant_id)
+        await deliver(ctx, event, tenant, compose(event, tenant))
 
     handler.__doc__ = doc
     handler.__name__ = f"notify_{event_cls.aggregate}_{event_cls.event}"
