@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Field, delete, select, update
 
-from jalin_kit.db import Database, TenantScoped, TenantScopeError, get_scoped
+from jalin_kit.db import Database, SharedScoped, TenantScoped, TenantScopeError, get_scoped
 
 
 class Widget(TenantScoped, table=True):
@@ -60,5 +60,41 @@ async def test_session_without_tenant_sees_nothing(database_url: str) -> None:
     try:
         async with db._factory() as s:  # neither tenant nor system: fail closed
             assert (await s.exec(select(Widget))).all() == []
+    finally:
+        await db.dispose()
+
+
+class SharedWidget(SharedScoped, table=True):
+    __tablename__ = "kit_test_shared_widgets"
+
+    id: int = Field(primary_key=True)
+    name: str
+
+
+async def test_shared_rows_are_read_by_the_partner_and_written_only_by_the_owner(database_url: str) -> None:
+    db = Database(database_url)
+    await db.create_all([SharedWidget.__table__])  # type: ignore[attr-defined]
+    try:
+        async with db.tenant_session("sumbar") as s:
+            s.add(SharedWidget(id=1, name="shared", shared_with="kukar"))
+            s.add(SharedWidget(id=2, name="private"))
+            await s.commit()
+        async with db.tenant_session("kukar", readonly=True) as s:
+            assert [w.id for w in (await s.exec(select(SharedWidget))).all()] == [1]
+        async with db.tenant_session("kaltim", readonly=True) as s:  # a third tenant sees nothing
+            assert (await s.exec(select(SharedWidget))).all() == []
+        async with db.tenant_session("kukar") as s:
+            await s.exec(update(SharedWidget).values(name="changed by partner"))
+            await s.exec(delete(SharedWidget))
+            await s.commit()
+            row = await get_scoped(s, SharedWidget, 1)
+            assert row is not None and row.name == "shared"
+            row.name = "edited by partner"
+            s.add(row)
+            with pytest.raises(TenantScopeError):
+                await s.commit()
+        async with db.system_session() as s:
+            names = {w.id: w.name for w in (await s.exec(select(SharedWidget))).all()}
+        assert names == {1: "shared", 2: "private"}
     finally:
         await db.dispose()

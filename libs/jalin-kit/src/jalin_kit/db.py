@@ -5,6 +5,11 @@ Every table of tenant data inherits :class:`TenantScoped`. A session opened with
 and stamps new rows with it; that one mechanism, not each route, keeps tenants apart.
 Sessions opened with :meth:`Database.system_session` see all tenants: relays, scanners
 and operators only.
+
+A cooperation between two regions that are both tenants is visible to both: its rows
+inherit :class:`SharedScoped`, whose ``shared_with`` names the other party. Selects of a
+tenant session also return rows shared with it; updates and deletes never reach them,
+so the other party can read but only the owner's session can write.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event, false
+from sqlalchemy import event, false, or_
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, with_loader_criteria
@@ -36,6 +41,12 @@ class TenantScoped(SQLModel):
     """Mixin for tables holding a tenant's data."""
 
     tenant_id: str = Field(index=True, max_length=64)
+
+
+class SharedScoped(TenantScoped):
+    """Mixin for a tenant's rows that the partner tenant of a cooperation may also read."""
+
+    shared_with: str | None = Field(default=None, index=True, max_length=64)
 
 
 class TenantScopeError(RuntimeError):
@@ -59,6 +70,10 @@ def _scope_queries(state: Any) -> None:
         if tenant is None:
             # Fail closed: a session that names no tenant sees no tenant's rows.
             option = with_loader_criteria(cls, lambda c: false(), include_aliases=True)
+        elif state.is_select and issubclass(cls, SharedScoped):
+            option = with_loader_criteria(
+                cls, lambda c: or_(c.tenant_id == tenant, c.shared_with == tenant), include_aliases=True
+            )
         else:
             option = with_loader_criteria(
                 cls, lambda c: c.tenant_id == tenant, include_aliases=True

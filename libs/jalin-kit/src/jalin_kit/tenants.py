@@ -23,6 +23,9 @@ class TenantInfo(BaseModel):
     monev_rounds_per_year: int = 2
     reminder_offsets_days: list[int] = Field(default_factory=lambda: [90, 60, 30, 7, 0])
     max_term_months: int = 60
+    offer_stage: bool = Field(True, description="A surat penawaran precedes the KB (DOMAIN.md default).")
+    kb_before_pks: bool = Field(True, description="A KSDPK has a KB before its PKS; False goes straight to the PKS.")
+    province: str | None = Field(None, description="For a regency/city: its province's tenant id (oversight).")
     units: dict[str, str] = Field(default_factory=dict, description="OPD id -> name")
 
     def unit_name(self, unit: str | None) -> str:

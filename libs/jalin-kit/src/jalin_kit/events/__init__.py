@@ -2,9 +2,13 @@
 
 from jalin_kit.events.catalogue import (
     CATALOGUE,
+    STEP_EVENTS,
+    AgreementRecord,
+    CooperationStep,
     DocumentGenerated,
     EvaluationDue,
     IntegrationEvent,
+    MappingReminderDue,
     Party,
     ProposalApproved,
     ProposalRejected,
@@ -16,12 +20,16 @@ from jalin_kit.events.stream import JALIN_STREAM, STREAM_NAME, ensure_stream, st
 
 __all__ = [
     "CATALOGUE",
+    "STEP_EVENTS",
+    "AgreementRecord",
+    "CooperationStep",
     "JALIN_STREAM",
     "STREAM_NAME",
     "CloudEvent",
     "DocumentGenerated",
     "EvaluationDue",
     "IntegrationEvent",
+    "MappingReminderDue",
     "Party",
     "ProposalApproved",
     "ProposalRejected",

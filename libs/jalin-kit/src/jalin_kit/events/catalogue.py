@@ -55,6 +55,8 @@ class ProposalSnapshot(IntegrationEvent):
     financing: str
     actor: str = Field(description="User id who made the transition.")
     occurred_at: datetime
+    stage: str | None = Field(None, description="The lifecycle stage after this event (PP 28/2018).")
+    actor_tenant: str | None = Field(None, description="The actor's tenant, when the partner region acted.")
 
 
 class ProposalSubmitted(ProposalSnapshot):
@@ -75,6 +77,73 @@ class ProposalRejected(ProposalSnapshot):
     event: ClassVar[str] = "rejected"
 
     reason: str
+
+
+class AgreementRecord(BaseModel):
+    """A signed KB, PKS, Nota Kesepakatan, work plan or addendum."""
+
+    agreement_id: str
+    type: str = Field(description="kb | pks | nk | rencana_kerja | addendum")
+    number_first: str = Field(description="The proposing region's number.")
+    number_second: str | None = Field(None, description="The partner's number.")
+    signed_on: date
+    signed_place: str
+    signatory_name: str
+    signatory_title: str
+    signed_as: str = Field(description="kepala_daerah, or delegate (power of attorney, PKS only)")
+    term_start: date | None = None
+    term_end: date | None = None
+
+
+class CooperationStep(ProposalSnapshot):
+    """A step of the cooperation lifecycle: which command moved it from which stage."""
+
+    command: str
+    stage_from: str
+    note: str | None = None
+    agreement: AgreementRecord | None = None
+    end_reason: str | None = Field(None, description="PP art. 9/22, when the cooperation ends.")
+
+
+def _step(aggregate: str, event: str, doc: str) -> type[CooperationStep]:
+    cls = type(
+        "".join(part.capitalize() for part in f"{aggregate}-{event}".split("-")),
+        (CooperationStep,),
+        {"__doc__": doc, "__module__": __name__, "aggregate": aggregate, "event": event},
+    )
+    return cls  # type: ignore[return-value]
+
+
+STEP_EVENTS: dict[tuple[str, str], type[CooperationStep]] = {
+    (agg, ev): _step(agg, ev, doc)
+    for agg, ev, doc in (
+        ("proposal", "revised", "A rejected or declined proposal went back to its draft stage."),
+        ("proposal", "offer-accepted", "The partner accepted the offer (surat penawaran)."),
+        ("proposal", "offer-declined", "The partner declined the offer."),
+        ("proposal", "commented", "A party commented on the cooperation."),
+        ("proposal", "consultation-requested", "Foreign: consultation with Mendagri and the foreign ministry requested."),
+        ("proposal", "consulted", "Foreign: consultation recorded."),
+        ("proposal", "letter-of-intent-signed", "Foreign: letter of intent signed."),
+        ("proposal", "work-plan-submitted", "Foreign: rencana kerja sama submitted."),
+        ("agreement", "kb-finalized", "The KB (Kesepakatan Bersama) text is final and awaits signing."),
+        ("agreement", "kb-signed", "The KB was signed."),
+        ("agreement", "dprd-approved", "The DPRD's approval was recorded (number, date, document)."),
+        ("agreement", "pks-finalized", "The PKS (Perjanjian Kerja Sama) text is final and awaits signing."),
+        ("agreement", "pks-signed", "The PKS was signed: the cooperation is under way."),
+        ("agreement", "ministry-verified", "Foreign: Mendagri verified the plan."),
+        ("agreement", "text-approved", "Foreign: Mendagri approved the draft text."),
+        ("agreement", "confirmed", "Foreign: the foreign ministry confirmed."),
+        ("agreement", "signed", "Foreign: the agreement was signed: the cooperation is under way."),
+        ("agreement", "nk-finalized", "Central government: the Nota Kesepakatan text is final."),
+        ("agreement", "nk-signed", "Central government: the Nota Kesepakatan was signed."),
+        ("agreement", "work-plan-adopted", "Central government: the Rencana Kerja was adopted: under way."),
+        ("agreement", "amended", "An addendum was signed."),
+        ("agreement", "terminated", "Ended early, with a reason of PP art. 9/22."),
+        ("agreement", "completed", "Ended: the objective was achieved."),
+        ("agreement", "expired", "Ended: the term ran out (the platform's daily check)."),
+        ("agreement", "imported", "An existing agreement was imported from a legacy register."),
+    )
+}
 
 
 class DocumentGenerated(IntegrationEvent):
@@ -109,12 +178,28 @@ class EvaluationDue(IntegrationEvent):
     due_on: date
 
 
+class MappingReminderDue(IntegrationEvent):
+    """A mapping round's deadline is near and some units have not submitted potentials."""
+
+    aggregate: ClassVar[str] = "mapping"
+    event: ClassVar[str] = "reminder-due"
+
+    round_id: str
+    tenant: str
+    round_title: str
+    deadline: date
+    days_before_deadline: int
+    missing_units: list[str] = Field(description="Units (OPD ids) that have not submitted a potential yet.")
+
+
 CATALOGUE: tuple[type[IntegrationEvent], ...] = (
     ProposalSubmitted,
     ProposalApproved,
     ProposalRejected,
+    *STEP_EVENTS.values(),
     DocumentGenerated,
     EvaluationDue,
+    MappingReminderDue,
 )
 
 
