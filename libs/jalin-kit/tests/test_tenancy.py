@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Field, delete, select, update
 
-from jalin_kit.db import Database, SharedScoped, TenantScoped, TenantScopeError, get_scoped
+from jalin_kit.db import Database, SharedScoped, allow_new_rows_for, TenantScoped, TenantScopeError, get_scoped
 
 
 class Widget(TenantScoped, table=True):
@@ -96,5 +96,21 @@ async def test_shared_rows_are_read_by_the_partner_and_written_only_by_the_owner
         async with db.system_session() as s:
             names = {w.id: w.name for w in (await s.exec(select(SharedWidget))).all()}
         assert names == {1: "shared", 2: "private"}
+    finally:
+        await db.dispose()
+
+
+async def test_new_rows_for_a_named_partner_only(database_url: str) -> None:
+    db = await make_db(database_url)
+    try:
+        async with db.tenant_session("sumbar") as s:
+            allow_new_rows_for(s, "kukar")
+            s.add(Widget(id=3, name="notice for kukar", tenant_id="kukar"))
+            await s.commit()
+            s.add(Widget(id=4, name="not for kaltim", tenant_id="kaltim"))
+            with pytest.raises(TenantScopeError):
+                await s.commit()
+        async with db.tenant_session("kukar") as s:
+            assert sorted(w.id for w in (await s.exec(select(Widget))).all()) == [2, 3]
     finally:
         await db.dispose()

@@ -204,7 +204,7 @@ async def test_requests_without_token_or_with_forged_token_are_401(api: Api) -> 
 async def test_wrong_roles_get_403_kerja_sama_creating_opd_staff_approving(api: Api) -> None:
     created = await api.client.post("/v1/proposals", json=PROPOSAL, headers=SECTION)
     assert created.status_code == 403
-    assert created.json()["detail"] == "create needs one of the roles: opd_head, opd_staff"
+    assert created.json()["detail"] == "proposal.create needs one of the roles: opd_head, opd_staff"
 
     draft = await api.create()
     assert (await api.client.post(f"/v1/proposals/{draft['id']}/submit", headers=SECTION)).status_code == 403
@@ -238,7 +238,7 @@ async def test_approving_a_draft_is_409_and_writes_no_outbox_row(api: Api) -> No
     p = await api.create()
     r = await api.client.post(f"/v1/proposals/{p['id']}/approve", headers=SECTION)
     assert r.status_code == 409
-    assert r.json()["detail"] == "cannot approve a proposal that is draft"
+    assert r.json()["detail"] == "cannot approve at stage persiapan; possible: submit"
     assert (await api.stored(p["id"])).status == "draft"
     assert await api.outbox() == []
 
@@ -248,7 +248,7 @@ async def test_submit_records_one_submitted_event_and_second_submit_is_409(api: 
     assert p["status"] == "submitted" and p["submitted_at"] is not None
     again = await api.client.post(f"/v1/proposals/{p['id']}/submit", headers=STAFF)
     assert again.status_code == 409
-    assert again.json()["detail"] == "cannot submit a proposal that is submitted"
+    assert again.json()["detail"] == "cannot submit at stage penilaian; possible: approve, reject"
     rows = await api.outbox()
     assert [r.type for r in rows] == [ProposalSubmitted.ce_type()]
     event = ProposalSubmitted.model_validate_json(rows[0].data)
@@ -344,12 +344,17 @@ async def test_reject_needs_a_reason(api: Api) -> None:
     assert await api.outbox(ProposalRejected.ce_type()) == []
 
 
-async def test_rejected_proposal_edited_returns_to_draft_and_can_be_resubmitted(api: Api) -> None:
+async def test_rejected_proposal_revised_returns_to_draft_and_can_be_resubmitted(api: Api) -> None:
     p = await api.rejected()
-    assert (p["status"], p["decision_reason"]) == ("rejected", "Ruang lingkup belum jelas.")
+    assert (p["status"], p["stage"], p["decision_reason"]) == ("rejected", "ditolak", "Ruang lingkup belum jelas.")
     rows = await api.outbox(ProposalRejected.ce_type())
     assert len(rows) == 1
     assert ProposalRejected.model_validate_json(rows[0].data).reason == "Ruang lingkup belum jelas."
+    early = await api.client.patch(f"/v1/proposals/{p['id']}", json={"title": "Judul baru"}, headers=STAFF)
+    assert early.status_code == 409 and "revise it first" in early.json()["detail"]
+    revised = await api.client.post(f"/v1/proposals/{p['id']}/actions/revise", headers=STAFF)
+    assert revised.status_code == 200, revised.text
+    assert (revised.json()["status"], revised.json()["stage"]) == ("draft", "persiapan")
 
     r = await api.client.patch(
         f"/v1/proposals/{p['id']}",
@@ -370,8 +375,9 @@ async def test_rejected_proposal_edited_returns_to_draft_and_can_be_resubmitted(
     assert len(await api.outbox(ProposalSubmitted.ce_type())) == 2
 
 
-async def test_edit_of_rejected_proposal_with_bad_input_is_422_and_leaves_it_rejected(api: Api) -> None:
+async def test_edit_of_revised_proposal_with_bad_input_is_422_and_changes_nothing(api: Api) -> None:
     p = await api.rejected()
+    assert (await api.client.post(f"/v1/proposals/{p['id']}/actions/revise", headers=STAFF)).status_code == 200
     over = await api.client.patch(f"/v1/proposals/{p['id']}", json={"term_months": 61}, headers=STAFF)
     assert over.status_code == 422
     assert "maximum of 60 months" in over.json()["detail"]
@@ -379,11 +385,7 @@ async def test_edit_of_rejected_proposal_with_bad_input_is_422_and_leaves_it_rej
     assert extra.status_code == 422
     assert errors_by_field(extra.json()) == {"status": "Extra inputs are not permitted"}
     stored = await api.stored(p["id"])
-    assert (stored.status, stored.term_months, stored.decision_reason) == (
-        "rejected",
-        24,
-        "Ruang lingkup belum jelas.",
-    )
+    assert (stored.status, stored.term_months, stored.title) == ("draft", 24, PROPOSAL["title"])
 
 
 async def test_edit_draft_changes_partner_and_keeps_draft(api: Api) -> None:
@@ -404,10 +406,10 @@ async def test_edit_of_submitted_or_approved_proposal_is_409(api: Api) -> None:
     assert (
         await api.client.post(f"/v1/proposals/{approved['id']}/approve", headers=SECTION)
     ).status_code == 200
-    for p, status in ((submitted, "submitted"), (approved, "approved")):
+    for p, status, stage in ((submitted, "submitted", "penilaian"), (approved, "approved", "penawaran")):
         r = await api.client.patch(f"/v1/proposals/{p['id']}", json={"title": "Judul baru"}, headers=STAFF)
         assert r.status_code == 409
-        assert r.json()["detail"] == f"cannot edit a proposal that is {status}"
+        assert r.json()["detail"] == f"only a draft can be edited; this proposal is at stage {stage}"
         stored = await api.stored(p["id"])
         assert (stored.status, stored.title) == (status, PROPOSAL["title"])
 

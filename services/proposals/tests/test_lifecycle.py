@@ -20,9 +20,12 @@ from jalin_proposals.lifecycle import (
     LifecycleConfig,
     RoleNotAllowed,
     Stage,
+    Status,
     TransitionNotAllowed,
     check_end_reason,
     lifecycle_for,
+    start_stage,
+    status_of,
 )
 
 ALL_ROLES = sorted(ROLES | {"system"})
@@ -42,10 +45,10 @@ def all_commands(lc: Lifecycle) -> set[str]:
 
 
 def happy_path(lc: Lifecycle) -> list[str]:
-    """Commands from the start to pelaksanaan, skipping reject/terminate/expire/complete."""
+    """Commands from the start to pelaksanaan, skipping reject/decline/terminate/expire/complete."""
     stage, path = lc.start, []
     while stage is not Stage.PELAKSANAAN:
-        forward = [t for t in lc.available(stage) if t.target not in TERMINAL]
+        forward = [t for t in lc.available(stage) if t.target not in TERMINAL | {Stage.DITOLAK}]
         assert len(forward) == 1, (lc.kind, stage, forward)
         path.append(forward[0].command)
         stage = forward[0].target
@@ -86,28 +89,48 @@ def test_every_stage_command_and_role_is_legal_exactly_when_the_rules_say(
 
 
 def test_default_ksdd_stages_in_order() -> None:
-    lc = lifecycle_for(Kind.KSDD_SUKARELA, LifecycleConfig(), DPRD_FLAGS)
+    lc = lifecycle_for(Kind.KSDD, LifecycleConfig(), DPRD_FLAGS)
     assert happy_path(lc) == [
-        "approve", "accept_offer", "finalize_kb", "sign_kb", "record_dprd_approval", "finalize_pks", "sign_pks",
+        "submit", "approve", "accept_offer", "finalize_kb", "sign_kb", "record_dprd_approval", "finalize_pks",
+        "sign_pks",
     ]
-    assert Stage.PERSETUJUAN_DPRD not in lifecycle_for(Kind.KSDD_WAJIB).stages  # not required: no stage
+    assert Stage.PERSETUJUAN_DPRD not in lifecycle_for(Kind.KSDD).stages  # not required: no stage
+    assert [t.command for t in lc.transitions if t.by_partner] == ["accept_offer", "decline_offer"]
 
 
-def test_ksdpk_starts_with_the_feasibility_study_supplied_by_its_initiator() -> None:
+def test_without_the_offer_stage_approval_leads_to_drafting_the_kb() -> None:
+    lc = lifecycle_for(Kind.KSDD, LifecycleConfig(offer_stage=False))
+    assert happy_path(lc)[:3] == ["submit", "approve", "finalize_kb"]
+    assert Stage.PENAWARAN not in lc.stages
+
+
+def test_ksdpk_is_submitted_with_the_feasibility_study_supplied_by_its_initiator() -> None:
     region = lifecycle_for(Kind.KSDPK)
-    assert happy_path(region)[:2] == ["submit_feasibility_study", "approve_feasibility_study"]
-    assert region.available(Stage.PERSIAPAN, {"opd_staff"})[0].command == "submit_feasibility_study"
+    assert happy_path(region)[:2] == ["submit", "approve"]
+    assert region.apply(Stage.PERSIAPAN, "submit", {"opd_staff"}).target is Stage.STUDI_KELAYAKAN
     third = lifecycle_for(Kind.KSDPK, flags=CooperationFlags(initiator=Initiator.THIRD_PARTY))
     with pytest.raises(RoleNotAllowed):
-        third.apply(Stage.PERSIAPAN, "submit_feasibility_study", {"opd_staff"})
-    assert third.apply(Stage.PERSIAPAN, "submit_feasibility_study", {"kerja_sama"}).target is Stage.STUDI_KELAYAKAN
+        third.apply(Stage.PERSIAPAN, "submit", {"opd_staff"})
+    assert third.apply(Stage.PERSIAPAN, "submit", {"kerja_sama"}).target is Stage.STUDI_KELAYAKAN
+    direct = lifecycle_for(Kind.KSDPK, LifecycleConfig(kb_before_pks=False))
+    assert happy_path(direct) == ["submit", "approve", "accept_offer", "finalize_pks", "sign_pks"]
+
+
+def test_rejected_proposals_are_revised_back_to_their_draft_stage() -> None:
+    for kind in Kind:
+        lc = lifecycle_for(kind)
+        t = lc.apply(Stage.DITOLAK, "revise", {"opd_staff"})
+        assert t.target is lc.start is start_stage(kind)
+        assert status_of(lc.start) is Status.DRAFT
+        with pytest.raises(TransitionNotAllowed):  # a draft is not rejected: it was never submitted
+            lc.apply(lc.start, "reject", {"sekda"})
 
 
 @pytest.mark.parametrize("kind", [Kind.KSDPL, Kind.KSDLL])
 def test_foreign_cooperation_always_needs_dprd_then_the_ministries(kind: Kind) -> None:
     path = happy_path(lifecycle_for(kind, flags=CooperationFlags()))
     assert path == [
-        "start_exploration", "request_consultation", "record_consultation", "sign_letter_of_intent",
+        "submit", "approve", "request_consultation", "record_consultation", "sign_letter_of_intent",
         "submit_work_plan", "record_dprd_approval", "record_ministry_verification", "record_text_approval",
         "record_confirmation", "sign",
     ]
@@ -115,12 +138,12 @@ def test_foreign_cooperation_always_needs_dprd_then_the_ministries(kind: Kind) -
 
 def test_central_government_has_nota_kesepakatan_and_rencana_kerja_no_kb_or_pks() -> None:
     lc = lifecycle_for(Kind.PUSAT)
-    assert happy_path(lc) == ["approve", "finalize_nk", "sign_nk", "adopt_work_plan"]
+    assert happy_path(lc) == ["submit", "approve", "finalize_nk", "sign_nk", "adopt_work_plan"]
     assert not {Stage.PENYUSUNAN_KB, Stage.PENYUSUNAN_PKS} & lc.stages
 
 
 def test_a_pks_may_be_signed_under_power_of_attorney_a_kb_only_by_the_head() -> None:
-    lc = lifecycle_for(Kind.KSDD_WAJIB)
+    lc = lifecycle_for(Kind.KSDD)
     assert lc.apply(Stage.PENANDATANGANAN_PKS, "sign_pks", {"opd_head"}).target is Stage.PELAKSANAAN
     with pytest.raises(RoleNotAllowed):
         lc.apply(Stage.PENANDATANGANAN_KB, "sign_kb", {"opd_head"})
@@ -133,7 +156,7 @@ def test_terminal_stages_allow_nothing_and_end_reasons_follow_the_kind() -> None
             assert lc.available(stage) == []
     check_end_reason(Kind.KSDPK, EndReason.PARTNER_BANKRUPT)
     with pytest.raises(ValueError, match="third party"):
-        check_end_reason(Kind.KSDD_WAJIB, EndReason.COURT_RULING)
+        check_end_reason(Kind.KSDD, EndReason.COURT_RULING)
 
 
 @settings(max_examples=500, deadline=None)
@@ -178,6 +201,8 @@ def test_random_command_sequences_never_reach_a_forbidden_state(
         assert t.roles & roles, "a transition made without an allowed role"
         assert stage not in TERMINAL, "left a final stage"
         stage = t.target
+        if command == "revise":  # back to the draft: the rules apply afresh
+            history = []
         history.append(stage)
         assert stage in lc.stages
         if stage is Stage.PELAKSANAAN:
@@ -186,5 +211,7 @@ def test_random_command_sequences_never_reach_a_forbidden_state(
                 assert Stage.PERSETUJUAN_DPRD in history, "in force without the DPRD's approval"
             if kind is Kind.KSDPK:
                 assert Stage.STUDI_KELAYAKAN in history, "KSDPK without a feasibility study"
+        if stage is Stage.DITOLAK:
+            assert history[-2] not in (lc.start, Stage.PELAKSANAAN), "rejected a draft or a running cooperation"
         if stage is Stage.SELESAI and history[-2] is Stage.PELAKSANAAN and command == "expire":
             assert "system" in roles

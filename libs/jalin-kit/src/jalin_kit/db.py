@@ -31,6 +31,7 @@ T = TypeVar("T", bound=SQLModel)
 
 TENANT_KEY = "jalin_tenant"
 SYSTEM_KEY = "jalin_system"
+ALSO_KEY = "jalin_also_new_rows_for"
 
 
 def utcnow() -> datetime:
@@ -81,6 +82,14 @@ def _scope_queries(state: Any) -> None:
         state.statement = state.statement.options(option)
 
 
+def allow_new_rows_for(session: AsyncSession | Session, tenant: str) -> None:
+    """Let this tenant session also add new rows of ``tenant``: the one deliberate way to
+    tell the partner of a shared cooperation something (a notice in its inbox) in the
+    same transaction. Existing rows of ``tenant`` stay out of reach."""
+    sync = session.sync_session if isinstance(session, AsyncSession) else session
+    sync.info.setdefault(ALSO_KEY, set()).add(tenant)
+
+
 @event.listens_for(Session, "before_flush")
 def _stamp_tenant(session: Session, _ctx: Any, _instances: Any) -> None:
     if session.info.get(SYSTEM_KEY):
@@ -92,7 +101,7 @@ def _stamp_tenant(session: Session, _ctx: Any, _instances: Any) -> None:
                 raise TenantScopeError(f"new {type(obj).__name__} in a session with no tenant")
             if obj.tenant_id is None:
                 obj.tenant_id = tenant
-            elif obj.tenant_id != tenant:
+            elif obj.tenant_id != tenant and obj.tenant_id not in session.info.get(ALSO_KEY, ()):
                 raise TenantScopeError("row of another tenant added to a tenant session")
     for obj in session.dirty:
         if isinstance(obj, TenantScoped) and tenant is not None and obj.tenant_id != tenant:

@@ -8,7 +8,8 @@ from fastapi import FastAPI
 from jalin_kit.http import create_app
 from jalin_kit.runtime import ServiceRuntime
 
-from jalin_proposals.api import router
+from jalin_proposals.api import routers
+from jalin_proposals.expiry import expiry_scanner
 from jalin_proposals.settings import ProposalsSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -16,10 +17,10 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 def build(settings: ProposalsSettings | None = None) -> FastAPI:
     settings = settings or ProposalsSettings()
-    runtime = ServiceRuntime(settings, MIGRATIONS)
+    runtime = ServiceRuntime(settings, MIGRATIONS, background=[expiry_scanner])
     return create_app(
         runtime,
         title="Jalin proposals",
         description="Cooperation proposals (usulan kerja sama) and their lifecycle.",
-        routers=[router],
+        routers=routers,
     )

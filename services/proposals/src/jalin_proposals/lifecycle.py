@@ -5,8 +5,10 @@ One lifecycle per kind of cooperation, built from per-tenant configuration
 Each transition names the roles that may make it and the integration event it emits
 (``jalin.<tenant>.<aggregate>.<event>``).
 
-Not wired to the HTTP API yet: the service still runs the first slice in ``domain.py``
-(draft → submitted → approved/rejected). See the README's status table.
+Every kind starts in a draft stage the OPD edits (persiapan, or prakarsa for foreign
+cooperation), is submitted for the TKKSD's assessment, and is approved or rejected; a
+rejected (or declined) proposal may be revised, which returns it to its draft stage.
+The API (``api/actions.py``) applies these rules; nothing else moves a stage.
 """
 
 from __future__ import annotations
@@ -17,12 +19,18 @@ from enum import StrEnum
 
 
 class Kind(StrEnum):
-    KSDD_WAJIB = "ksdd_wajib"  # with another region, mandatory
-    KSDD_SUKARELA = "ksdd_sukarela"  # with another region, voluntary
+    KSDD = "ksdd"  # with another region (wajib or sukarela: same stages)
     KSDPK = "ksdpk"  # with a third party
     KSDPL = "ksdpl"  # with a foreign government
     KSDLL = "ksdll"  # with a foreign institution
     PUSAT = "pusat"  # with the central government: Nota Kesepakatan + Rencana Kerja
+
+
+class KsddType(StrEnum):
+    """A KSDD is mandatory (wajib, PP art. 4) or voluntary (sukarela)."""
+
+    WAJIB = "wajib"
+    SUKARELA = "sukarela"
 
 
 class Initiator(StrEnum):
@@ -44,6 +52,7 @@ class KsdpkKind(StrEnum):
 class Stage(StrEnum):
     # Domestic (KSDD, KSDPK)
     PERSIAPAN = "persiapan"
+    PENILAIAN = "penilaian"  # submitted: the TKKSD assesses
     STUDI_KELAYAKAN = "studi_kelayakan"
     PENAWARAN = "penawaran"
     PENYUSUNAN_KB = "penyusunan_kb"
@@ -69,10 +78,11 @@ class Stage(StrEnum):
     PELAKSANAAN = "pelaksanaan"
     SELESAI = "selesai"  # the term ran out or the objective was achieved
     DIAKHIRI = "diakhiri"  # ended early, with a reason of PP art. 9 / 22
-    DITOLAK = "ditolak"  # not taken further before signing
+    DITOLAK = "ditolak"  # rejected or declined before signing; may be revised back to draft
 
 
-TERMINAL = frozenset({Stage.SELESAI, Stage.DIAKHIRI, Stage.DITOLAK})
+TERMINAL = frozenset({Stage.SELESAI, Stage.DIAKHIRI})
+DRAFT_STAGES = frozenset({Stage.PERSIAPAN, Stage.PRAKARSA})
 
 
 class EndReason(StrEnum):
@@ -135,6 +145,9 @@ class Transition:
     roles: frozenset[str]
     aggregate: str  # proposal | agreement
     event: str
+    by_partner: bool = False
+    """Made by the partner region when it is a Jalin tenant; otherwise the owner's roles
+    record it on the partner's behalf (a third party, a region not on Jalin)."""
 
     @property
     def subject_suffix(self) -> str:
@@ -188,17 +201,25 @@ class Lifecycle:
         return t
 
 
+PARTNER_COMMANDS = frozenset({"accept_offer", "decline_offer"})
+
+
 def _chain(steps: list[tuple[Stage, str, Stage, frozenset[str], str, str]]) -> list[Transition]:
-    return [Transition(cmd, src, dst, roles, agg, ev) for src, cmd, dst, roles, agg, ev in steps]
+    return [
+        Transition(cmd, src, dst, roles, agg, ev, by_partner=cmd in PARTNER_COMMANDS)
+        for src, cmd, dst, roles, agg, ev in steps
+    ]
 
 
-def _ending(stages: Iterable[Stage], kind: Kind) -> list[Transition]:
-    """Rejection before signing; early termination and expiry during pelaksanaan."""
+def _ending(stages: Iterable[Stage], start: Stage) -> list[Transition]:
+    """Rejection after submission and before signing, revision of a rejected proposal,
+    early termination, completion and expiry during pelaksanaan."""
     out = [
         Transition("reject", s, Stage.DITOLAK, REVIEWERS, "proposal", "rejected")
         for s in stages
-        if s not in TERMINAL and s != Stage.PELAKSANAAN
+        if s not in TERMINAL and s not in (Stage.PELAKSANAAN, Stage.DITOLAK, start)
     ]
+    out.append(Transition("revise", Stage.DITOLAK, start, OPD, "proposal", "revised"))
     out.append(Transition("terminate", Stage.PELAKSANAAN, Stage.DIAKHIRI, HEAD | SECTION, "agreement", "terminated"))
     out.append(Transition("expire", Stage.PELAKSANAAN, Stage.SELESAI, SYSTEM, "agreement", "expired"))
     out.append(Transition("complete", Stage.PELAKSANAAN, Stage.SELESAI, SECTION, "agreement", "completed"))
@@ -212,25 +233,24 @@ def lifecycle_for(kind: Kind, config: LifecycleConfig | None = None, flags: Coop
     S = Stage
     steps: list[tuple[Stage, str, Stage, frozenset[str], str, str]] = []
 
-    if kind in (Kind.KSDD_WAJIB, Kind.KSDD_SUKARELA, Kind.KSDPK):
+    if kind in (Kind.KSDD, Kind.KSDPK):
         first = S.PERSIAPAN
         if kind is Kind.KSDPK:
-            # The region writes the study (art. 17); a third party that initiates supplies it (art. 18).
+            # Submitted with its feasibility study: the region writes it (art. 17); a third
+            # party that initiates supplies it (art. 18) and the section enters it.
             study_roles = OPD if flags.initiator is Initiator.REGION else SECTION
-            steps.append(
-                (S.PERSIAPAN, "submit_feasibility_study", S.STUDI_KELAYAKAN, study_roles, "proposal", "study-submitted")
-            )
-            after_prep = S.STUDI_KELAYAKAN
-            approve_cmd = "approve_feasibility_study"
+            steps.append((S.PERSIAPAN, "submit", S.STUDI_KELAYAKAN, study_roles, "proposal", "submitted"))
+            assessed = S.STUDI_KELAYAKAN
         else:
-            after_prep = S.PERSIAPAN
-            approve_cmd = "approve"
+            steps.append((S.PERSIAPAN, "submit", S.PENILAIAN, OPD, "proposal", "submitted"))
+            assessed = S.PENILAIAN
         drafting = S.PENYUSUNAN_KB if (kind is not Kind.KSDPK or config.kb_before_pks) else S.PENYUSUNAN_PKS
         if config.offer_stage:
-            steps.append((after_prep, approve_cmd, S.PENAWARAN, REVIEWERS, "proposal", "approved"))
-            steps.append((S.PENAWARAN, "accept_offer", drafting, SECTION, "proposal", "offer-accepted"))
+            steps.append((assessed, "approve", S.PENAWARAN, REVIEWERS, "proposal", "approved"))
+            steps.append((S.PENAWARAN, "accept_offer", drafting, SECTION | HEAD, "proposal", "offer-accepted"))
+            steps.append((S.PENAWARAN, "decline_offer", S.DITOLAK, SECTION | HEAD, "proposal", "offer-declined"))
         else:
-            steps.append((after_prep, approve_cmd, drafting, REVIEWERS, "proposal", "approved"))
+            steps.append((assessed, "approve", drafting, REVIEWERS, "proposal", "approved"))
         dprd = flags.dprd_required
         if drafting is S.PENYUSUNAN_KB:
             steps.append((S.PENYUSUNAN_KB, "finalize_kb", S.PENANDATANGANAN_KB, REVIEWERS, "agreement", "kb-finalized"))
@@ -252,7 +272,8 @@ def lifecycle_for(kind: Kind, config: LifecycleConfig | None = None, flags: Coop
         first = S.PRAKARSA
         # DPRD approval is always required for foreign cooperation (PP art. 30).
         chain = [
-            (S.PRAKARSA, "start_exploration", S.PENJAJAKAN, REVIEWERS, "proposal", "exploration-started"),
+            (S.PRAKARSA, "submit", S.PENILAIAN, OPD, "proposal", "submitted"),
+            (S.PENILAIAN, "approve", S.PENJAJAKAN, REVIEWERS, "proposal", "approved"),
             (S.PENJAJAKAN, "request_consultation", S.KONSULTASI, SECTION, "proposal", "consultation-requested"),
             (S.KONSULTASI, "record_consultation", S.SURAT_MINAT, SECTION, "proposal", "consulted"),
             (S.SURAT_MINAT, "sign_letter_of_intent", S.RENCANA_KERJA_SAMA, HEAD, "proposal", "letter-of-intent-signed"),
@@ -267,7 +288,8 @@ def lifecycle_for(kind: Kind, config: LifecycleConfig | None = None, flags: Coop
     elif kind is Kind.PUSAT:
         first = S.PERSIAPAN
         steps.extend([
-            (S.PERSIAPAN, "approve", S.PENYUSUNAN_NK, REVIEWERS, "proposal", "approved"),
+            (S.PERSIAPAN, "submit", S.PENILAIAN, OPD, "proposal", "submitted"),
+            (S.PENILAIAN, "approve", S.PENYUSUNAN_NK, REVIEWERS, "proposal", "approved"),
             (S.PENYUSUNAN_NK, "finalize_nk", S.PENANDATANGANAN_NK, REVIEWERS, "agreement", "nk-finalized"),
             (S.PENANDATANGANAN_NK, "sign_nk", S.PENYUSUNAN_RENCANA_KERJA, HEAD, "agreement", "nk-signed"),
             (S.PENYUSUNAN_RENCANA_KERJA, "adopt_work_plan", S.PELAKSANAAN, REVIEWERS, "agreement", "work-plan-adopted"),
@@ -277,10 +299,39 @@ def lifecycle_for(kind: Kind, config: LifecycleConfig | None = None, flags: Coop
 
     transitions = _chain(steps)
     stages = {first} | {t.source for t in transitions} | {t.target for t in transitions}
-    transitions += _ending(sorted(stages), kind)
+    transitions += _ending(sorted(stages), first)
     return Lifecycle(kind=kind, start=first, transitions=tuple(transitions))
+
+
+def start_stage(kind: Kind) -> Stage:
+    return Stage.PRAKARSA if kind in (Kind.KSDPL, Kind.KSDLL) else Stage.PERSIAPAN
 
 
 def check_end_reason(kind: Kind, reason: EndReason) -> None:
     if reason in KSDPK_ONLY_REASONS and kind is not Kind.KSDPK:
         raise ValueError(f"{reason.value} ends only a cooperation with a third party (KSDPK)")
+
+
+class Status(StrEnum):
+    """A coarse status for lists and filters, derived from the stage."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"  # the TKKSD assesses (or the feasibility study is assessed)
+    APPROVED = "approved"  # approved by the region: offer, KB, DPRD, PKS under way
+    ACTIVE = "active"  # pelaksanaan
+    COMPLETED = "completed"
+    TERMINATED = "terminated"
+    REJECTED = "rejected"
+
+
+def status_of(stage: Stage) -> Status:
+    if stage in DRAFT_STAGES:
+        return Status.DRAFT
+    return {
+        Stage.PENILAIAN: Status.SUBMITTED,
+        Stage.STUDI_KELAYAKAN: Status.SUBMITTED,
+        Stage.PELAKSANAAN: Status.ACTIVE,
+        Stage.SELESAI: Status.COMPLETED,
+        Stage.DIAKHIRI: Status.TERMINATED,
+        Stage.DITOLAK: Status.REJECTED,
+    }.get(stage, Status.APPROVED)

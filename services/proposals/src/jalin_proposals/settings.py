@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import ClassVar
 
 from jalin_kit.settings import ServiceSettings
@@ -10,3 +11,10 @@ class ProposalsSettings(ServiceSettings):
 
     service_name: ClassVar[str] = "proposals"
     default_port: ClassVar[int] = 8101
+
+    expiry_interval_seconds: float = 3600.0
+    """How often running cooperations past their end date are closed (DOMAIN.md: daily)."""
+    today: date | None = None
+    """For demonstrations and tests of the expiry path only: pretend today is this date."""
+    max_upload_bytes: int = 10 * 1024 * 1024
+    """Largest legacy register file accepted by the import."""

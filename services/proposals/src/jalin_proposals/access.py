@@ -1,0 +1,91 @@
+"""Who may do what: the roles of DOMAIN.md per operation. The lifecycle's transitions
+carry their own roles (``lifecycle.py``); ``docs/access.md`` is generated from both
+(``python -m jalin_proposals.access``) and a test checks every cell over HTTP."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+
+from fastapi import HTTPException
+
+from jalin_kit.auth import ROLES, TENANT_ROLES, Principal
+from jalin_proposals.lifecycle import Kind, LifecycleConfig, lifecycle_for, CooperationFlags, Initiator
+
+OPD = frozenset({"opd_staff", "opd_head"})
+READERS = TENANT_ROLES  # every role of the tenant reads its cooperation (auditor included)
+ACTORS = TENANT_ROLES - {"auditor"}  # the auditor reads everything and changes nothing
+
+OPERATIONS: dict[str, tuple[frozenset[str], str]] = {
+    "proposal.create": (OPD, "POST /v1/proposals"),
+    "proposal.edit": (OPD, "PATCH /v1/proposals/{id} (draft stages only)"),
+    "proposal.read": (READERS, "GET /v1/proposals, /v1/proposals/{id}, /v1/offers"),
+    "proposal.history": (READERS, "GET /v1/proposals/{id}/history (CSV with ?format=csv)"),
+    "proposal.comment": (ACTORS, "POST /v1/proposals/{id}/comments"),
+    "proposal.extend": (OPD | {"kerja_sama"}, "POST /v1/proposals/{id}/extend"),
+    "agreement.read": (READERS, "GET /v1/agreements, /v1/agreements/{id}"),
+    "agreement.addendum": (frozenset({"kepala_daerah", "kerja_sama"}), "POST /v1/agreements/{id}/addenda"),
+    "agreement.import": (frozenset({"kerja_sama"}), "POST /v1/imports/agreements"),
+}
+
+
+def allowed(operation: str, roles: Iterable[str]) -> bool:
+    return bool(OPERATIONS[operation][0] & frozenset(roles))
+
+
+def require(operation: str, principal: Principal) -> None:
+    """403 unless one of the caller's roles may do ``operation`` (checked before any lookup)."""
+    if principal.tenant_id == "platform" or not allowed(operation, principal.roles):
+        roles = ", ".join(sorted(OPERATIONS[operation][0]))
+        raise HTTPException(403, f"{operation} needs one of the roles: {roles}")
+
+
+SHOWN_ROLES = sorted(ROLES - {"platform_admin"}) + ["platform_admin"]
+
+
+def _row(name: str, roles: frozenset[str], extra: str = "") -> str:
+    cells = ["✓" if r in roles else "·" for r in SHOWN_ROLES]
+    return f"| {name} | " + " | ".join(cells) + f" | {extra} |"
+
+
+def access_markdown() -> str:
+    """The role × operation tables of docs/access.md."""
+    head = "| operation | " + " | ".join(f"`{r}`" for r in SHOWN_ROLES) + " | |"
+    sep = "|---" * (len(SHOWN_ROLES) + 2) + "|"
+    out = [
+        "# Access: roles × operations",
+        "",
+        "Generated from `services/proposals/src/jalin_proposals/access.py` and `lifecycle.py` by",
+        "`python -m jalin_proposals.access > docs/access.md`; `services/proposals/tests/test_access.py`",
+        "checks that this file is current and calls every cell over HTTP (✓ allowed, · refused with 403).",
+        "`platform_admin` runs the deployment and sees no tenant's content. A partner region acts",
+        "through its own tenant's roles; the commands marked *partner* are made by the partner",
+        "region when it is a Jalin tenant (otherwise the owner records them on its behalf).",
+        "",
+        "## Operations",
+        "",
+        head,
+        sep,
+    ]
+    out += [_row(f"`{op}`", roles, route) for op, (roles, route) in OPERATIONS.items()]
+    variants = [
+        (Kind.KSDD, CooperationFlags(unbudgeted=True), "KSDD (with DPRD approval)"),
+        (Kind.KSDPK, CooperationFlags(), "KSDPK initiated by the region"),
+        (Kind.KSDPK, CooperationFlags(initiator=Initiator.THIRD_PARTY), "KSDPK initiated by a third party"),
+        (Kind.KSDPL, CooperationFlags(), "Foreign (KSDPL / KSDLL)"),
+        (Kind.PUSAT, CooperationFlags(), "With the central government"),
+    ]
+    for kind, flags, title in variants:
+        lc = lifecycle_for(kind, LifecycleConfig(), flags)
+        out += ["", f"## Lifecycle commands: {title}", "",
+                "`POST /v1/proposals/{id}/actions/{command}`; the stage it applies in → the stage it leads to.", "",
+                head, sep]
+        for t in lc.transitions:
+            extra = f"{t.source.value} → {t.target.value}" + (" (*partner*)" if t.by_partner else "")
+            extra += " (the platform, at the end date)" if t.roles == {"system"} else ""
+            out.append(_row(f"`{t.command}`", t.roles, extra))
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.stdout.write(access_markdown())
