@@ -144,6 +144,47 @@ class Api:
     def plans(self, pid: str) -> list[dict[str, Any]]:
         return self.get("evaluation", "/v1/plans", proposal_id=pid).json()  # type: ignore[no-any-return]
 
+    def act(self, pid: str, command: str, headers: dict[str, str], body: Any = None) -> dict[str, Any]:
+        """A lifecycle step: POST /v1/proposals/{pid}/actions/{command}."""
+        r = self.client.post(self.url("proposals", f"/v1/proposals/{pid}/actions/{command}"), json=body, headers=headers)
+        assert r.status_code == 200, (command, r.text)
+        return r.json()  # type: ignore[no-any-return]
+
+    def upload_attachment(
+        self,
+        pid: str,
+        kind: str = "kak",
+        data: bytes | None = None,
+        filename: str = "kak.pdf",
+        headers: dict[str, str] | None = None,
+        document_id: str | None = None,
+    ) -> dict[str, Any]:
+        """POST /v1/attachments (multipart); a minimal valid one-page PDF unless ``data`` is given."""
+        if data is None:
+            data = (
+                b"%PDF-1.4\n1 0 obj\n<</Type/Catalog/Pages 2 0 R>>\nendobj\n2 0 obj\n<</Type/Pages/Kids[3 0 R]/Count 1>>\n"
+                b"endobj\n3 0 obj\n<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>\nendobj\nxref\n0 4\n"
+                b"0000000000 65535 f \n0000000009 00000 n \n0000000054 00000 n \n0000000105 00000 n \n"
+                b"trailer\n<</Size 4/Root 1 0 R>>\nstartxref\n170\n%%EOF\n"
+            )
+        form = {"proposal_id": pid, "kind": kind, **({"document_id": document_id} if document_id else {})}
+        r = self.client.post(
+            self.url("documents", "/v1/attachments"),
+            data=form,
+            files={"file": (filename, data, "application/octet-stream")},
+            headers=headers or self.staff,
+        )
+        assert r.status_code == 201, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+
+def signing(number: str, place: str = "Padang", **extra: Any) -> dict[str, Any]:
+    """The body of a signing step (KB, PKS, NK)."""
+    return {
+        "number_first": number, "number_second": f"{number}/MITRA", "signed_on": time.strftime("%Y-%m-%d"),
+        "signed_place": place, "signatory_name": "Mahyeldi", "signatory_title": "Gubernur Sumatera Barat", **extra,
+    }
+
 
 def wait_for(check: Callable[[], T], timeout: float = 30.0, interval: float = 0.1, what: str = "") -> T:
     """Poll until ``check()`` is truthy (event-driven effects arrive asynchronously)."""

@@ -28,7 +28,8 @@ from jalin_kit.tenants import TenantDirectory
 from sqlmodel import SQLModel, select
 
 TABLES = [
-    SQLModel.metadata.tables[name] for name in ("documents", "outbox", "processed_events", "dead_letters")
+    SQLModel.metadata.tables[name]
+    for name in ("documents", "attachments", "cooperation_parties", "outbox", "processed_events", "dead_letters")
 ]
 CONSUMER = "documents-proposal-approved"
 
@@ -177,7 +178,7 @@ async def test_a_distinct_approval_event_for_the_same_proposal_renders_version_2
 
 async def test_documents_are_scoped_to_the_tenant_of_the_event(env: Env) -> None:
     sumbar, kukar = (
-        approval("p-1"),
+        approval("p-1", partner=Party(name="PT Mitra Jalan")),  # not shared: the partner is no tenant
         approval("p-2", tenant="kukar", proposer=Party(name="Kukar", tenant="kukar")),
     )
     await env.process(envelope_for(sumbar), sumbar)

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from jalin_kit.http import create_app
 from jalin_kit.runtime import ServiceRuntime
 
+from jalin_documents import attachments
 from jalin_documents.api import router
 from jalin_documents.blobs import LocalBlobStore
 from jalin_documents.handlers import consumers, deps
@@ -27,6 +28,9 @@ def build(settings: DocumentsSettings | None = None) -> FastAPI:
     return create_app(
         runtime,
         title="Jalin documents",
-        description="Agreement texts rendered from templates (DOCX), versioned and stored.",
-        routers=[router],
+        description=(
+            "Agreement texts rendered from templates (DOCX), versioned and stored; attachments "
+            "(KAK, feasibility study, letters, signed scans) kept per tenant and shared with the partner region."
+        ),
+        routers=[router, attachments.upload_router, attachments.router],
     )

@@ -2,7 +2,7 @@
 
 from faststream import FastStream
 from jalin_kit.asyncapi import asyncapi_app as _build
-from jalin_kit.events import DocumentGenerated
+from jalin_kit.events import DocumentGenerated, DocumentLocked
 
 from jalin_documents.handlers import consumers
 
@@ -10,7 +10,7 @@ from jalin_documents.handlers import consumers
 def asyncapi_app() -> FastStream:
     return _build(
         "documents",
-        "Consumes proposal approvals; publishes generated documents.",
+        "Consumes proposal approvals; publishes generated documents and documents locked by a signed scan.",
         consumers=consumers,
-        publishes=[DocumentGenerated],
+        publishes=[DocumentGenerated, DocumentLocked],
     )

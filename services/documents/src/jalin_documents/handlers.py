@@ -1,4 +1,5 @@
-"""Event handlers: an approved proposal becomes a Kesepakatan Bersama draft."""
+"""Event handlers: an approved proposal becomes a Kesepakatan Bersama draft, shared with
+the partner region when it is a tenant; a locked (signed) KB gets no new version."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ from jalin_kit.db import utcnow
 from jalin_kit.events import CloudEvent, DocumentGenerated, ProposalApproved
 from jalin_kit.tenants import TenantDirectory
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jalin_documents.blobs import LocalBlobStore
 from jalin_documents.models import Document
 from jalin_documents.render import DOCX_MEDIA_TYPE, kb_context, render_docx
+from jalin_documents.sharing import partner_tenant, record_parties
 
 log = structlog.get_logger(__name__)
 
@@ -53,8 +56,21 @@ class RenderedDraft:
     data: bytes
 
 
-async def render_draft(envelope: CloudEvent, event: ProposalApproved) -> RenderedDraft:
-    """Render and store the file before the transaction opens (it takes tens of ms of CPU)."""
+async def locked_document(session: AsyncSession, proposal_id: str, kind: str) -> Document | None:
+    """The signed (locked) document of this kind of the proposal, if there is one."""
+    query = select(Document).where(
+        Document.proposal_id == proposal_id, Document.kind == kind, col(Document.locked_at).is_not(None)
+    )
+    return (await session.exec(query)).first()
+
+
+async def render_draft(envelope: CloudEvent, event: ProposalApproved) -> RenderedDraft | None:
+    """Render and store the file before the transaction opens (it takes tens of ms of CPU).
+    None when the proposal's KB is already signed: nothing to render."""
+    assert consumers.db is not None
+    async with consumers.db.tenant_session(envelope.tenant_id, readonly=True) as session:
+        if await locked_document(session, event.proposal_id, "kb") is not None:
+            return None
     proposer = deps.tenants.get(event.tenant)
     partner = deps.tenants.get(event.partner.tenant) if event.partner.tenant in deps.tenants else None
     context = kb_context(event, proposer, partner)
@@ -70,16 +86,26 @@ async def render_draft(envelope: CloudEvent, event: ProposalApproved) -> Rendere
 @consumers.on(ProposalApproved, prepare=render_draft)
 async def draft_kesepakatan_bersama(ctx: EventContext, event: ProposalApproved) -> None:
     """Render the Kesepakatan Bersama (KB) draft of an approved proposal."""
-    draft: RenderedDraft = ctx.prepared
+    partner = partner_tenant(event, deps.tenants)
+    await record_parties(ctx.session, event.proposal_id, event.tenant, partner)
+    draft: RenderedDraft | None = ctx.prepared
+    if draft is not None and await locked_document(ctx.session, event.proposal_id, "kb") is not None:
+        # Signed while this draft was rendering: the file is nobody's.
+        deps.blobs.delete(event.tenant, draft.blob_key)
+        draft = None
+    if draft is None:
+        log.info("document.locked_not_rendered", proposal_id=event.proposal_id, kind="kb")
+        return
     latest = await ctx.session.exec(
         select(func.max(Document.version)).where(
-            Document.proposal_id == event.proposal_id, Document.kind == "kb"
+            Document.tenant_id == event.tenant, Document.proposal_id == event.proposal_id, Document.kind == "kb"
         )
     )
     version = (latest.one() or 0) + 1
     document = Document(
         id=draft.document_id,
         tenant_id=event.tenant,
+        shared_with=partner,
         proposal_id=event.proposal_id,
         kind="kb",
         version=version,

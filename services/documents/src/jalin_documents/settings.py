@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from jalin_kit.settings import ServiceSettings
+from pydantic import Field
 
 
 class DocumentsSettings(ServiceSettings):
@@ -14,6 +15,7 @@ class DocumentsSettings(ServiceSettings):
 
     blob_root: Path | None = None  # default: <data_dir>/blobs/documents
     templates_dir: Path | None = None  # default: the service's templates/
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Largest attachment accepted (bytes).")
 
     def blob_path(self) -> Path:
         return (self.blob_root or self.blob_dir).resolve()

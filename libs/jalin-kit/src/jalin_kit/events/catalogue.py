@@ -163,6 +163,25 @@ class DocumentGenerated(IntegrationEvent):
     generated_at: datetime
 
 
+class DocumentLocked(IntegrationEvent):
+    """A signed scan was uploaded for a generated document: its text is final and locked."""
+
+    aggregate: ClassVar[str] = "document"
+    event: ClassVar[str] = "locked"
+
+    document_id: str
+    tenant: str = Field(description="The document's owner (the proposing region).")
+    proposal_id: str
+    kind: str = Field(description="kb (Kesepakatan Bersama), pks, ...")
+    version: int
+    attachment_id: str = Field(description="The signed scan (an attachment of the documents service).")
+    scan_sha256: str
+    scan_media_type: str
+    partner_tenant: str | None = Field(None, description="The partner region, when it is a tenant and shares the cooperation.")
+    locked_by: str = Field(description="User id who uploaded the signed scan.")
+    locked_at: datetime
+
+
 class EvaluationDue(IntegrationEvent):
     aggregate: ClassVar[str] = "evaluation"
     event: ClassVar[str] = "due"
@@ -200,6 +219,7 @@ CATALOGUE: tuple[type[IntegrationEvent], ...] = (
     DocumentGenerated,
     EvaluationDue,
     MappingReminderDue,
+    DocumentLocked,
 )
 
 

@@ -1,0 +1,247 @@
+"""HTTP routes under /v1/attachments: uploads kept per tenant, shared with the partner
+region of the cooperation, and the signed scan that locks a generated document."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Annotated
+
+import structlog
+from fastapi import APIRouter, File, Form, HTTPException, Query, Response, UploadFile, status
+from fastapi.responses import FileResponse
+from jalin_kit.auth import TenantMember
+from jalin_kit.db import get_scoped, utcnow
+from jalin_kit.events import DocumentLocked
+from jalin_kit.http import Runtime, TenantReadSession, TenantSession, not_found
+from jalin_kit.outbox import record_event
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from jalin_documents.handlers import deps
+from jalin_documents.models import Attachment, AttachmentKind, AttachmentPublic, Document
+from jalin_documents.sharing import counterpart
+from jalin_documents.uploads import (
+    ALLOWED_LABELS,
+    UnsupportedFile,
+    UploadRoute,
+    clean_text,
+    content_disposition,
+    inspect,
+    require_uploader,
+    safe_filename,
+    too_large,
+)
+
+log = structlog.get_logger(__name__)
+
+SOURCE = "/jalin/documents"
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,35}$"
+
+router = APIRouter(prefix="/v1/attachments", tags=["attachments"])
+upload_router = APIRouter(prefix="/v1/attachments", tags=["attachments"], route_class=UploadRoute)
+
+
+async def locked_ids(session: AsyncSession, attachments: Sequence[Attachment]) -> set[str]:
+    """The attachments that can no longer be deleted: signed scans, and whatever was uploaded
+    before a document of the same proposal was locked (as far as ``session`` sees it)."""
+    proposals = {a.proposal_id for a in attachments}
+    locks: dict[str, list[datetime]] = {}
+    if proposals:
+        query = select(Document).where(col(Document.proposal_id).in_(proposals), col(Document.locked_at).is_not(None))
+        for d in (await session.exec(query)).all():
+            assert d.locked_at is not None
+            locks.setdefault(d.proposal_id, []).append(d.locked_at)
+    return {
+        a.id
+        for a in attachments
+        if a.kind == AttachmentKind.SIGNED_SCAN or any(a.created_at <= t for t in locks.get(a.proposal_id, ()))
+    }
+
+
+async def public(session: AsyncSession, attachments: Sequence[Attachment]) -> list[AttachmentPublic]:
+    locked = await locked_ids(session, attachments)
+    return [AttachmentPublic.of(a, a.id in locked) for a in attachments]
+
+
+@upload_router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AttachmentPublic,
+    responses={
+        413: {"description": "The file is larger than the upload limit."},
+        415: {"description": f"The file's content is not {ALLOWED_LABELS}."},
+        409: {"description": "The document is already locked by a signed scan."},
+    },
+)
+async def upload_attachment(
+    principal: TenantMember,
+    runtime: Runtime,
+    reader: TenantReadSession,
+    session: TenantSession,
+    proposal_id: Annotated[str, Form(pattern=ID_PATTERN, description="The proposal the file belongs to.")],
+    kind: Annotated[AttachmentKind, Form()],
+    file: Annotated[UploadFile, File(description=f"{ALLOWED_LABELS}; the type is read from the content.")],
+    document_id: Annotated[
+        str | None, Form(pattern=ID_PATTERN, description="The generated document (required for a signed_scan).")
+    ] = None,
+    title: Annotated[str | None, Form(min_length=1, max_length=200)] = None,
+) -> AttachmentPublic:
+    """Upload a KAK, feasibility study, letter, DPRD decision, signed scan or other file.
+
+    A ``signed_scan`` of a generated document (KB, PKS) locks that document: no new version
+    of it is generated, and the proposal's earlier attachments can no longer be deleted.
+    """
+    require_uploader(principal)
+    limit = runtime.settings.max_upload_bytes  # type: ignore[attr-defined]
+    try:
+        file_type, sha256, size = await asyncio.to_thread(inspect, file.file)
+    except UnsupportedFile as exc:
+        if file.size == 0:
+            raise HTTPException(422, "the file is empty") from exc
+        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, str(exc)) from exc
+    if size > limit:
+        raise too_large(limit)
+    if kind is AttachmentKind.SIGNED_SCAN and not file_type.is_image_or_pdf:
+        raise HTTPException(415, "a signed scan must be a PDF, PNG or JPEG")
+
+    document: Document | None = None
+    if kind is AttachmentKind.SIGNED_SCAN and document_id is None:
+        raise HTTPException(422, "a signed_scan needs document_id: the generated document whose signed text it is")
+    if document_id is not None:
+        document = await get_scoped(reader, Document, document_id)
+        # Only the owner locks its document; to anyone else it is a foreign id.
+        if document is None or (kind is AttachmentKind.SIGNED_SCAN and document.tenant_id != principal.tenant_id):
+            raise not_found("document")
+        if document.proposal_id != proposal_id:
+            raise HTTPException(422, f"document {document_id} belongs to another proposal")
+        if kind is AttachmentKind.SIGNED_SCAN and document.locked_at is not None:
+            raise HTTPException(409, f"document {document_id} is already locked by a signed scan")
+
+    attachment = Attachment(
+        tenant_id=principal.tenant_id,
+        shared_with=await counterpart(reader, proposal_id, principal.tenant_id),
+        proposal_id=proposal_id,
+        document_id=document_id,
+        kind=kind.value,
+        title=clean_text(title),
+        filename=safe_filename(file.filename, file_type, fallback=kind.value),
+        media_type=file_type.media_type,
+        size=size,
+        sha256=sha256,
+        blob_key="",
+        uploaded_by=principal.user_id,
+    )
+    attachment.blob_key = f"{proposal_id}/att-{attachment.id}{file_type.extensions[0]}"
+    await asyncio.to_thread(deps.blobs.put_file, attachment.tenant_id, attachment.blob_key, file.file)
+    try:
+        session.add(attachment)
+        if document is not None and kind is AttachmentKind.SIGNED_SCAN:
+            await lock(session, document, attachment)
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        deps.blobs.delete(attachment.tenant_id, attachment.blob_key)  # nothing half-stored
+        raise
+    log.info("attachment.uploaded", attachment_id=attachment.id, kind=attachment.kind, size=size)
+    return AttachmentPublic.of(attachment, locked=kind is AttachmentKind.SIGNED_SCAN)
+
+
+async def lock(session: AsyncSession, document: Document, scan: Attachment) -> None:
+    """Lock the document with its signed scan and record ``document.locked``, in the
+    caller's transaction. 409 when another scan locked it first."""
+    now = utcnow()
+    result = await session.exec(
+        update(Document)
+        .where(col(Document.id) == document.id, col(Document.locked_at).is_(None))
+        .values(locked_at=now, locked_by=scan.uploaded_by, locked_by_attachment_id=scan.id)
+    )
+    if result.rowcount != 1:
+        raise HTTPException(409, f"document {document.id} is already locked by a signed scan")
+    record_event(
+        session,
+        DocumentLocked(
+            document_id=document.id,
+            tenant=document.tenant_id,
+            proposal_id=document.proposal_id,
+            kind=document.kind,
+            version=document.version,
+            attachment_id=scan.id,
+            scan_sha256=scan.sha256,
+            scan_media_type=scan.media_type,
+            partner_tenant=document.shared_with,
+            locked_by=scan.uploaded_by,
+            locked_at=now,
+        ),
+        tenant_id=document.tenant_id,
+        source=SOURCE,
+        correlation_id=document.proposal_id,
+    )
+
+
+@router.get("", response_model=list[AttachmentPublic])
+async def list_attachments(
+    principal: TenantMember,
+    session: TenantReadSession,
+    proposal_id: Annotated[str | None, Query(max_length=64)] = None,
+    kind: AttachmentKind | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[AttachmentPublic]:
+    """The attachments the caller's region uploaded or that the partner region shares with it."""
+    query = select(Attachment).order_by(col(Attachment.created_at).desc(), col(Attachment.id)).limit(limit)
+    if proposal_id is not None:
+        query = query.where(Attachment.proposal_id == proposal_id)
+    if kind is not None:
+        query = query.where(Attachment.kind == kind.value)
+    return await public(session, (await session.exec(query)).all())
+
+
+@router.get("/{attachment_id}", response_model=AttachmentPublic)
+async def get_attachment(attachment_id: str, principal: TenantMember, session: TenantReadSession) -> AttachmentPublic:
+    attachment = await get_scoped(session, Attachment, attachment_id)
+    if attachment is None:
+        raise not_found("attachment")
+    return (await public(session, [attachment]))[0]
+
+
+@router.get("/{attachment_id}/content", response_class=FileResponse)
+async def attachment_content(attachment_id: str, principal: TenantMember, session: TenantReadSession) -> Response:
+    """The file as uploaded, with its detected media type."""
+    attachment = await get_scoped(session, Attachment, attachment_id)
+    if attachment is None:
+        raise not_found("attachment")
+    path = deps.blobs.path(attachment.tenant_id, attachment.blob_key)
+    if not path.is_file():
+        raise HTTPException(status.HTTP_410_GONE, "the attachment's file is missing from the blob store")
+    return FileResponse(
+        path,
+        media_type=attachment.media_type,
+        headers={
+            "Content-Disposition": content_disposition(attachment.filename),
+            "ETag": f'"{attachment.sha256}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.delete("/{attachment_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+async def delete_attachment(attachment_id: str, principal: TenantMember, session: TenantSession) -> Response:
+    """Only the region that uploaded it, and not once it is locked or a signed scan."""
+    require_uploader(principal, "attachment.delete")
+    attachment = await get_scoped(session, Attachment, attachment_id)
+    if attachment is None:
+        raise not_found("attachment")
+    if attachment.tenant_id != principal.tenant_id:
+        raise HTTPException(403, "only the region that uploaded an attachment may delete it")
+    if attachment.kind == AttachmentKind.SIGNED_SCAN:
+        raise HTTPException(409, "a signed scan is the record of a signature and cannot be deleted")
+    if attachment.id in await locked_ids(session, [attachment]):
+        raise HTTPException(409, "the attachment was uploaded before the proposal's document was signed and is kept")
+    await session.delete(attachment)
+    await session.commit()
+    try:
+        deps.blobs.delete(attachment.tenant_id, attachment.blob_key)
+    except OSError:  # the row is gone; an orphan file is harmless and logged
+        log.warning("attachment.blob_not_deleted", attachment_id=attachment.id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,72 @@
+"""Who else sees a cooperation: the partner region, when it is a Jalin tenant.
+
+The proposals service shares a proposal with its partner at approval; this service learns
+the two parties from the same ``proposal.approved`` event and keeps them in
+``cooperation_parties``. The owner's documents and attachments of that proposal carry
+``shared_with`` = the partner; the partner's own uploads carry ``shared_with`` = the owner.
+A third tenant sees none of it (the kit's tenant scope).
+"""
+
+from __future__ import annotations
+
+import structlog
+from jalin_kit.db import utcnow
+from jalin_kit.events import ProposalApproved
+from jalin_kit.tenants import TenantDirectory
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from jalin_documents.models import Attachment, CooperationParty, Document
+
+log = structlog.get_logger(__name__)
+
+
+def partner_tenant(event: ProposalApproved, tenants: TenantDirectory) -> str | None:
+    """The partner's tenant id when the partner is another region on Jalin, else None."""
+    partner = event.partner.tenant
+    if partner and partner != event.tenant and partner in tenants:
+        return partner
+    return None
+
+
+async def record_parties(session: AsyncSession, proposal_id: str, owner: str, partner: str | None) -> None:
+    """Remember the parties and share the owner's existing rows of the proposal with the
+    partner (idempotent: an approval may come again after a revision). ``session`` is the
+    owner's tenant session, so the updates reach the owner's rows only."""
+    found = (
+        await session.exec(select(CooperationParty).where(CooperationParty.proposal_id == proposal_id))
+    ).first()
+    if found is not None and found.tenant_id != owner:
+        # The proposal id is known as another region's: never re-point it.
+        log.warning("sharing.proposal_of_another_owner", proposal_id=proposal_id)
+        return
+    if found is None:
+        session.add(CooperationParty(proposal_id=proposal_id, tenant_id=owner, shared_with=partner))
+    elif found.shared_with != partner:
+        found.shared_with = partner
+        found.updated_at = utcnow()
+    for model in (Document, Attachment):
+        await session.exec(
+            update(model)
+            .where(col(model.proposal_id) == proposal_id)
+            .where(col(model.shared_with).is_distinct_from(partner))
+            .values(shared_with=partner)
+        )
+
+
+async def counterpart(session: AsyncSession, proposal_id: str, tenant: str) -> str | None:
+    """The other party of ``tenant`` in this proposal's cooperation, if the service knows one.
+
+    An unknown proposal (not approved yet, or not a cooperation between two tenants) has
+    none: what ``tenant`` uploads for it stays its own.
+    """
+    parties = (
+        await session.exec(select(CooperationParty).where(CooperationParty.proposal_id == proposal_id))
+    ).first()
+    if parties is None or parties.shared_with is None:
+        return None
+    if parties.tenant_id == tenant:
+        return parties.shared_with
+    if parties.shared_with == tenant:
+        return parties.tenant_id
+    return None
