@@ -9,7 +9,8 @@ from jalin_notifications.handlers import consumers
 def asyncapi_app() -> FastStream:
     return _build(
         "notifications",
-        "Consumes proposal, document and evaluation events; publishes nothing yet.",
+        "Consumes proposal, agreement (every lifecycle step), document, evaluation and mapping events; "
+        "publishes nothing yet.",
         consumers=consumers,
         publishes=[],
     )

@@ -1,4 +1,10 @@
-"""Event handlers: events become inbox messages and queued emails, in one transaction."""
+"""Event handlers: events become inbox messages and queued emails, in one transaction.
+
+The transaction is a tenant session of the event's tenant (the cooperation's owner).
+When the partner of a cooperation is another tenant of the directory, its notices are
+added in the same transaction under the partner's tenant id (``allow_new_rows_for``):
+one processing per event and consumer (the inbox) covers both regions.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,14 @@ from collections.abc import Callable
 from typing import Any
 
 from jalin_kit.consumers import EventConsumers, EventContext
+from jalin_kit.db import allow_new_rows_for
 from jalin_kit.events import (
+    STEP_EVENTS,
+    CooperationStep,
     DocumentGenerated,
     EvaluationDue,
     IntegrationEvent,
+    MappingReminderDue,
     ProposalApproved,
     ProposalRejected,
     ProposalSubmitted,
@@ -18,8 +28,14 @@ from jalin_kit.tenants import TenantDirectory, TenantInfo
 
 from jalin_notifications import texts
 from jalin_notifications.models import Email, Message
+from jalin_notifications.texts.common import clip
 
 consumers = EventConsumers(service="notifications", source="/jalin/notifications")
+
+TITLE_MAX = 255  # messages.title_id / title_en, emails.subject
+
+Addressed = list[tuple[TenantInfo, list[texts.Notice]]]
+Compose = Callable[[Any, TenantInfo, TenantInfo | None], Addressed]
 
 
 class Deps:
@@ -29,7 +45,21 @@ class Deps:
 deps = Deps()
 
 
+def partner_tenant(event: Any, owner: TenantInfo) -> TenantInfo | None:
+    """The partner region when it is another tenant of the directory, else None."""
+    partner = getattr(event, "partner", None)
+    tenant = getattr(partner, "tenant", None)
+    if not tenant or tenant == owner.id or tenant not in deps.tenants:
+        return None
+    return deps.tenants.get(tenant)
+
+
 async def deliver(ctx: EventContext, event: Any, tenant: TenantInfo, notices: list[texts.Notice]) -> None:
+    """Inbox messages and emails in ``tenant`` (the event's, or the partner's)."""
+    if not notices:
+        return
+    if tenant.id != ctx.envelope.tenant_id:
+        allow_new_rows_for(ctx.session, tenant.id)
     proposal_id = getattr(event, "proposal_id", None)
     for notice in notices:
         message = Message(
@@ -38,9 +68,9 @@ async def deliver(ctx: EventContext, event: Any, tenant: TenantInfo, notices: li
             recipient=notice.recipient,
             kind=notice.kind,
             proposal_id=proposal_id,
-            title_id=notice.title_id,
+            title_id=clip(notice.title_id, TITLE_MAX),
             body_id=notice.body_id,
-            title_en=notice.title_en,
+            title_en=clip(notice.title_en, TITLE_MAX),
             body_en=notice.body_en,
             source_event_id=ctx.envelope.id,
         )
@@ -50,7 +80,7 @@ async def deliver(ctx: EventContext, event: Any, tenant: TenantInfo, notices: li
                 tenant_id=tenant.id,
                 message_id=message.id,
                 to_addr=notice.mailbox(tenant),
-                subject=f"[Jalin] {notice.title_id}",
+                subject=clip(f"[Jalin] {notice.title_id}", TITLE_MAX),
                 body=(
                     f"{notice.body_id}\n\n-- \nPesan ini dikirim otomatis oleh Jalin.\n\n"
                     f"[English]\n{notice.title_en}\n\n{notice.body_en}\n"
@@ -59,20 +89,47 @@ async def deliver(ctx: EventContext, event: Any, tenant: TenantInfo, notices: li
         )
 
 
-def _register(
-    event_cls: type[IntegrationEvent], compose: Callable[[Any, Any], list[texts.Notice]], doc: str
-) -> None:
+def _register(event_cls: type[IntegrationEvent], compose: Compose, doc: str) -> None:
     async def handler(ctx: EventContext, event: Any) -> None:
-        tenant = deps.tenants.get(ctx.envelope.tenant_id)
-        await deliver(ctx, event, tenant, compose(event, tenant))
+        owner = deps.tenants.get(ctx.envelope.tenant_id)
+        for tenant, notices in compose(event, owner, partner_tenant(event, owner)):
+            await deliver(ctx, event, tenant, notices)
 
     handler.__doc__ = doc
     handler.__name__ = f"notify_{event_cls.aggregate}_{event_cls.event}"
     consumers.on(event_cls)(handler)
 
 
-_register(ProposalSubmitted, texts.proposal_submitted, "Tell the cooperation section and the unit.")
-_register(ProposalApproved, texts.proposal_approved, "Tell the proposing unit and the cooperation section.")
-_register(ProposalRejected, texts.proposal_rejected, "Tell the proposing unit why.")
-_register(DocumentGenerated, texts.document_generated, "Tell them the KB draft is ready.")
-_register(EvaluationDue, texts.evaluation_due, "Remind them the term is ending.")
+def _owner_only(notices: Callable[[Any, TenantInfo], list[texts.Notice]]) -> Compose:
+    return lambda e, owner, _partner: [(owner, notices(e, owner))]
+
+
+def _approved(e: ProposalApproved, owner: TenantInfo, partner: TenantInfo | None) -> Addressed:
+    out: Addressed = [(owner, texts.proposal_approved(e, owner))]
+    if partner is not None:
+        out.append((partner, texts.offer_to_partner(e, owner, partner)))
+    return out
+
+
+def _step(e: CooperationStep, owner: TenantInfo, partner: TenantInfo | None) -> Addressed:
+    mine, theirs = texts.step_notices(e, owner, partner)
+    return [(owner, mine)] + ([(partner, theirs)] if partner is not None else [])
+
+
+_register(ProposalSubmitted, _owner_only(texts.proposal_submitted), "Tell the cooperation section and the unit.")
+_register(
+    ProposalApproved,
+    _approved,
+    "Tell the proposing unit and the cooperation section; send the offer to a partner region on Jalin.",
+)
+_register(ProposalRejected, _owner_only(texts.proposal_rejected), "Tell the proposing unit why.")
+_register(DocumentGenerated, _owner_only(texts.document_generated), "Tell them the KB draft is ready.")
+_register(EvaluationDue, _owner_only(texts.evaluation_due), "Remind them the term is ending.")
+for _key, _cls in STEP_EVENTS.items():
+    _who = "the cooperation section" if _key in texts.INTERNAL_STEPS else "the cooperation sections of both regions"
+    _register(_cls, _step, f"{(_cls.__doc__ or '').strip()} Tell the proposing unit and {_who}.")
+_register(
+    MappingReminderDue,
+    _owner_only(texts.mapping_reminder),
+    "Remind each unit that has not submitted its potentials; a summary to the cooperation section.",
+)

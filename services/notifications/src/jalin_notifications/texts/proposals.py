@@ -1,11 +1,7 @@
-"""What people read: notices in Indonesian (the default) and English. No I/O.
-
-Each function returns the notices an event produces, one per recipient.
-"""
+"""Notices of a proposal's submission and decision, of the KB draft and of a term
+ending, for the proposing region; and the offer a partner region receives. No I/O."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from jalin_kit.events import (
     DocumentGenerated,
@@ -17,41 +13,12 @@ from jalin_kit.events import (
 from jalin_kit.i18n import tanggal
 from jalin_kit.tenants import TenantInfo
 
-from jalin_notifications.models import RecipientType
-
-COOPERATION_ROLE = "kerja_sama"
-COOPERATION_MAILBOX = "kerjasama"
-
-
-
-@dataclass(frozen=True)
-class Notice:
-    recipient_type: RecipientType
-    recipient: str
-    kind: str
-    title_id: str
-    body_id: str
-    title_en: str
-    body_en: str
-
-    def mailbox(self, tenant: TenantInfo) -> str:
-        local = COOPERATION_MAILBOX if self.recipient_type is RecipientType.ROLE else self.recipient
-        return tenant.mailbox(local)
-
-
-def _to_unit(unit: str | None, **texts: str) -> list[Notice]:
-    if not unit:
-        return []
-    return [Notice(RecipientType.UNIT, unit, **texts)]  # type: ignore[arg-type]
-
-
-def _to_section(**texts: str) -> list[Notice]:
-    return [Notice(RecipientType.ROLE, COOPERATION_ROLE, **texts)]  # type: ignore[arg-type]
+from jalin_notifications.texts.common import Notice, kind_label, period, stage_label, to_section, to_unit
 
 
 def proposal_submitted(e: ProposalSubmitted, tenant: TenantInfo) -> list[Notice]:
     unit = tenant.unit_name(e.proposer_unit)
-    return _to_section(
+    return to_section(
         kind="proposal.submitted",
         title_id=f"Usulan baru menunggu penilaian: {e.title}",
         body_id=(
@@ -64,7 +31,7 @@ def proposal_submitted(e: ProposalSubmitted, tenant: TenantInfo) -> list[Notice]
             f"{unit} submitted the cooperation proposal \"{e.title}\" with {e.partner.name} "
             f"(term {e.term_months} months). Please review and decide in Jalin."
         ),
-    ) + _to_unit(
+    ) + to_unit(
         e.proposer_unit,
         kind="proposal.submitted",
         title_id=f"Usulan diajukan: {e.title}",
@@ -79,8 +46,7 @@ def proposal_submitted(e: ProposalSubmitted, tenant: TenantInfo) -> list[Notice]
 
 def proposal_approved(e: ProposalApproved, tenant: TenantInfo) -> list[Notice]:
     unit = tenant.unit_name(e.proposer_unit)
-    period_id = f"{tanggal(e.term_start)} s.d. {tanggal(e.term_end)}"
-    period_en = f"{e.term_start.isoformat()} to {e.term_end.isoformat()}"
+    period_id, period_en = period(e.term_start, e.term_end)
     texts = {
         "kind": "proposal.approved",
         "title_en": f"Proposal approved: {e.title}",
@@ -89,7 +55,7 @@ def proposal_approved(e: ProposalApproved, tenant: TenantInfo) -> list[Notice]:
             "The Kesepakatan Bersama draft is being prepared and the monitoring plan scheduled."
         ),
     }
-    return _to_unit(
+    return to_unit(
         e.proposer_unit,
         title_id=f"Usulan disetujui: {e.title}",
         body_id=(
@@ -98,7 +64,7 @@ def proposal_approved(e: ProposalApproved, tenant: TenantInfo) -> list[Notice]:
             "dan jadwal monitoring dan evaluasi telah dibuat."
         ),
         **texts,
-    ) + _to_section(
+    ) + to_section(
         title_id=f"Usulan disetujui: {e.title}",
         body_id=(
             f"Usulan \"{e.title}\" dari {unit} dengan {e.partner.name} telah disetujui "
@@ -110,7 +76,7 @@ def proposal_approved(e: ProposalApproved, tenant: TenantInfo) -> list[Notice]:
 
 def proposal_rejected(e: ProposalRejected, tenant: TenantInfo) -> list[Notice]:
     unit = tenant.unit_name(e.proposer_unit)
-    return _to_unit(
+    return to_unit(
         e.proposer_unit,
         kind="proposal.rejected",
         title_id=f"Usulan ditolak: {e.title}",
@@ -141,7 +107,7 @@ def document_generated(e: DocumentGenerated, tenant: TenantInfo) -> list[Notice]
         f"Draf Kesepakatan Bersama versi {e.version} untuk \"{e.proposal_title}\" telah tersedia "
         "dan dapat diunduh serta disunting dengan Word."
     )
-    return _to_unit(e.proposer_unit, body_id=f"Yth. Pimpinan {unit},\n\n{body_id}", **texts) + _to_section(
+    return to_unit(e.proposer_unit, body_id=f"Yth. Pimpinan {unit},\n\n{body_id}", **texts) + to_section(
         body_id=body_id, **texts
     )
 
@@ -167,6 +133,73 @@ def evaluation_due(e: EvaluationDue, tenant: TenantInfo) -> list[Notice]:
         f"Kerja sama \"{e.proposal_title}\" {when_id}. Mohon lengkapi evaluasinya dan tentukan "
         "apakah akan diperpanjang (melalui prosedur kerja sama kembali) atau diakhiri."
     )
-    return _to_unit(e.proposer_unit, body_id=f"Yth. Pimpinan {unit},\n\n{body_id}", **texts) + _to_section(
+    return to_unit(e.proposer_unit, body_id=f"Yth. Pimpinan {unit},\n\n{body_id}", **texts) + to_section(
         body_id=body_id, **texts
+    )
+
+
+def is_offer(e: ProposalApproved, owner: TenantInfo) -> bool:
+    """Approval sends a surat penawaran to the partner (stage penawaran), unless the
+    owner's rules skip the offer stage (then the partner is told it is a party)."""
+    if e.stage is not None:
+        return e.stage == "penawaran"
+    return owner.offer_stage and e.kind in ("ksdd", "ksdpk")
+
+
+def offer_to_partner(e: ProposalApproved, owner: TenantInfo, partner: TenantInfo) -> list[Notice]:
+    """The partner region's cooperation section: the offer (or, without an offer stage,
+    the news that it is a party to an approved cooperation)."""
+    kind_id, kind_en = kind_label(e.kind)
+    period_id, period_en = period(e.term_start, e.term_end)
+    unit = owner.unit_name(e.proposer_unit)
+    details_id = (
+        f"- Judul: {e.title}\n"
+        f"- Jenis kerja sama: {kind_id}\n"
+        f"- Maksud dan tujuan: {e.objective}\n"
+        f"- Ruang lingkup: {e.scope}\n"
+        f"- Jangka waktu: {e.term_months} bulan ({period_id})\n"
+        f"- Pembiayaan: {e.financing}\n"
+        f"- Perangkat daerah pengusul: {unit}, {e.proposer.name}"
+    )
+    details_en = (
+        f"- Title: {e.title}\n"
+        f"- Kind: {kind_en}\n"
+        f"- Objective: {e.objective}\n"
+        f"- Scope: {e.scope}\n"
+        f"- Term: {e.term_months} months ({period_en})\n"
+        f"- Financing: {e.financing}\n"
+        f"- Proposing unit: {unit}, {e.proposer.name}"
+    )
+    greeting = f"Yth. {partner.cooperation_section},\n\n"
+    if is_offer(e, owner):
+        return to_section(
+            kind="proposal.offer",
+            title_id=f"Penawaran kerja sama dari {e.proposer.name}: {e.title}",
+            body_id=(
+                f"{greeting}{e.proposer.name} menyampaikan penawaran kerja sama kepada {e.partner.name} "
+                f"dengan pokok-pokok sebagai berikut:\n\n{details_id}\n\n"
+                "Mohon penawaran ini ditindaklanjuti dengan menerima atau menolaknya melalui Jalin. "
+                "Setelah penawaran diterima, para pihak bersama-sama menyusun Kesepakatan Bersama."
+            ),
+            title_en=f"Cooperation offer from {e.proposer.name}: {e.title}",
+            body_en=(
+                f"{e.proposer.name} offers {e.partner.name} a cooperation:\n\n{details_en}\n\n"
+                "Please accept or decline the offer in Jalin. Once it is accepted, the parties draft "
+                "the Kesepakatan Bersama (KB) together."
+            ),
+        )
+    next_id, next_en = stage_label(e.stage or "penyusunan_kb")
+    return to_section(
+        kind="proposal.approved",
+        title_id=f"Kerja sama baru dengan {e.proposer.name}: {e.title}",
+        body_id=(
+            f"{greeting}{e.proposer.name} telah menyetujui usulan kerja sama dengan {e.partner.name} "
+            f"dengan pokok-pokok sebagai berikut:\n\n{details_id}\n\n"
+            f"Tahap berikutnya: {next_id}, yang dapat diikuti bersama melalui Jalin."
+        ),
+        title_en=f"New cooperation with {e.proposer.name}: {e.title}",
+        body_en=(
+            f"{e.proposer.name} approved a cooperation with {e.partner.name}:\n\n{details_en}\n\n"
+            f"Next step: {next_en}, which both parties follow in Jalin."
+        ),
     )

@@ -1,0 +1,416 @@
+"""The handlers on a real database and a real NATS: events published to JetStream become
+inbox messages (read through the inbox API) and queued emails, in the owner's tenant and,
+for a partner region on Jalin, in the partner's tenant; once per event.
+
+The first tests drive the whole service (its lifespan: migrations, consumers on NATS, the
+HTTP API through httpx's ASGI transport); the last ones run events through the consumer
+pipeline (``consumers.process``: inbox, handler, one transaction) and look at the rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import nats
+import pytest
+from jalin_kit.auth import issue_dev_token
+from jalin_kit.db import Database
+from jalin_kit.events import (
+    STEP_EVENTS,
+    AgreementRecord,
+    CloudEvent,
+    IntegrationEvent,
+    MappingReminderDue,
+    Party,
+    ProposalApproved,
+    subject_for,
+)
+from jalin_kit.inbox import ProcessedEvent
+from jalin_kit.runtime import ServiceRuntime
+from jalin_kit.tenants import DEMO_TENANTS, TenantDirectory, TenantInfo
+from jalin_notifications.app import build
+from jalin_notifications.handlers import consumers, deps
+from jalin_notifications.models import Email, Message
+from jalin_notifications.settings import NotificationsSettings
+from sqlmodel import SQLModel, select
+
+from jalin_cli.platform import free_port
+
+SECRET = "test-secret-for-the-notifications-handlers-0123456789"
+SUMBAR, KUKAR = DEMO_TENANTS["sumbar"], DEMO_TENANTS["kukar"]
+KALTIM = TenantInfo(
+    id="kaltim",
+    name="Pemerintah Provinsi Kalimantan Timur",
+    head_title="Gubernur Kalimantan Timur",
+    seat="Samarinda",
+    email_domain="kaltimprov.example.id",
+    cooperation_section="Biro Kerja Sama Setda Provinsi Kalimantan Timur",
+    units={"dinkes": "Dinas Kesehatan"},
+)
+DIRECTORY = {t.id: t for t in (SUMBAR, KUKAR, KALTIM)}
+KB = AgreementRecord(
+    agreement_id="a-1",
+    type="kb",
+    number_first="120/45/KB/2026",
+    number_second="415.4/12/KSD/2026",
+    signed_on=date(2027, 1, 10),
+    signed_place="Padang",
+    signatory_name="Mahyeldi",
+    signatory_title="Gubernur Sumatera Barat",
+    signed_as="kepala_daerah",
+)
+T = TypeVar("T")
+
+
+def snapshot(pid: str, **changes: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "proposal_id": pid,
+        "tenant": "sumbar",
+        "title": f"Jalan Penghubung {pid[:8]}",
+        "kind": "ksdd",
+        "proposer": Party(name=SUMBAR.name, tenant="sumbar"),
+        "proposer_unit": "dpupr",
+        "partner": Party(name=KUKAR.name, tenant="kukar"),
+        "objective": "Meningkatkan konektivitas antarwilayah.",
+        "scope": "Pembangunan jalan penghubung.",
+        "term_months": 24,
+        "financing": "APBD masing-masing pihak.",
+        "actor": "sumbar-kerja-sama",
+        "occurred_at": datetime(2026, 11, 23, tzinfo=UTC),
+    }
+    fields.update(changes)
+    return fields
+
+
+def approved(pid: str, **changes: Any) -> ProposalApproved:
+    return ProposalApproved(
+        **snapshot(pid, stage="penawaran", **changes), term_start=date(2026, 12, 1), term_end=date(2028, 11, 30)
+    )
+
+
+def step(aggregate: str, event: str, pid: str, **changes: Any) -> IntegrationEvent:
+    fields = {"command": "x", "stage_from": "pelaksanaan", "stage": "pelaksanaan", **changes}
+    return STEP_EVENTS[(aggregate, event)](**snapshot(pid, **fields))
+
+
+def reminder(round_title: str, missing: list[str]) -> MappingReminderDue:
+    return MappingReminderDue(
+        round_id=str(uuid.uuid4()),
+        tenant="sumbar",
+        round_title=round_title,
+        deadline=date(2027, 3, 31),
+        days_before_deadline=7,
+        missing_units=missing,
+    )
+
+
+def envelope_for(event: IntegrationEvent, event_id: str | None = None) -> CloudEvent:
+    tenant = event.tenant  # type: ignore[attr-defined]
+    return CloudEvent(
+        id=event_id or str(uuid.uuid4()),
+        source="/jalin/proposals",
+        type=event.ce_type(),
+        subject=subject_for(tenant, event.aggregate, event.event),
+        tenant_id=tenant,
+        correlation_id=getattr(event, "proposal_id", None) or "c",
+    )
+
+
+def auth(tenant: str, *roles: str, unit: str | None = None) -> dict[str, str]:
+    token = issue_dev_token(SECRET, tenant=tenant, roles=list(roles), user=f"{tenant}-{roles[0]}", unit=unit)
+    return {"Authorization": f"Bearer {token}"}
+
+
+SUMBAR_SECTION = auth("sumbar", "kerja_sama")
+SUMBAR_DPUPR = auth("sumbar", "opd_staff", unit="dpupr")
+KUKAR_SECTION = auth("kukar", "kerja_sama")
+KUKAR_EVERYONE = auth("kukar", "opd_staff", "opd_head", "tkksd", "sekda", "kepala_daerah", "dprd", unit="dpupr")
+KALTIM_ALL = auth("kaltim", "kerja_sama", "opd_staff", "sekda", "kepala_daerah", "auditor", unit="dpupr")
+
+
+async def eventually(check: Callable[[], Awaitable[T]], what: str, within: float = 30.0) -> T:
+    """Poll until ``check()`` is truthy: consumers work asynchronously."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        result = await check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}; last: {result!r}")
+        await asyncio.sleep(0.1)
+
+
+@dataclass
+class Service:
+    client: httpx.AsyncClient
+    runtime: ServiceRuntime
+    js: Any
+
+    async def publish(self, event: IntegrationEvent, event_id: str | None = None, msg_id: str | None = None) -> str:
+        envelope = envelope_for(event, event_id)
+        headers = envelope.headers()
+        if msg_id:
+            headers["Nats-Msg-Id"] = msg_id
+        await self.js.publish(envelope.subject, event.model_dump_json().encode(), headers=headers)
+        return envelope.id
+
+    async def inbox(self, headers: dict[str, str], lang: str = "id", **params: Any) -> list[dict[str, Any]]:
+        r = await self.client.get("/v1/inbox", headers=headers, params={"lang": lang, **params})
+        assert r.status_code == 200, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+    async def rows(self, model: type[SQLModel], **where: Any) -> list[Any]:
+        async with self.runtime.db.system_session() as s:
+            query = select(model)
+            for name, value in where.items():
+                query = query.where(getattr(model, name) == value)
+            return list((await s.exec(query)).all())
+
+
+@pytest.fixture
+async def service(database_url: str, nats_url: str, tmp_path: Path) -> AsyncIterator[Service]:
+    tenants_file = tmp_path / "tenants.json"
+    tenants_file.write_text(json.dumps([t.model_dump(mode="json") for t in DIRECTORY.values()]))
+    settings = NotificationsSettings(
+        database_url=database_url,
+        nats_url=nats_url,
+        jwt_secret=SECRET,
+        data_dir=tmp_path,
+        tenants_file=tenants_file,
+        environment="test",
+        log_json=False,
+        log_level="WARNING",
+        smtp_port=free_port(),  # nobody listens: emails stay queued, which is all we look at
+        mailer_poll_seconds=5.0,
+    )
+    app = build(settings)
+    async with app.router.lifespan_context(app):
+        runtime: ServiceRuntime = app.state.runtime
+        await eventually(lambda: asyncio.sleep(0, runtime.consuming), "the consumers to start")
+        nc = await nats.connect(nats_url)
+        try:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                yield Service(client, runtime, nc.jetstream())
+        finally:
+            await nc.close()
+
+
+# -- through NATS and the inbox API ----------------------------------------------------------
+
+
+async def test_the_offer_reaches_the_partner_regions_inbox_and_no_third_tenant(service: Service) -> None:
+    pid = str(uuid.uuid4())
+    event = approved(pid)
+    await service.publish(event)
+
+    [offer] = await eventually(lambda: service.inbox(KUKAR_SECTION, proposal_id=pid), "the offer in kukar's inbox")
+    assert (offer["recipient_type"], offer["recipient"], offer["kind"]) == ("role", "kerja_sama", "proposal.offer")
+    assert offer["title"] == f"Penawaran kerja sama dari {SUMBAR.name}: {event.title}"
+    assert offer["body"].startswith(f"Yth. {KUKAR.cooperation_section},")
+    assert "menerima atau menolaknya melalui Jalin" in offer["body"]
+    english = (await service.client.get(f"/v1/inbox/{offer['id']}", headers=KUKAR_SECTION, params={"lang": "en"})).json()
+    assert english["title"] == f"Cooperation offer from {SUMBAR.name}: {event.title}"
+    assert "Please accept or decline the offer in Jalin" in english["body"]
+
+    # The owner's own notices stay in the owner's tenant.
+    owner_section = await eventually(lambda: service.inbox(SUMBAR_SECTION, proposal_id=pid), "sumbar's notice")
+    assert [m["kind"] for m in owner_section] == ["proposal.approved"]
+    assert [m["kind"] for m in await service.inbox(SUMBAR_DPUPR, proposal_id=pid)] == ["proposal.approved"]
+    # The partner's other roles (no kerja_sama) and a third tenant see nothing.
+    assert await service.inbox(KUKAR_EVERYONE, proposal_id=pid) == []
+    assert await service.inbox(KALTIM_ALL, proposal_id=pid) == []
+    assert await service.inbox(KALTIM_ALL) == []
+    for headers in (KALTIM_ALL, SUMBAR_SECTION):
+        assert (await service.client.get(f"/v1/inbox/{offer['id']}", headers=headers)).status_code == 404
+        assert (await service.client.post(f"/v1/inbox/{offer['id']}/read", headers=headers)).status_code == 404
+
+    # Stored under the partner's tenant, mailed to the partner's domain.
+    [row] = await service.rows(Message, id=offer["id"])
+    assert row.tenant_id == "kukar"
+    [email] = await service.rows(Email, message_id=offer["id"])
+    assert (email.tenant_id, email.to_addr) == ("kukar", "kerjasama@kukarkab.example.id")
+    assert email.subject == f"[Jalin] {offer['title']}" and "[English]" in email.body
+    owner_mails = {e.to_addr for e in await service.rows(Email, tenant_id="sumbar")
+                   if e.message_id in {m["id"] for m in owner_section}}
+    assert owner_mails == {"kerjasama@sumbarprov.example.id"}
+
+    read = await service.client.post(f"/v1/inbox/{offer['id']}/read", headers=KUKAR_SECTION)
+    assert read.status_code == 200 and read.json()["read_at"] is not None
+
+
+async def test_lifecycle_steps_reach_both_regions_and_internal_ones_only_the_owner(service: Service) -> None:
+    pid = str(uuid.uuid4())
+    await service.publish(
+        step("proposal", "offer-accepted", pid, actor_tenant="kukar", actor="kukar-ks", stage_from="penawaran",
+             stage="penyusunan_kb")
+    )
+    await service.publish(
+        step("agreement", "kb-signed", pid, agreement=KB, stage_from="penandatanganan_kb", stage="penyusunan_pks")
+    )
+    await service.publish(step("proposal", "revised", pid, stage_from="ditolak", stage="persiapan"))
+    await service.publish(
+        step("agreement", "terminated", pid, end_reason="mutual_agreement", stage_from="pelaksanaan", stage="diakhiri")
+    )
+
+    owner_kinds = {"proposal.offer-accepted", "agreement.kb-signed", "proposal.revised", "agreement.terminated"}
+
+    async def unit_has_all() -> list[dict[str, Any]]:
+        got = await service.inbox(SUMBAR_DPUPR, proposal_id=pid)
+        return got if {m["kind"] for m in got} == owner_kinds else []
+
+    unit = await eventually(unit_has_all, "four notices for the proposing unit")
+    assert len(unit) == 4
+    assert {m["kind"] for m in await service.inbox(SUMBAR_SECTION, proposal_id=pid)} == owner_kinds
+    partner = await service.inbox(KUKAR_SECTION, proposal_id=pid)
+    assert {m["kind"] for m in partner} == owner_kinds - {"proposal.revised"}  # internal to the owner
+    by_kind = {m["kind"]: m for m in partner}
+    assert "dengan nomor 120/45/KB/2026 dan nomor 415.4/12/KSD/2026, di Padang pada tanggal 10 Januari 2027" in (
+        by_kind["agreement.kb-signed"]["body"]
+    )
+    assert "(dicatat di Jalin oleh Pemerintah Kabupaten Kutai Kartanegara)" in by_kind["proposal.offer-accepted"]["body"]
+    assert "dengan alasan: kesepakatan para pihak" in by_kind["agreement.terminated"]["body"]
+    english = {m["kind"]: m for m in await service.inbox(KUKAR_SECTION, lang="en", proposal_id=pid)}
+    assert english["agreement.terminated"]["title"].startswith("Cooperation terminated: ")
+    assert "Reason: the parties agreed to end it." in english["agreement.terminated"]["body"]
+    assert await service.inbox(KALTIM_ALL, proposal_id=pid) == []
+
+
+async def test_mapping_reminder_reaches_each_missing_unit_and_the_section(service: Service) -> None:
+    title = f"Pemetaan Potensi {uuid.uuid4().hex[:6]}"
+    await service.publish(reminder(title, ["dinkes", "dispar"]))
+
+    async def mine(headers: dict[str, str]) -> list[dict[str, Any]]:
+        return [m for m in await service.inbox(headers) if title in m["title"]]
+
+    dinkes = auth("sumbar", "opd_staff", unit="dinkes")
+    [notice] = await eventually(lambda: mine(dinkes), "the reminder to dinkes")
+    assert notice["kind"] == "mapping.reminder-due" and notice["proposal_id"] is None
+    assert f'Batas waktu pemetaan potensi kerja sama "{title}" tinggal 7 hari lagi' in notice["body"]
+    assert len(await mine(auth("sumbar", "opd_staff", unit="dispar"))) == 1
+    assert await mine(SUMBAR_DPUPR) == []  # it submitted: no reminder
+    [summary] = await mine(SUMBAR_SECTION)
+    assert "1. Dinas Kesehatan\n2. Dinas Pariwisata" in summary["body"]
+    assert await mine(auth("kukar", "kerja_sama", "opd_staff", unit="dinkes")) == []
+
+
+async def test_an_event_delivered_again_is_notified_once_in_each_region(service: Service) -> None:
+    pid, marker = str(uuid.uuid4()), str(uuid.uuid4())
+    event = approved(pid)
+    event_id = await service.publish(event)
+    await service.publish(event, event_id=event_id)  # the stream's duplicate window drops it
+    await service.publish(event, event_id=event_id, msg_id=str(uuid.uuid4()))  # past it: the inbox must
+    await service.publish(approved(marker))
+    # The marker went in last on the same consumer: once it is there, the duplicates were handled.
+    await eventually(lambda: service.inbox(KUKAR_SECTION, proposal_id=marker), "the marker's offer")
+    assert len(await service.inbox(KUKAR_SECTION, proposal_id=pid)) == 1
+    assert len(await service.inbox(SUMBAR_SECTION, proposal_id=pid)) == 1
+    assert len(await service.inbox(SUMBAR_DPUPR, proposal_id=pid)) == 1
+    assert len(await service.rows(Message, source_event_id=event_id)) == 3
+    assert len(await service.rows(ProcessedEvent, event_id=event_id)) == 1
+
+
+# -- through the consumer pipeline -------------------------------------------------------------
+
+TABLES = [SQLModel.metadata.tables[t] for t in ("messages", "emails", "processed_events", "dead_letters", "outbox")]
+
+
+@dataclass
+class Pipeline:
+    db: Database
+
+    async def process(self, event: IntegrationEvent, event_id: str | None = None) -> bool:
+        name = f"notifications-{event.aggregate}-{event.event}"
+        return await consumers.process(consumers.registrations[name], envelope_for(event, event_id), event)
+
+    async def messages(self) -> list[Message]:
+        async with self.db.system_session() as s:
+            return list((await s.exec(select(Message))).all())
+
+    async def emails(self) -> list[Email]:
+        async with self.db.system_session() as s:
+            return list((await s.exec(select(Email))).all())
+
+
+@pytest.fixture
+async def pipeline(database_url: str, tmp_path: Path) -> AsyncIterator[Pipeline]:
+    db = Database(database_url)
+    await db.create_all(TABLES)
+    deps.tenants = TenantDirectory(dict(DIRECTORY))
+    consumers.bind(db, NotificationsSettings(database_url=database_url, data_dir=tmp_path))
+    try:
+        yield Pipeline(db)
+    finally:
+        await db.dispose()
+
+
+def test_every_step_event_and_the_mapping_reminder_have_a_consumer() -> None:
+    for cls in [*STEP_EVENTS.values(), MappingReminderDue]:
+        reg = consumers.registrations[f"notifications-{cls.aggregate}-{cls.event}"]
+        assert reg.event_cls is cls and reg.description
+
+
+async def test_each_tenants_rows_carry_its_tenant_and_its_own_mail_domain(pipeline: Pipeline) -> None:
+    assert await pipeline.process(approved("p-1")) is True
+    assert await pipeline.process(step("agreement", "pks-signed", "p-1", agreement=KB.model_copy(update={"type": "pks"}))) is True
+    messages = await pipeline.messages()
+    assert sorted((m.tenant_id, m.recipient, m.kind) for m in messages) == [
+        ("kukar", "kerja_sama", "agreement.pks-signed"),
+        ("kukar", "kerja_sama", "proposal.offer"),
+        ("sumbar", "dpupr", "agreement.pks-signed"),
+        ("sumbar", "dpupr", "proposal.approved"),
+        ("sumbar", "kerja_sama", "agreement.pks-signed"),
+        ("sumbar", "kerja_sama", "proposal.approved"),
+    ]
+    tenant_of = {m.id: m.tenant_id for m in messages}
+    domain = {"sumbar": "@sumbarprov.example.id", "kukar": "@kukarkab.example.id"}
+    for email in await pipeline.emails():
+        assert email.tenant_id == tenant_of[email.message_id]
+        assert email.to_addr.endswith(domain[email.tenant_id])
+    async with pipeline.db.tenant_session("kukar") as s:  # the partner's own session reads them
+        assert {m.kind for m in (await s.exec(select(Message))).all()} == {"proposal.offer", "agreement.pks-signed"}
+
+
+@pytest.mark.parametrize(
+    "partner",
+    [
+        Party(name="Pemerintah Kota Bukittinggi"),  # not on Jalin
+        Party(name="Pemerintah Kota Bukittinggi", tenant="bukittinggi"),  # not in the directory
+        Party(name=SUMBAR.name, tenant="sumbar"),  # the owner itself
+    ],
+)
+async def test_a_partner_that_is_not_another_tenant_gets_nothing(pipeline: Pipeline, partner: Party) -> None:
+    await pipeline.process(approved("p-1", partner=partner))
+    await pipeline.process(step("agreement", "kb-signed", "p-1", partner=partner, agreement=KB))
+    assert {m.tenant_id for m in await pipeline.messages()} == {"sumbar"}
+    assert len(await pipeline.messages()) == 4
+
+
+async def test_processing_the_same_event_again_adds_nothing_in_either_tenant(pipeline: Pipeline) -> None:
+    offer, accepted = approved("p-1"), step("proposal", "offer-accepted", "p-1", actor_tenant="kukar")
+    ids = [str(uuid.uuid4()), str(uuid.uuid4())]
+    assert await pipeline.process(offer, ids[0]) is True
+    assert await pipeline.process(accepted, ids[1]) is True
+    before = (len(await pipeline.messages()), len(await pipeline.emails()))
+    assert before == (6, 6)
+    assert await pipeline.process(offer, ids[0]) is False
+    assert await pipeline.process(accepted, ids[1]) is False
+    assert (len(await pipeline.messages()), len(await pipeline.emails())) == before
+
+
+async def test_a_long_title_is_clipped_to_fit_the_columns(pipeline: Pipeline) -> None:
+    title = ("Pembangunan " + "jalan penghubung antarwilayah " * 7)[:200]  # the longest a proposal may have
+    await pipeline.process(approved("p-1", title=title))
+    [offer] = [m for m in await pipeline.messages() if m.kind == "proposal.offer"]
+    assert len(offer.title_id) <= 255 and offer.title_id.endswith("…")
+    assert offer.title_id.startswith(f"Penawaran kerja sama dari {SUMBAR.name}: Pembangunan jalan")
+    assert len(offer.title_en) <= 255
+    assert all(len(e.subject) <= 255 for e in await pipeline.emails())
