@@ -26,6 +26,13 @@ OPERATIONS: dict[str, tuple[frozenset[str], str]] = {
     "agreement.read": (READERS, "GET /v1/agreements, /v1/agreements/{id}"),
     "agreement.addendum": (frozenset({"kepala_daerah", "kerja_sama"}), "POST /v1/agreements/{id}/addenda"),
     "agreement.import": (frozenset({"kerja_sama"}), "POST /v1/imports/agreements"),
+    "mapping.read": (READERS, "GET /v1/mapping-rounds, /v1/mapping-rounds/{id}, /v1/potentials, /v1/potentials/{id}, "
+                     "/v1/government-affairs"),
+    "mapping.round.create": (frozenset({"kerja_sama"}), "POST /v1/mapping-rounds"),
+    "mapping.round.close": (frozenset({"kerja_sama"}), "POST /v1/mapping-rounds/{id}/close"),
+    "mapping.missing": (frozenset({"kerja_sama", "tkksd", "sekda", "auditor"}), "GET /v1/mapping-rounds/{id}/missing"),
+    "mapping.potential.submit": (OPD, "POST /v1/mapping-rounds/{id}/potentials (needs the token's unit claim)"),
+    "mapping.potential.propose": (OPD | {"kerja_sama"}, "POST /v1/potentials/{id}/propose (an OPD: of the potential's unit)"),
 }
 
 

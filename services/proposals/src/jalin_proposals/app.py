@@ -10,6 +10,7 @@ from jalin_kit.runtime import ServiceRuntime
 
 from jalin_proposals.api import routers
 from jalin_proposals.expiry import expiry_scanner
+from jalin_proposals.mapping.scanner import mapping_scanner
 from jalin_proposals.settings import ProposalsSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -17,7 +18,7 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 def build(settings: ProposalsSettings | None = None) -> FastAPI:
     settings = settings or ProposalsSettings()
-    runtime = ServiceRuntime(settings, MIGRATIONS, background=[expiry_scanner])
+    runtime = ServiceRuntime(settings, MIGRATIONS, background=[expiry_scanner, mapping_scanner])
     return create_app(
         runtime,
         title="Jalin proposals",

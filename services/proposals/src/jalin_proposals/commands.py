@@ -208,7 +208,7 @@ def step_event(p: Proposal, t: Transition | tuple[str, str, str], tenant: Tenant
         assert p.term_start is not None and p.term_end is not None
         return ProposalApproved(**common, term_start=p.term_start, term_end=p.term_end)
     if (aggregate, event) == ("proposal", "rejected"):
-        return ProposalRejected(**common, reason=p.decision_reason or "")
+        return ProposalRejected(**common, reason=p.decision_reason or "", stage_from=stage_from)
     cls = STEP_EVENTS[(aggregate, event)]
     return cls(
         **common, command=command, stage_from=stage_from, note=note,

@@ -15,6 +15,8 @@ class ProposalsSettings(ServiceSettings):
     expiry_interval_seconds: float = 3600.0
     """How often running cooperations past their end date are closed (DOMAIN.md: daily)."""
     today: date | None = None
-    """For demonstrations and tests of the expiry path only: pretend today is this date."""
+    """For demonstrations and tests only: the date expiry, mapping deadlines and reminders use."""
     max_upload_bytes: int = 10 * 1024 * 1024
     """Largest legacy register file accepted by the import."""
+    mapping_scan_interval_seconds: float = 3600.0
+    """How often open mapping rounds are checked for reminders due and for a passed deadline."""

@@ -1,0 +1,201 @@
+"""The role × operation table of docs/access.md: the file is current, and every cell holds
+over HTTP — each role alone either is refused with 403 or is let through."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from jalin_kit.auth import issue_dev_token
+from jalin_proposals.access import OPERATIONS, SHOWN_ROLES, access_markdown
+from jalin_proposals.app import build
+from jalin_proposals.commands import body_model
+from jalin_proposals.lifecycle import (
+    TERMINAL,
+    CooperationFlags,
+    Initiator,
+    Kind,
+    Lifecycle,
+    LifecycleConfig,
+    Stage,
+    Transition,
+    lifecycle_for,
+)
+from jalin_proposals.settings import ProposalsSettings
+
+ROOT = Path(__file__).resolve().parents[3]
+SECRET = "test-secret-for-the-access-table-0123456789abcdef"
+
+
+def test_docs_access_md_is_generated_from_the_code() -> None:
+    assert (ROOT / "docs" / "access.md").read_text(encoding="utf-8") == access_markdown(), (
+        "docs/access.md is stale: python -m jalin_proposals.access > docs/access.md"
+    )
+
+
+def as_role(role: str) -> dict[str, str]:
+    tenant = "platform" if role == "platform_admin" else "sumbar"
+    tok = issue_dev_token(SECRET, tenant=tenant, roles=[role], user=f"u-{role}", unit="dpupr")
+    return {"Authorization": f"Bearer {tok}"}
+
+
+SECTION = as_role("kerja_sama")
+STAFF = as_role("opd_staff")
+
+PROPOSAL: dict[str, Any] = {
+    "title": "Pengelolaan Sampah Regional",
+    "kind": "ksdd",
+    "partner": {"name": "Kota Bukittinggi"},  # not a Jalin tenant: the owner answers for it
+    "objective": "Mengurangi sampah.",
+    "scope": "TPA regional.",
+    "term_months": 24,
+    "financing": "APBD.",
+}
+SIGN = {
+    "number_first": "1/2026", "signed_on": date.today().isoformat(), "signed_place": "Padang",
+    "signatory_name": "Mahyeldi", "signatory_title": "Gubernur",
+}
+BODY_OF: dict[str, dict[str, Any] | None] = {
+    "SignRequest": SIGN,
+    "DprdRequest": {"decision_number": "1/DPRD", "decision_date": date.today().isoformat()},
+    "RejectRequest": {"reason": "Belum layak."},
+    "TerminateRequest": {"reason": "mutual_agreement", "note": "Sepakat."},
+    "ApproveRequest": None,
+    "NoteRequest": None,
+}
+
+
+@pytest.fixture
+async def client(nats_url: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """SQLite only: the table is about roles, not storage (thousands of calls)."""
+    settings = ProposalsSettings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'p.db'}", nats_url=nats_url, jwt_secret=SECRET,
+        data_dir=tmp_path, environment="test", log_json=False, log_level="WARNING",
+    )
+    app = build(settings)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+            yield c
+
+
+Call = Callable[[httpx.AsyncClient, dict[str, str], dict[str, str]], Awaitable[httpx.Response]]
+
+CALLS: dict[str, Call] = {
+    "proposal.create": lambda c, h, x: c.post("/v1/proposals", json=PROPOSAL, headers=h),
+    "proposal.edit": lambda c, h, x: c.patch(f"/v1/proposals/{x['draft']}", json={"scope": "Baru."}, headers=h),
+    "proposal.read": lambda c, h, x: c.get(f"/v1/proposals/{x['draft']}", headers=h),
+    "proposal.history": lambda c, h, x: c.get(f"/v1/proposals/{x['draft']}/history", headers=h),
+    "proposal.comment": lambda c, h, x: c.post(f"/v1/proposals/{x['draft']}/comments", json={"text": "Catatan."}, headers=h),
+    "proposal.extend": lambda c, h, x: c.post(f"/v1/proposals/{x['draft']}/extend", headers=h),
+    "agreement.read": lambda c, h, x: c.get("/v1/agreements", headers=h),
+    "agreement.addendum": lambda c, h, x: c.post(
+        "/v1/agreements/00000000-0000-0000-0000-000000000000/addenda", json={**SIGN, "summary": "Ubah."}, headers=h
+    ),
+    "agreement.import": lambda c, h, x: c.post(
+        "/v1/imports/agreements", params={"dry_run": "true"}, headers=h,
+        files={"file": ("register.csv", b"nomor,judul\n", "text/csv")},
+    ),
+    "mapping.read": lambda c, h, x: c.get("/v1/mapping-rounds", headers=h),
+    "mapping.round.create": lambda c, h, x: c.post(
+        "/v1/mapping-rounds", headers=h,
+        json={"title": "Pemetaan 2027", "year": 2027, "deadline": (date.today() + timedelta(days=30)).isoformat()},
+    ),
+    "mapping.round.close": lambda c, h, x: c.post(f"/v1/mapping-rounds/{x['round']}/close", headers=h),
+    "mapping.missing": lambda c, h, x: c.get(f"/v1/mapping-rounds/{x['round']}/missing", headers=h),
+    "mapping.potential.submit": lambda c, h, x: c.post(
+        f"/v1/mapping-rounds/{x['round']}/potentials", headers=h,
+        json={"affair": "kesehatan", "title": "Rujukan", "description": "Rujukan pasien.", "benefit": "Akses."},
+    ),
+    "mapping.potential.propose": lambda c, h, x: c.post(
+        f"/v1/potentials/{x['potential']}/propose", headers=h,
+        json={"kind": "ksdd", "partner": {"name": "Kota Solok"}, "scope": "Rujukan.", "term_months": 12,
+              "financing": "APBD."},
+    ),
+}
+
+
+def test_every_operation_has_a_call() -> None:
+    assert set(CALLS) == set(OPERATIONS)
+
+
+async def test_every_operation_cell_over_http(client: httpx.AsyncClient) -> None:
+    draft = (await client.post("/v1/proposals", json=PROPOSAL, headers=STAFF)).json()["id"]
+    rnd = (await CALLS["mapping.round.create"](client, SECTION, {})).json()["id"]
+    potential = (await CALLS["mapping.potential.submit"](client, STAFF, {"round": rnd})).json()["id"]
+    ids = {"draft": draft, "round": rnd, "potential": potential}
+    # Refusals first (they must change nothing), then the roles let through.
+    cells = sorted(((op, role) for op in OPERATIONS for role in SHOWN_ROLES),
+                   key=lambda cell: (cell[1] in OPERATIONS[cell[0]][0], cell[0] == "mapping.round.close"))
+    for op, role in cells:
+        r = await CALLS[op](client, as_role(role), ids)
+        if role in OPERATIONS[op][0]:
+            assert r.status_code not in (401, 403) and r.status_code < 500, (op, role, r.status_code, r.text)
+        else:
+            assert r.status_code == 403, (op, role, r.status_code, r.text)
+
+
+VARIANTS = [
+    (Kind.KSDD, CooperationFlags(unbudgeted=True)),
+    (Kind.KSDPK, CooperationFlags()),
+    (Kind.KSDPK, CooperationFlags(initiator=Initiator.THIRD_PARTY)),
+    (Kind.KSDPL, CooperationFlags()),
+    (Kind.PUSAT, CooperationFlags()),
+]
+
+
+def _payload(kind: Kind, flags: CooperationFlags) -> dict[str, Any]:
+    extra: dict[str, Any] = {"kind": kind.value, "unbudgeted": flags.unbudgeted}
+    if kind is Kind.KSDPK:
+        extra["initiator"] = flags.initiator.value
+    return {**PROPOSAL, **extra}
+
+
+def _path(lc: Lifecycle) -> list[Transition]:
+    """The forward path from the draft to pelaksanaan, then rejection and revision."""
+    stage, path = lc.start, []
+    while stage is not Stage.PELAKSANAAN:
+        t = next(t for t in lc.available(stage) if t.target not in TERMINAL | {Stage.DITOLAK})
+        path.append(t)
+        stage = t.target
+    return path
+
+
+@pytest.mark.parametrize(("kind", "flags"), VARIANTS, ids=lambda v: str(getattr(v, "value", v)))
+async def test_every_lifecycle_cell_over_http(client: httpx.AsyncClient, kind: Kind, flags: CooperationFlags) -> None:
+    lc = lifecycle_for(kind, LifecycleConfig(), flags)
+    path = _path(lc)
+    async def run(pid: str, t: Transition, h: dict[str, str]) -> httpx.Response:
+        body = BODY_OF[body_model(t.command).__name__]
+        return await client.post(f"/v1/proposals/{pid}/actions/{t.command}", json=body, headers=h)
+
+    async def at(prefix: list[Transition]) -> str:
+        """A new proposal of this kind brought along ``prefix`` by roles the rules allow."""
+        created = await client.post("/v1/proposals", json=_payload(kind, flags), headers=STAFF)
+        assert created.status_code == 201, created.text
+        pid: str = created.json()["id"]
+        for t in prefix:
+            r = await run(pid, t, as_role(sorted(t.roles)[0]))
+            assert r.status_code == 200, (t.command, r.text)
+        return pid
+
+    stages = [(path[:i], lc.start if i == 0 else path[i - 1].target) for i in range(len(path) + 1)]
+    reject = next(t for t in lc.transitions if t.command == "reject" and t.source is path[0].target)
+    stages.append((path[:1] + [reject], Stage.DITOLAK))
+    for prefix, stage in stages:
+        walker = await at(prefix)
+        for t in lc.available(stage):
+            for role in SHOWN_ROLES:
+                if role in t.roles:
+                    pid = await at(prefix)
+                    r = await run(pid, t, as_role(role))
+                    assert r.status_code == 200, (kind, stage, t.command, role, r.status_code, r.text)
+                    assert r.json()["stage"] == t.target.value
+                else:
+                    r = await run(walker, t, as_role(role))
+                    assert r.status_code == 403, (kind, stage, t.command, role, r.status_code, r.text)
+        still = await client.get(f"/v1/proposals/{walker}", headers=SECTION)
+        assert still.json()["stage"] == stage.value  # the refusals changed nothing
