@@ -77,6 +77,7 @@ class ProposalRejected(ProposalSnapshot):
     event: ClassVar[str] = "rejected"
 
     reason: str
+    stage_from: str | None = Field(None, description="The stage it was rejected at (after the offer: the partner knew it).")
 
 
 class AgreementRecord(BaseModel):

@@ -32,7 +32,6 @@ async def act(runtime: Runtime, principal: CurrentPrincipal, proposal_id: str, c
               raw: dict[str, Any] | None) -> ProposalPublic:
     if principal.tenant_id == "platform" or not principal.roles & access.ACTORS:
         raise HTTPException(403, "lifecycle commands need a role of the tenant (the auditor only reads)")
-    body = _body(command, raw)
     async with owner_session(runtime, principal, proposal_id) as (session, p):
         partner_side = p.tenant_id != principal.tenant_id
         try:
@@ -45,6 +44,7 @@ async def act(runtime: Runtime, principal: CurrentPrincipal, proposal_id: str, c
             raise HTTPException(403, f"only the proposing region may {command}; the partner may accept or decline the offer and comment")
         if t.by_partner and p.shared_with and not partner_side:
             raise HTTPException(403, f"the partner region ({p.shared_with}) answers the offer in Jalin")
+        body = _body(command, raw)  # after the checks: a stranger learns nothing from a 422
         try:
             await carry_out(session, p, t, body, actor_of(principal), runtime.tenants)
         except CommandError as exc:
