@@ -1,11 +1,25 @@
-"""Evaluation planning rules, without I/O: monev rounds and expiry reminders."""
+"""Evaluation planning rules, without I/O: monev rounds, expiry reminders, and the plan a
+cooperation's lifecycle calls for."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import itertools
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from jalin_evaluation.domain import PlannedReminder, PlannedRound, plan_reminders, plan_rounds
+from jalin_evaluation.domain import (
+    Effect,
+    Fact,
+    PlannedReminder,
+    PlannedRound,
+    PlanState,
+    PlanStatus,
+    due_reminders,
+    fold,
+    plan_reminders,
+    plan_rounds,
+)
 
 START = date(2026, 11, 23)
 END = date(2028, 11, 23)  # 24 months
@@ -147,3 +161,92 @@ def test_negative_offsets_are_ignored() -> None:
 
 def test_empty_offsets_plan_no_reminders() -> None:
     assert plan_reminders(START, END, []) == []
+
+
+# -- fold: the plan a cooperation's lifecycle calls for ---------------------------------------
+
+T = datetime(2026, 11, 23, tzinfo=UTC)
+APPROVE = Fact(Effect.APPROVE, T, term_start=date(2026, 12, 1), term_end=date(2028, 12, 1))
+SIGN = Fact(Effect.START, T + timedelta(days=80), term_start=date(2027, 3, 1), term_end=date(2029, 3, 1),
+            signed_on=date(2027, 2, 10), agreement_id="pks-1")
+AMEND = Fact(Effect.AMEND, T + timedelta(days=500), term_end=date(2029, 9, 1), signed_on=date(2028, 4, 1),
+             under_way=True, agreement_id="add-1")
+ENDING = Fact(Effect.CLOSE, T + timedelta(days=700), reason="mutual_agreement", note="surat 12")
+REJECT = Fact(Effect.CANCEL, T + timedelta(days=10), reason="rejected", note="belum jelas")
+
+
+def test_nothing_known_plans_nothing() -> None:
+    assert fold([]) is None
+
+
+def test_approval_is_provisional_on_the_planned_term() -> None:
+    assert fold([APPROVE]) == PlanState(PlanStatus.PROVISIONAL, date(2026, 12, 1), date(2028, 12, 1))
+
+
+def test_signing_makes_it_active_on_the_agreements_term() -> None:
+    assert fold([APPROVE, SIGN]) == PlanState(
+        PlanStatus.ACTIVE, date(2027, 3, 1), date(2029, 3, 1), agreement_id="pks-1"
+    )
+
+
+def test_an_agreement_without_term_start_runs_from_its_signing_date() -> None:
+    sign = replace(SIGN, term_start=None)
+    assert fold([sign]) == PlanState(PlanStatus.ACTIVE, date(2027, 2, 10), date(2029, 3, 1), agreement_id="pks-1")
+
+
+def test_signing_without_a_term_keeps_the_planned_one() -> None:
+    bare = Fact(Effect.START, SIGN.occurred_at)
+    assert fold([APPROVE, bare]) == PlanState(PlanStatus.ACTIVE, date(2026, 12, 1), date(2028, 12, 1))
+    assert fold([bare]) is None
+
+
+def test_an_addendum_moves_the_end_and_keeps_the_start() -> None:
+    assert fold([APPROVE, SIGN, AMEND]) == PlanState(
+        PlanStatus.ACTIVE, date(2027, 3, 1), date(2029, 9, 1), agreement_id="add-1"
+    )
+
+
+def test_an_addendum_of_an_agreement_not_under_way_plans_nothing_new() -> None:
+    kb_addendum = replace(AMEND, under_way=False, occurred_at=T + timedelta(days=5))
+    assert fold([kb_addendum]) is None
+    assert fold([APPROVE, kb_addendum]) == PlanState(PlanStatus.PROVISIONAL, date(2026, 12, 1), date(2029, 9, 1), agreement_id="add-1")
+
+
+def test_an_end_closes_with_its_reason_and_is_final() -> None:
+    closed = PlanState(PlanStatus.CLOSED, date(2027, 3, 1), date(2029, 9, 1), "mutual_agreement", "surat 12", "add-1")
+    assert fold([APPROVE, SIGN, AMEND, ENDING]) == closed
+    later = Fact(Effect.START, T + timedelta(days=900), term_start=date(2029, 9, 1), term_end=date(2031, 9, 1))
+    assert fold([APPROVE, SIGN, AMEND, ENDING, later, replace(APPROVE, occurred_at=T + timedelta(days=901))]) == closed
+
+
+def test_the_order_of_arrival_does_not_matter() -> None:
+    facts = [APPROVE, SIGN, AMEND, ENDING]
+    assert {fold(list(p)) for p in itertools.permutations(facts)} == {fold(facts)}
+
+
+def test_an_end_or_rejection_with_nothing_planned_before_it_plans_nothing() -> None:
+    assert fold([ENDING]) is None
+    assert fold([REJECT]) is None
+    assert fold([ENDING, replace(SIGN, occurred_at=ENDING.occurred_at + timedelta(days=1))]) is None
+
+
+def test_a_rejection_cancels_and_a_later_approval_revives() -> None:
+    assert fold([APPROVE, replace(REJECT, occurred_at=T + timedelta(days=20))]) == PlanState(
+        PlanStatus.CANCELLED, date(2026, 12, 1), date(2028, 12, 1), "rejected", "belum jelas"
+    )
+    again = replace(APPROVE, occurred_at=T + timedelta(days=40), term_start=date(2027, 2, 1), term_end=date(2029, 2, 1))
+    assert fold([APPROVE, replace(REJECT, occurred_at=T + timedelta(days=20)), again]) == PlanState(
+        PlanStatus.PROVISIONAL, date(2027, 2, 1), date(2029, 2, 1)
+    )
+    assert fold([REJECT, again]) == PlanState(PlanStatus.PROVISIONAL, date(2027, 2, 1), date(2029, 2, 1))
+
+
+def test_an_approval_never_undoes_a_signing() -> None:
+    late_approval = replace(APPROVE, occurred_at=SIGN.occurred_at + timedelta(days=1))
+    assert fold([SIGN, late_approval]) == fold([SIGN])
+
+
+def test_reminders_already_past_are_not_planned() -> None:
+    got = due_reminders(START, END, OFFSETS, today=date(2028, 10, 24))
+    assert got == [PlannedReminder(30, date(2028, 10, 24)), PlannedReminder(7, date(2028, 11, 16)), PlannedReminder(0, END)]
+    assert due_reminders(START, END, OFFSETS, today=date(2028, 11, 24)) == []

@@ -1,4 +1,5 @@
-"""The due scanner on a real database: each reminder fires once, also after a restart."""
+"""The due scanner on a real database: each reminder fires once, also after a restart; only
+active plans' reminders fire, and a cancelled one never does."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
-from jalin_evaluation.domain import plan_reminders
+from jalin_evaluation.domain import PlanStatus, plan_reminders
 from jalin_evaluation.models import Plan, Reminder
 from jalin_evaluation.scanner import SOURCE, fire_due, reminder_event_id
-from jalin_kit.db import Database
+from jalin_kit.db import Database, utcnow
 from jalin_kit.events import EvaluationDue
 from jalin_kit.outbox import OutboxMessage
 from sqlmodel import SQLModel, col, select
@@ -189,3 +190,30 @@ async def test_reminder_event_id_fits_the_outbox_id_column(db: Database) -> None
     [row] = await outbox(db)
     assert row.id == reminder_event_id(ids[90])
     assert len(row.id) <= limit
+
+
+async def test_a_cancelled_reminder_never_fires(db: Database) -> None:
+    ids = await add_plan(db)
+    async with db.system_session() as s:
+        reminder = (await s.exec(select(Reminder).where(Reminder.id == ids[30]))).one()
+        reminder.cancelled_at = utcnow()
+        s.add(reminder)
+        await s.commit()
+    assert await fire_due(db, date(2030, 1, 1)) == 4
+    assert await fire_due(db, date(2030, 1, 1)) == 0
+    assert reminder_event_id(ids[30]) not in {r.id for r in await outbox(db)}
+    assert (await fired(db))[ids[30]] is False
+
+
+@pytest.mark.parametrize("status", [PlanStatus.PROVISIONAL, PlanStatus.CLOSED, PlanStatus.CANCELLED])
+async def test_only_an_active_plans_reminders_fire(db: Database, status: PlanStatus) -> None:
+    """Provisional: the agreement is not signed yet (held). Closed or cancelled: never."""
+    await add_plan(db, proposal_id="p-held")
+    async with db.system_session() as s:
+        plan = (await s.exec(select(Plan).where(Plan.proposal_id == "p-held"))).one()
+        plan.status = status.value
+        s.add(plan)
+        await s.commit()
+    running = await add_plan(db, proposal_id="p-running")
+    assert await fire_due(db, date(2030, 1, 1)) == 5
+    assert sorted(r.id for r in await outbox(db)) == sorted(reminder_event_id(i) for i in running.values())

@@ -8,7 +8,6 @@ import itertools
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
-
 from jalin_kit.auth import ROLES
 from jalin_proposals.lifecycle import (
     TERMINAL,

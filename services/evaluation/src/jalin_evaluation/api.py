@@ -10,6 +10,7 @@ from jalin_kit.db import get_scoped
 from jalin_kit.http import TenantReadSession, not_found
 from sqlmodel import col, select
 
+from jalin_evaluation.domain import PlanStatus
 from jalin_evaluation.models import EvaluationRound, Plan, PlanPublic, Reminder, ReminderPublic, RoundPublic
 
 router = APIRouter(prefix="/v1/plans", tags=["evaluation"])
@@ -26,12 +27,18 @@ async def _public(session: TenantReadSession, plan: Plan) -> PlanPublic:
         id=plan.id,
         proposal_id=plan.proposal_id,
         proposal_title=plan.proposal_title,
+        status=PlanStatus(plan.status),
+        agreement_id=plan.agreement_id,
         term_start=plan.term_start,
         term_end=plan.term_end,
         rounds_per_year=plan.rounds_per_year,
         rounds=[RoundPublic.model_validate(r, from_attributes=True) for r in rounds.all()],
         reminders=[ReminderPublic.model_validate(r, from_attributes=True) for r in reminders.all()],
         created_at=plan.created_at,
+        updated_at=plan.updated_at,
+        closed_at=plan.closed_at,
+        closed_reason=plan.closed_reason,
+        closed_note=plan.closed_note,
     )
 
 
@@ -40,11 +47,14 @@ async def list_plans(
     principal: TenantMember,
     session: TenantReadSession,
     proposal_id: Annotated[str | None, Query(max_length=64)] = None,
+    status: PlanStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[PlanPublic]:
     query = select(Plan).order_by(col(Plan.created_at).desc()).limit(limit)
     if proposal_id is not None:
         query = query.where(Plan.proposal_id == proposal_id)
+    if status is not None:
+        query = query.where(Plan.status == status.value)
     return [await _public(session, p) for p in (await session.exec(query)).all()]
 
 

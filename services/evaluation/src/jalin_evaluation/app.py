@@ -10,7 +10,7 @@ from jalin_kit.runtime import ServiceRuntime
 
 from jalin_evaluation.api import router
 from jalin_evaluation.handlers import consumers, deps
-from jalin_evaluation.scanner import due_scanner
+from jalin_evaluation.scanner import due_scanner, settings_clock
 from jalin_evaluation.settings import EvaluationSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -20,6 +20,7 @@ def build(settings: EvaluationSettings | None = None) -> FastAPI:
     settings = settings or EvaluationSettings()
     runtime = ServiceRuntime(settings, MIGRATIONS, consumers=consumers, background=[due_scanner])
     deps.tenants = runtime.tenants
+    deps.today = settings_clock(settings)  # the scanner's clock: what is past is not planned
     return create_app(
         runtime,
         title="Jalin evaluation",

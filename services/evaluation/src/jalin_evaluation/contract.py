@@ -10,7 +10,11 @@ from jalin_evaluation.handlers import consumers
 def asyncapi_app() -> FastStream:
     return _build(
         "evaluation",
-        "Consumes proposal approvals; publishes reminders that fall due.",
+        (
+            "Consumes the cooperation lifecycle: an approval plans provisionally; a signed "
+            "(or imported) agreement, or an addendum, sets the plan on its term; an end, a "
+            "rejection or a declined offer closes it. Publishes reminders that fall due."
+        ),
         consumers=consumers,
         publishes=[EvaluationDue],
     )

@@ -1,56 +1,402 @@
-"""Event handlers: an approved proposal gets its evaluation plan."""
+"""Event handlers: the evaluation plan follows the cooperation's lifecycle.
+
+- ``proposal.approved``: a provisional plan on the proposal's planned term (reminders held).
+- ``agreement.pks-signed`` / ``signed`` (foreign) / ``work-plan-adopted`` (central
+  government) / ``imported`` (a legacy agreement in pelaksanaan): the plan follows the
+  agreement's term and is active — created, or re-planned.
+- ``agreement.amended`` with a new term end: re-planned.
+- ``agreement.terminated`` / ``completed`` / ``expired``: closed; ``proposal.rejected`` /
+  ``proposal.offer-declined``: cancelled. Pending reminders are cancelled either way.
+
+Every event is recorded as a :class:`LifecycleEvent` and the plan is recomputed from all
+of them in the order they happened (:func:`fold`): the consumers of the different events
+run independently, so their order of arrival means nothing.
+"""
 
 from __future__ import annotations
 
-from jalin_kit.consumers import EventConsumers, EventContext
-from jalin_kit.events import ProposalApproved
-from jalin_kit.tenants import TenantDirectory
-from sqlmodel import select
+import hashlib
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 
-from jalin_evaluation.domain import plan_reminders, plan_rounds
-from jalin_evaluation.models import EvaluationRound, Plan, Reminder
+import structlog
+from jalin_kit.consumers import EventConsumers, EventContext
+from jalin_kit.db import utcnow
+from jalin_kit.events import STEP_EVENTS, CooperationStep, ProposalApproved, ProposalRejected
+from jalin_kit.events.catalogue import IntegrationEvent, ProposalSnapshot
+from jalin_kit.tenants import TenantDirectory
+from sqlalchemy import text
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from jalin_evaluation.domain import (
+    SCHEDULED,
+    Effect,
+    Fact,
+    PlanState,
+    PlanStatus,
+    due_reminders,
+    fold,
+    plan_rounds,
+)
+from jalin_evaluation.models import EvaluationRound, LifecycleEvent, Plan, Reminder
+
+log = structlog.get_logger(__name__)
 
 consumers = EventConsumers(service="evaluation", source="/jalin/evaluation")
+
+PELAKSANAAN = "pelaksanaan"
 
 
 class Deps:
     tenants: TenantDirectory
+    today: Callable[[], date] = staticmethod(lambda: utcnow().date())
+    """The scanner's clock (``JALIN_EVALUATION_TODAY`` pretends): reminders already past
+    on a (re)planned term are not planned."""
 
 
 deps = Deps()
 
 
+# -- what each event means for the plan ---------------------------------------------
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.utcoffset() is not None else moment.replace(tzinfo=UTC)
+
+
+def _fact(event: ProposalSnapshot, effect: Effect, **fields: object) -> Fact:
+    return Fact(effect=effect, occurred_at=_aware(event.occurred_at), **fields)  # type: ignore[arg-type]
+
+
+def approval_fact(event: ProposalApproved) -> Fact:
+    return _fact(event, Effect.APPROVE, term_start=event.term_start, term_end=event.term_end)
+
+
+def start_fact(event: CooperationStep) -> Fact | None:
+    """The agreement is signed, or an existing one imported, and the cooperation is under way."""
+    if event.event == "imported":
+        if event.stage != PELAKSANAAN:
+            return None  # imported already ended: nothing to watch
+    elif event.stage not in (None, PELAKSANAAN):
+        return None
+    a = event.agreement
+    if a is None:
+        # Under way, term unknown: a provisional plan becomes active on its planned term.
+        return None if event.event == "imported" else _fact(event, Effect.START)
+    if a.term_end is None and event.event == "imported":
+        return None
+    return _fact(
+        event,
+        Effect.START,
+        term_start=a.term_start if a.term_end is not None else None,
+        term_end=a.term_end,
+        signed_on=a.signed_on,
+        agreement_id=a.agreement_id,
+    )
+
+
+def amendment_fact(event: CooperationStep) -> Fact | None:
+    a = event.agreement
+    if a is None or a.term_end is None:
+        return None  # an addendum that leaves the term alone
+    return _fact(
+        event,
+        Effect.AMEND,
+        term_start=a.term_start,
+        term_end=a.term_end,
+        signed_on=a.signed_on,
+        under_way=event.stage == PELAKSANAAN,
+        agreement_id=a.agreement_id,
+    )
+
+
+_DEFAULT_END_REASON = {"completed": "objective_achieved", "expired": "term_expired", "terminated": "terminated"}
+
+
+def end_fact(event: CooperationStep) -> Fact:
+    reason = event.end_reason or _DEFAULT_END_REASON[event.event]
+    return _fact(event, Effect.CLOSE, reason=reason, note=event.note)
+
+
+def rejection_fact(event: ProposalRejected) -> Fact:
+    return _fact(event, Effect.CANCEL, reason="rejected", note=event.reason or None)
+
+
+def declined_fact(event: CooperationStep) -> Fact:
+    return _fact(event, Effect.CANCEL, reason="offer_declined", note=event.note)
+
+
+# -- recording a fact and bringing the plan in line -----------------------------------
+
+
+def _lock_key(tenant: str, proposal_id: str) -> int:
+    digest = hashlib.blake2b(f"jalin-evaluation:{tenant}:{proposal_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+async def _lock_cooperation(session: AsyncSession, tenant: str, proposal_id: str) -> None:
+    """Serialise the handlers of one cooperation: two events of it handled at once by two
+    consumers (or replicas) would each fold without the other's fact. On SQLite the one
+    writer connection serialises them already."""
+    conn = await session.connection()
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(tenant, proposal_id)})
+
+
+async def apply_fact(ctx: EventContext, event: ProposalSnapshot, fact: Fact | None) -> None:
+    """Record ``fact`` of ``event`` and make the plan what all recorded facts call for."""
+    if fact is None:
+        log.info("plan.event_ignored", event_type=type(event).ce_type(), proposal_id=event.proposal_id)
+        return
+    session = ctx.session
+    await _lock_cooperation(session, event.tenant, event.proposal_id)
+    plan = (await session.exec(select(Plan).where(Plan.proposal_id == event.proposal_id))).first()
+    known = (
+        await session.exec(select(LifecycleEvent.id).where(LifecycleEvent.proposal_id == event.proposal_id).limit(1))
+    ).first()
+    if plan is not None and known is None and plan.status in SCHEDULED:
+        session.add(_baseline(plan, fact))
+    session.add(
+        LifecycleEvent(
+            tenant_id=event.tenant,
+            proposal_id=event.proposal_id,
+            event_id=ctx.envelope.id,
+            event_type=f"{event.aggregate}.{event.event}",
+            stage=event.stage[:32] if event.stage else None,
+            effect=fact.effect.value,
+            occurred_at=fact.occurred_at,
+            term_start=fact.term_start,
+            term_end=fact.term_end,
+            signed_on=fact.signed_on,
+            agreement_id=fact.agreement_id,
+            reason=fact.reason[:64] if fact.reason else None,
+            note=fact.note,
+        )
+    )
+    await session.flush()
+    rows = (
+        await session.exec(
+            select(LifecycleEvent)
+            .where(LifecycleEvent.proposal_id == event.proposal_id)
+            .order_by(col(LifecycleEvent.id))
+        )
+    ).all()
+    facts = [_fact_of(row) for row in rows]
+    state = fold(facts)
+    newest = max(f.occurred_at for f in facts) <= fact.occurred_at
+    if state is None:
+        if plan is not None:  # cannot happen with a sane history; never leave a plan firing
+            await _close(session, plan, PlanStatus.CANCELLED, "no_longer_planned", None)
+        return
+    if state.term_end < state.term_start:
+        raise ValueError(f"term ends ({state.term_end}) before it starts ({state.term_start})")
+    if plan is None:
+        plan = Plan(
+            tenant_id=event.tenant,
+            proposal_id=event.proposal_id,
+            proposal_title=event.title,
+            proposer_unit=event.proposer_unit,
+            term_start=state.term_start,
+            term_end=state.term_end,
+            rounds_per_year=deps.tenants.get(event.tenant).monev_rounds_per_year,
+            status=state.status.value,
+            agreement_id=state.agreement_id,
+        )
+        session.add(plan)
+        await session.flush()  # rounds and reminders reference it
+        if state.status in SCHEDULED:
+            await _schedule(session, plan, keep_past=False)
+        else:  # ended before we heard it began: a record of the term, nothing to remind
+            await _schedule(session, plan, keep_past=False, reminders=False)
+            await _close(session, plan, state.status, state.reason, state.note)
+        log.info("plan.created", proposal_id=plan.proposal_id, status=plan.status)
+        return
+    await _update(session, plan, state)
+    if newest:  # the title or unit may have changed since the plan was made
+        plan.proposal_title, plan.proposer_unit = event.title, event.proposer_unit
+        session.add(plan)
+
+
+def _baseline(plan: Plan, fact: Fact) -> LifecycleEvent:
+    """A plan made before lifecycle events were recorded (revision 0002, planned on approval
+    alone and active since) enters the record as a signing on its term, just before the
+    first fact heard of it, so that this fact and later ones apply to it."""
+    return LifecycleEvent(
+        tenant_id=plan.tenant_id,
+        proposal_id=plan.proposal_id,
+        event_id=f"baseline:{plan.id}",
+        event_type="plan.baseline",
+        stage=None if plan.status == PlanStatus.PROVISIONAL else PELAKSANAAN,
+        effect=(Effect.APPROVE if plan.status == PlanStatus.PROVISIONAL else Effect.START).value,
+        occurred_at=min(_aware(plan.created_at), fact.occurred_at) - timedelta(microseconds=1),
+        term_start=plan.term_start,
+        term_end=plan.term_end,
+        agreement_id=plan.agreement_id,
+    )
+
+
+def _fact_of(row: LifecycleEvent) -> Fact:
+    return Fact(
+        effect=Effect(row.effect),
+        occurred_at=_aware(row.occurred_at),
+        term_start=row.term_start,
+        term_end=row.term_end,
+        signed_on=row.signed_on,
+        under_way=row.stage == PELAKSANAAN,
+        reason=row.reason,
+        note=row.note,
+        agreement_id=row.agreement_id,
+        seq=row.id or 0,
+    )
+
+
+async def _update(session: AsyncSession, plan: Plan, state: PlanState) -> None:
+    old = PlanStatus(plan.status)
+    term_changed = (plan.term_start, plan.term_end) != (state.term_start, state.term_end)
+    if not term_changed and old is state.status and plan.agreement_id == state.agreement_id:
+        if state.status not in SCHEDULED and (plan.closed_reason, plan.closed_note) != (state.reason, state.note):
+            plan.closed_reason, plan.closed_note = state.reason, state.note
+            session.add(plan)
+        return  # nothing new: a re-published event, or one that changes nothing
+    plan.term_start, plan.term_end = state.term_start, state.term_end
+    plan.agreement_id = state.agreement_id
+    plan.updated_at = utcnow()
+    if state.status in SCHEDULED:
+        plan.status = state.status.value
+        plan.closed_at = plan.closed_reason = plan.closed_note = None
+        plan.rounds_per_year = deps.tenants.get(plan.tenant_id).monev_rounds_per_year
+        session.add(plan)
+        # Rounds of a running cooperation that are past stay; a provisional plan's were
+        # never held (nothing ran), so they are all replanned.
+        await _schedule(session, plan, keep_past=old is PlanStatus.ACTIVE)
+        log.info("plan.replanned", proposal_id=plan.proposal_id, status=plan.status, term_end=str(plan.term_end))
+    else:
+        session.add(plan)
+        await _close(session, plan, state.status, state.reason, state.note)
+
+
+async def _close(
+    session: AsyncSession, plan: Plan, status: PlanStatus, reason: str | None, note: str | None
+) -> None:
+    now = utcnow()
+    if plan.status != status.value or plan.closed_at is None:
+        plan.closed_at = now
+    plan.status, plan.closed_reason, plan.closed_note, plan.updated_at = status.value, reason, note, now
+    session.add(plan)
+    for reminder in await _reminders(session, plan):
+        if reminder.fired_at is None and reminder.cancelled_at is None:
+            reminder.cancelled_at = now
+            session.add(reminder)
+    log.info("plan.closed", proposal_id=plan.proposal_id, status=status.value, reason=reason)
+
+
+async def _reminders(session: AsyncSession, plan: Plan) -> list[Reminder]:
+    """The plan's reminders, locked: the due scanner may be firing one of them right now
+    (it locks what it fires; we wait and then see it fired)."""
+    result = await session.exec(
+        select(Reminder)
+        .where(Reminder.plan_id == plan.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(result.all())
+
+
+async def _schedule(session: AsyncSession, plan: Plan, *, keep_past: bool, reminders: bool = True) -> None:
+    """Bring rounds and reminders in line with the plan's term. Fired reminders stay (and
+    are not planned again); pending ones that still fit stay; the rest are replaced."""
+    today = deps.today()
+    config = deps.tenants.get(plan.tenant_id)
+
+    computed = plan_rounds(plan.term_start, plan.term_end, plan.rounds_per_year)
+    existing = list(
+        (await session.exec(select(EvaluationRound).where(EvaluationRound.plan_id == plan.id))).all()
+    )
+    kept = [r for r in existing if keep_past and r.due_on < today]
+    candidates = [r for r in existing if not (keep_past and r.due_on < today)]
+    if keep_past:
+        computed = [c for c in computed if c.due_on >= today]
+    wanted = {(c.budget_year, c.period, c.period_start, c.due_on): c for c in computed}
+    rounds = list(kept)
+    for r in candidates:
+        if wanted.pop((r.budget_year, r.period, r.period_start, r.due_on), None) is None:
+            await session.delete(r)
+        else:
+            rounds.append(r)
+    for c in wanted.values():
+        new = EvaluationRound(
+            tenant_id=plan.tenant_id,
+            plan_id=plan.id,
+            number=0,
+            budget_year=c.budget_year,
+            period=c.period,
+            period_start=c.period_start,
+            due_on=c.due_on,
+        )
+        session.add(new)
+        rounds.append(new)
+    for number, r in enumerate(sorted(rounds, key=lambda r: (r.due_on, r.budget_year, r.period)), start=1):
+        if r.number != number:
+            r.number = number
+            session.add(r)
+
+    current = await _reminders(session, plan)
+    fired = {(r.days_before_end, r.due_on) for r in current if r.fired_at is not None}
+    desired = (
+        {(m.days_before_end, m.due_on) for m in due_reminders(plan.term_start, plan.term_end, config.reminder_offsets_days, today)}
+        if reminders
+        else set()
+    ) - fired
+    for r in current:
+        if r.fired_at is not None:
+            continue
+        key = (r.days_before_end, r.due_on)
+        if key in desired:
+            desired.discard(key)
+            if r.cancelled_at is not None:
+                r.cancelled_at = None
+                session.add(r)
+        else:
+            await session.delete(r)
+    for days, due in sorted(desired, reverse=True):
+        session.add(Reminder(tenant_id=plan.tenant_id, plan_id=plan.id, days_before_end=days, due_on=due))
+
+
+# -- registrations ----------------------------------------------------------------------
+
+
 @consumers.on(ProposalApproved)
 async def create_plan(ctx: EventContext, event: ProposalApproved) -> None:
-    """Schedule the monev rounds and the expiry reminders of an approved cooperation."""
-    existing = await ctx.session.exec(select(Plan.id).where(Plan.proposal_id == event.proposal_id))
-    if existing.first() is not None:
-        return  # one plan per cooperation, whatever the event id
-    config = deps.tenants.get(event.tenant)
-    plan = Plan(
-        tenant_id=event.tenant,
-        proposal_id=event.proposal_id,
-        proposal_title=event.title,
-        proposer_unit=event.proposer_unit,
-        term_start=event.term_start,
-        term_end=event.term_end,
-        rounds_per_year=config.monev_rounds_per_year,
-    )
-    ctx.session.add(plan)
-    await ctx.session.flush()  # rounds and reminders reference it
-    for r in plan_rounds(event.term_start, event.term_end, config.monev_rounds_per_year):
-        ctx.session.add(
-            EvaluationRound(
-                tenant_id=event.tenant,
-                plan_id=plan.id,
-                number=r.number,
-                budget_year=r.budget_year,
-                period=r.period,
-                period_start=r.period_start,
-                due_on=r.due_on,
-            )
-        )
-    for m in plan_reminders(event.term_start, event.term_end, config.reminder_offsets_days):
-        ctx.session.add(
-            Reminder(tenant_id=event.tenant, plan_id=plan.id, days_before_end=m.days_before_end, due_on=m.due_on)
-        )
+    """A provisional plan on the approved proposal's planned term (reminders held until the agreement is signed)."""
+    await apply_fact(ctx, event, approval_fact(event))
+
+
+@consumers.on(ProposalRejected)
+async def cancel_on_rejection(ctx: EventContext, event: ProposalRejected) -> None:
+    """The proposal will not go ahead: its plan, if any, is cancelled with the reason."""
+    await apply_fact(ctx, event, rejection_fact(event))
+
+
+def _register(aggregate: str, name: str, make: Callable[[CooperationStep], Fact | None], doc: str) -> None:
+    event_cls: type[IntegrationEvent] = STEP_EVENTS[(aggregate, name)]
+
+    async def handle(ctx: EventContext, event: CooperationStep) -> None:
+        await apply_fact(ctx, event, make(event))
+
+    handle.__doc__ = doc
+    handle.__name__ = f"on_{aggregate}_{name}".replace("-", "_")
+    consumers.on(event_cls)(handle)
+
+
+_register("proposal", "offer-declined", declined_fact, "The partner declined the offer: the plan, if any, is cancelled.")
+for _name, _doc in (
+    ("pks-signed", "The PKS is signed: the plan follows its term and becomes active."),
+    ("signed", "Foreign: the agreement is signed: the plan follows its term and becomes active."),
+    ("work-plan-adopted", "Central government: the Rencana Kerja is adopted: the plan follows its term and becomes active."),
+    ("imported", "A legacy agreement in pelaksanaan is watched like a signed one."),
+):
+    _register("agreement", _name, start_fact, _doc)
+_register("agreement", "amended", amendment_fact, "An addendum with a new term end: the plan is re-planned to it.")
+for _name in ("terminated", "completed", "expired"):
+    _register("agreement", _name, end_fact, f"The cooperation {_name}: the plan is closed, pending reminders cancelled.")

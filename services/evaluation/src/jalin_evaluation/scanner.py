@@ -2,6 +2,8 @@
 
 Firing a reminder sets ``fired_at`` and records the outbox event in one transaction,
 so a restart (or a second replica, on PostgreSQL with SKIP LOCKED) never fires it again.
+Only reminders of active plans fire (the agreement is signed and under way): a
+provisional plan's are held, a cancelled reminder (its plan closed) never fires.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from jalin_kit.outbox import record_event
 from jalin_kit.runtime import ServiceRuntime
 from sqlmodel import col, select
 
+from jalin_evaluation.domain import PlanStatus
 from jalin_evaluation.models import Plan, Reminder
 from jalin_evaluation.settings import EvaluationSettings
 
@@ -37,7 +40,12 @@ async def fire_due(db: Database, today: date, batch: int = 200) -> int:
                 await session.exec(
                     select(Reminder, Plan)
                     .join(Plan, col(Plan.id) == col(Reminder.plan_id))
-                    .where(col(Reminder.fired_at).is_(None), col(Reminder.due_on) <= today)
+                    .where(
+                        col(Reminder.fired_at).is_(None),
+                        col(Reminder.cancelled_at).is_(None),
+                        col(Reminder.due_on) <= today,
+                        col(Plan.status) == PlanStatus.ACTIVE.value,
+                    )
                     .order_by(col(Reminder.due_on))
                     .limit(batch)
                     .with_for_update(skip_locked=True, of=Reminder)

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision: str = '0002'
 down_revision: str | None = '0001'
 branch_labels: str | Sequence[str] | None = None
@@ -71,12 +70,14 @@ def upgrade() -> None:
     with op.batch_alter_table('proposals', schema=None) as batch_op:
         batch_op.add_column(sa.Column('shared_with', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
         batch_op.add_column(sa.Column('ksdd_type', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True))
-        batch_op.add_column(sa.Column('initiator', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False, server_default='region'))
+        batch_op.add_column(sa.Column('initiator', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False,
+                  server_default='region'))
         batch_op.add_column(sa.Column('ksdpk_kind', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
         batch_op.add_column(sa.Column('burdens_public', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column('unbudgeted', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column('liaison_officer', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True))
-        batch_op.add_column(sa.Column('stage', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False, server_default='persiapan'))
+        batch_op.add_column(sa.Column('stage', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False,
+                  server_default='persiapan'))
         batch_op.add_column(sa.Column('dprd_number', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True))
         batch_op.add_column(sa.Column('dprd_date', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('dprd_document_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True))

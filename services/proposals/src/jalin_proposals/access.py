@@ -8,9 +8,9 @@ import sys
 from collections.abc import Iterable
 
 from fastapi import HTTPException
-
 from jalin_kit.auth import ROLES, TENANT_ROLES, Principal
-from jalin_proposals.lifecycle import Kind, LifecycleConfig, lifecycle_for, CooperationFlags, Initiator
+
+from jalin_proposals.lifecycle import CooperationFlags, Initiator, Kind, LifecycleConfig, lifecycle_for
 
 OPD = frozenset({"opd_staff", "opd_head"})
 READERS = TENANT_ROLES  # every role of the tenant reads its cooperation (auditor included)

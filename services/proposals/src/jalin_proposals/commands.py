@@ -9,8 +9,15 @@ from datetime import date
 from typing import Any
 
 from jalin_kit.db import utcnow
-from jalin_kit.events import STEP_EVENTS, AgreementRecord, IntegrationEvent, Party
-from jalin_kit.events import ProposalApproved, ProposalRejected, ProposalSubmitted
+from jalin_kit.events import (
+    STEP_EVENTS,
+    AgreementRecord,
+    IntegrationEvent,
+    Party,
+    ProposalApproved,
+    ProposalRejected,
+    ProposalSubmitted,
+)
 from jalin_kit.outbox import record_event
 from jalin_kit.tenants import TenantDirectory, TenantInfo
 from pydantic import BaseModel
@@ -25,12 +32,12 @@ from jalin_proposals.lifecycle import (
     Kind,
     Lifecycle,
     LifecycleConfig,
+    Stage,
     Transition,
     check_end_reason,
     lifecycle_for,
     start_stage,
     status_of,
-    Stage,
 )
 from jalin_proposals.models import Agreement, HistoryEntry, Proposal
 from jalin_proposals.schemas import (

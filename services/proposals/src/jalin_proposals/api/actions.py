@@ -41,7 +41,9 @@ async def act(runtime: Runtime, principal: CurrentPrincipal, proposal_id: str, c
         except TransitionNotAllowed as exc:
             raise HTTPException(409, str(exc)) from exc
         if partner_side and not t.by_partner:
-            raise HTTPException(403, f"only the proposing region may {command}; the partner may accept or decline the offer and comment")
+            raise HTTPException(
+                403, f"only the proposing region may {command}; the partner may accept or decline the offer and comment"
+            )
         if t.by_partner and p.shared_with and not partner_side:
             raise HTTPException(403, f"the partner region ({p.shared_with}) answers the offer in Jalin")
         body = _body(command, raw)  # after the checks: a stranger learns nothing from a 422

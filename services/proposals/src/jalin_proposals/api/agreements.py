@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from jalin_kit.auth import CurrentPrincipal
 from jalin_kit.db import get_scoped
 from jalin_kit.http import Runtime, TenantReadSession, not_found
