@@ -1,4 +1,4 @@
-"""The ``jalin`` command: run the platform, mint tokens, demo, operate dead letters."""
+"""The ``jalin`` command: run the platform, mint tokens, demo, operate dead letters, generate docs."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 from jalin_kit.auth import ROLES, issue_dev_token
 
+from jalin_cli.access_docs import ACCESS_MD, cmd_docs
 from jalin_cli.platform import (
     DEFAULT_NATS_PORT,
     DEFAULT_PORTS,
@@ -330,6 +331,12 @@ def main(argv: list[str] | None = None) -> None:
     st.add_argument("action", choices=["apply"])
     st.add_argument("--nats-url", default=f"nats://127.0.0.1:{DEFAULT_NATS_PORT}")
     st.set_defaults(func=cmd_stream)
+
+    docs = sub.add_parser("docs", help="generate documentation from the code")
+    docs.add_argument("what", choices=["access"], help="access: docs/access.md, the role × operation tables")
+    docs.add_argument("--check", action="store_true", help="only check that the file is current (exit 1 if not)")
+    docs.add_argument("--output", help=f"the file to write or check (default {ACCESS_MD})")
+    docs.set_defaults(func=cmd_docs)
 
     test = sub.add_parser("test", help="run the test suite (pytest)")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)

@@ -6,11 +6,12 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
-from jalin_kit.auth import TenantMember
+from jalin_kit.auth import CurrentPrincipal
 from jalin_kit.db import get_scoped
 from jalin_kit.http import TenantReadSession, not_found
 from sqlmodel import col, select
 
+from jalin_documents import access
 from jalin_documents.handlers import deps
 from jalin_documents.models import Document, DocumentPublic
 
@@ -19,11 +20,12 @@ router = APIRouter(prefix="/v1/documents", tags=["documents"])
 
 @router.get("", response_model=list[DocumentPublic])
 async def list_documents(
-    principal: TenantMember,
+    principal: CurrentPrincipal,
     session: TenantReadSession,
     proposal_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[DocumentPublic]:
+    access.require("document.read", principal)
     query = select(Document).order_by(col(Document.created_at).desc()).limit(limit)
     if proposal_id is not None:
         query = query.where(Document.proposal_id == proposal_id)
@@ -31,7 +33,8 @@ async def list_documents(
 
 
 @router.get("/{document_id}", response_model=DocumentPublic)
-async def get_document(document_id: str, principal: TenantMember, session: TenantReadSession) -> DocumentPublic:
+async def get_document(document_id: str, principal: CurrentPrincipal, session: TenantReadSession) -> DocumentPublic:
+    access.require("document.read", principal)
     document = await get_scoped(session, Document, document_id)
     if document is None:
         raise not_found("document")
@@ -39,8 +42,9 @@ async def get_document(document_id: str, principal: TenantMember, session: Tenan
 
 
 @router.get("/{document_id}/content", response_class=Response)
-async def document_content(document_id: str, principal: TenantMember, session: TenantReadSession) -> Response:
+async def document_content(document_id: str, principal: CurrentPrincipal, session: TenantReadSession) -> Response:
     """The file itself (DOCX for drafts)."""
+    access.require("document.read", principal)
     document = await get_scoped(session, Document, document_id)
     if document is None:
         raise not_found("document")

@@ -11,7 +11,7 @@ from typing import Annotated
 import structlog
 from fastapi import APIRouter, File, Form, HTTPException, Query, Response, UploadFile, status
 from fastapi.responses import FileResponse
-from jalin_kit.auth import TenantMember
+from jalin_kit.auth import CurrentPrincipal
 from jalin_kit.db import get_scoped, utcnow
 from jalin_kit.events import DocumentLocked
 from jalin_kit.http import Runtime, TenantReadSession, TenantSession, not_found
@@ -19,6 +19,7 @@ from jalin_kit.outbox import record_event
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from jalin_documents import access
 from jalin_documents.handlers import deps
 from jalin_documents.models import Attachment, AttachmentKind, AttachmentPublic, Document
 from jalin_documents.sharing import counterpart
@@ -29,7 +30,6 @@ from jalin_documents.uploads import (
     clean_text,
     content_disposition,
     inspect,
-    require_uploader,
     safe_filename,
     too_large,
 )
@@ -76,7 +76,7 @@ async def public(session: AsyncSession, attachments: Sequence[Attachment]) -> li
     },
 )
 async def upload_attachment(
-    principal: TenantMember,
+    principal: CurrentPrincipal,
     runtime: Runtime,
     reader: TenantReadSession,
     session: TenantSession,
@@ -93,7 +93,7 @@ async def upload_attachment(
     A ``signed_scan`` of a generated document (KB, PKS) locks that document: no new version
     of it is generated, and the proposal's earlier attachments can no longer be deleted.
     """
-    require_uploader(principal)
+    access.require("attachment.upload", principal)
     limit = runtime.settings.max_upload_bytes  # type: ignore[attr-defined]
     try:
         file_type, sha256, size = await asyncio.to_thread(inspect, file.file)
@@ -182,13 +182,14 @@ async def lock(session: AsyncSession, document: Document, scan: Attachment) -> N
 
 @router.get("", response_model=list[AttachmentPublic])
 async def list_attachments(
-    principal: TenantMember,
+    principal: CurrentPrincipal,
     session: TenantReadSession,
     proposal_id: Annotated[str | None, Query(max_length=64)] = None,
     kind: AttachmentKind | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[AttachmentPublic]:
     """The attachments the caller's region uploaded or that the partner region shares with it."""
+    access.require("attachment.read", principal)
     query = select(Attachment).order_by(col(Attachment.created_at).desc(), col(Attachment.id)).limit(limit)
     if proposal_id is not None:
         query = query.where(Attachment.proposal_id == proposal_id)
@@ -198,7 +199,8 @@ async def list_attachments(
 
 
 @router.get("/{attachment_id}", response_model=AttachmentPublic)
-async def get_attachment(attachment_id: str, principal: TenantMember, session: TenantReadSession) -> AttachmentPublic:
+async def get_attachment(attachment_id: str, principal: CurrentPrincipal, session: TenantReadSession) -> AttachmentPublic:
+    access.require("attachment.read", principal)
     attachment = await get_scoped(session, Attachment, attachment_id)
     if attachment is None:
         raise not_found("attachment")
@@ -206,8 +208,9 @@ async def get_attachment(attachment_id: str, principal: TenantMember, session: T
 
 
 @router.get("/{attachment_id}/content", response_class=FileResponse)
-async def attachment_content(attachment_id: str, principal: TenantMember, session: TenantReadSession) -> Response:
+async def attachment_content(attachment_id: str, principal: CurrentPrincipal, session: TenantReadSession) -> Response:
     """The file as uploaded, with its detected media type."""
+    access.require("attachment.read", principal)
     attachment = await get_scoped(session, Attachment, attachment_id)
     if attachment is None:
         raise not_found("attachment")
@@ -226,9 +229,9 @@ async def attachment_content(attachment_id: str, principal: TenantMember, sessio
 
 
 @router.delete("/{attachment_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
-async def delete_attachment(attachment_id: str, principal: TenantMember, session: TenantSession) -> Response:
+async def delete_attachment(attachment_id: str, principal: CurrentPrincipal, session: TenantSession) -> Response:
     """Only the region that uploaded it, and not once it is locked or a signed scan."""
-    require_uploader(principal, "attachment.delete")
+    access.require("attachment.delete", principal)
     attachment = await get_scoped(session, Attachment, attachment_id)
     if attachment is None:
         raise not_found("attachment")

@@ -15,23 +15,14 @@ from urllib.parse import quote
 from fastapi import HTTPException, Request, Response
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
-from jalin_kit.auth import PLATFORM_TENANT, TENANT_ROLES, Principal, current_principal
+from jalin_kit.auth import current_principal
 from starlette.types import Message
 
+from jalin_documents import access
 from jalin_documents.render import DOCX_MEDIA_TYPE
-
-UPLOADERS = TENANT_ROLES - {"auditor"}
-"""Roles that may upload and delete attachments: every role of the tenant except the
-auditor (reads everything, changes nothing); platform_admin is no tenant role."""
 
 MULTIPART_ALLOWANCE = 64 * 1024
 """Bytes of a request body beyond the file itself: boundaries, part headers, the other fields."""
-
-
-def require_uploader(principal: Principal, operation: str = "attachment.upload") -> None:
-    """403 unless the caller may change attachments (checked before any lookup)."""
-    if principal.tenant_id == PLATFORM_TENANT or not principal.has_any(*UPLOADERS):
-        raise HTTPException(403, f"{operation} needs one of the roles: {', '.join(sorted(UPLOADERS))}")
 
 
 def megabytes(n: int) -> str:
@@ -57,7 +48,7 @@ class UploadRoute(APIRoute):
 
         async def bounded(request: Request) -> Response:
             principal = await current_principal(request, await _bearer(request))
-            require_uploader(principal)
+            access.require("attachment.upload", principal)
             limit = request.app.state.runtime.settings.max_upload_bytes
             ceiling = limit + MULTIPART_ALLOWANCE
             declared = request.headers.get("content-length")

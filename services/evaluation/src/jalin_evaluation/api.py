@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from jalin_kit.auth import TenantMember
+from jalin_kit.auth import CurrentPrincipal
 from jalin_kit.db import get_scoped
 from jalin_kit.http import TenantReadSession, not_found
 from sqlmodel import col, select
 
+from jalin_evaluation import access
 from jalin_evaluation.domain import PlanStatus
 from jalin_evaluation.models import EvaluationRound, Plan, PlanPublic, Reminder, ReminderPublic, RoundPublic
 
@@ -44,12 +45,13 @@ async def _public(session: TenantReadSession, plan: Plan) -> PlanPublic:
 
 @router.get("", response_model=list[PlanPublic])
 async def list_plans(
-    principal: TenantMember,
+    principal: CurrentPrincipal,
     session: TenantReadSession,
     proposal_id: Annotated[str | None, Query(max_length=64)] = None,
     status: PlanStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[PlanPublic]:
+    access.require("plan.read", principal)
     query = select(Plan).order_by(col(Plan.created_at).desc()).limit(limit)
     if proposal_id is not None:
         query = query.where(Plan.proposal_id == proposal_id)
@@ -59,7 +61,8 @@ async def list_plans(
 
 
 @router.get("/{plan_id}", response_model=PlanPublic)
-async def get_plan(plan_id: str, principal: TenantMember, session: TenantReadSession) -> PlanPublic:
+async def get_plan(plan_id: str, principal: CurrentPrincipal, session: TenantReadSession) -> PlanPublic:
+    access.require("plan.read", principal)
     plan = await get_scoped(session, Plan, plan_id)
     if plan is None:
         raise not_found("plan")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from jalin_kit.auth import Principal, TenantMember
+from jalin_kit.auth import CurrentPrincipal, Principal
 from jalin_kit.db import utcnow
 from jalin_kit.http import TenantReadSession, TenantSession, not_found
 from sqlalchemy import and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from jalin_notifications import access
 from jalin_notifications.models import Message, MessagePublic, RecipientType
 
 router = APIRouter(prefix="/v1/inbox", tags=["inbox"])
@@ -33,13 +34,14 @@ def _mine(principal: Principal) -> object:
 
 @router.get("", response_model=list[MessagePublic])
 async def inbox(
-    principal: TenantMember,
+    principal: CurrentPrincipal,
     session: TenantReadSession,
     lang: Lang = "id",
     unread: bool = False,
     proposal_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[MessagePublic]:
+    access.require("inbox.read", principal)
     query = select(Message).where(_mine(principal)).order_by(col(Message.created_at).desc()).limit(limit)
     if unread:
         query = query.where(col(Message.read_at).is_(None))
@@ -58,15 +60,17 @@ async def _load(session: AsyncSession, principal: Principal, message_id: str) ->
 
 @router.get("/{message_id}", response_model=MessagePublic)
 async def get_message(
-    message_id: str, principal: TenantMember, session: TenantReadSession, lang: Lang = "id"
+    message_id: str, principal: CurrentPrincipal, session: TenantReadSession, lang: Lang = "id"
 ) -> MessagePublic:
+    access.require("inbox.read", principal)
     return MessagePublic.of(await _load(session, principal, message_id), lang)
 
 
 @router.post("/{message_id}/read", response_model=MessagePublic)
 async def mark_read(
-    message_id: str, principal: TenantMember, session: TenantSession, lang: Lang = "id"
+    message_id: str, principal: CurrentPrincipal, session: TenantSession, lang: Lang = "id"
 ) -> MessagePublic:
+    access.require("inbox.mark_read", principal)
     message = await _load(session, principal, message_id)
     if message.read_at is None:
         message.read_at = utcnow()

@@ -1,16 +1,19 @@
 """Who may do what: the roles of DOMAIN.md per operation. The lifecycle's transitions
-carry their own roles (``lifecycle.py``); ``docs/access.md`` is generated from both
-(``python -m jalin_proposals.access``) and a test checks every cell over HTTP."""
+carry their own roles (``lifecycle.py``); ``docs/access.md`` is generated from both (and
+from the other services' ``access.py``) by ``jalin docs access``, and a test checks every
+cell over HTTP. The mechanism (``require``, the table rows) is ``jalin_kit.access``."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable
 
-from fastapi import HTTPException
-from jalin_kit.auth import ROLES, TENANT_ROLES, Principal
+from jalin_kit import access as kit
+from jalin_kit.access import SHOWN_ROLES, row, table_head
+from jalin_kit.auth import TENANT_ROLES, Principal
 
 from jalin_proposals.lifecycle import CooperationFlags, Initiator, Kind, LifecycleConfig, lifecycle_for
+
+__all__ = ["ACTORS", "OPD", "OPERATIONS", "READERS", "SHOWN_ROLES", "allowed", "markdown_section", "require"]
 
 OPD = frozenset({"opd_staff", "opd_head"})
 READERS = TENANT_ROLES  # every role of the tenant reads its cooperation (auditor included)
@@ -42,39 +45,12 @@ def allowed(operation: str, roles: Iterable[str]) -> bool:
 
 def require(operation: str, principal: Principal) -> None:
     """403 unless one of the caller's roles may do ``operation`` (checked before any lookup)."""
-    if principal.tenant_id == "platform" or not allowed(operation, principal.roles):
-        roles = ", ".join(sorted(OPERATIONS[operation][0]))
-        raise HTTPException(403, f"{operation} needs one of the roles: {roles}")
+    kit.require(OPERATIONS, operation, principal)
 
 
-SHOWN_ROLES = sorted(ROLES - {"platform_admin"}) + ["platform_admin"]
-
-
-def _row(name: str, roles: frozenset[str], extra: str = "") -> str:
-    cells = ["✓" if r in roles else "·" for r in SHOWN_ROLES]
-    return f"| {name} | " + " | ".join(cells) + f" | {extra} |"
-
-
-def access_markdown() -> str:
-    """The role × operation tables of docs/access.md."""
-    head = "| operation | " + " | ".join(f"`{r}`" for r in SHOWN_ROLES) + " | |"
-    sep = "|---" * (len(SHOWN_ROLES) + 2) + "|"
-    out = [
-        "# Access: roles × operations",
-        "",
-        "Generated from `services/proposals/src/jalin_proposals/access.py` and `lifecycle.py` by",
-        "`python -m jalin_proposals.access > docs/access.md`; `services/proposals/tests/test_access.py`",
-        "checks that this file is current and calls every cell over HTTP (✓ allowed, · refused with 403).",
-        "`platform_admin` runs the deployment and sees no tenant's content. A partner region acts",
-        "through its own tenant's roles; the commands marked *partner* are made by the partner",
-        "region when it is a Jalin tenant (otherwise the owner records them on its behalf).",
-        "",
-        "## Operations",
-        "",
-        head,
-        sep,
-    ]
-    out += [_row(f"`{op}`", roles, route) for op, (roles, route) in OPERATIONS.items()]
+def markdown_section() -> list[str]:
+    """The proposals part of docs/access.md: the operations, then the lifecycle commands per kind."""
+    out = ["### Operations", "", *kit.table(OPERATIONS)]
     variants = [
         (Kind.KSDD, CooperationFlags(unbudgeted=True), "KSDD (with DPRD approval)"),
         (Kind.KSDPK, CooperationFlags(), "KSDPK initiated by the region"),
@@ -84,15 +60,11 @@ def access_markdown() -> str:
     ]
     for kind, flags, title in variants:
         lc = lifecycle_for(kind, LifecycleConfig(), flags)
-        out += ["", f"## Lifecycle commands: {title}", "",
+        out += ["", f"### Lifecycle commands: {title}", "",
                 "`POST /v1/proposals/{id}/actions/{command}`; the stage it applies in → the stage it leads to.", "",
-                head, sep]
+                *table_head()]
         for t in lc.transitions:
             extra = f"{t.source.value} → {t.target.value}" + (" (*partner*)" if t.by_partner else "")
             extra += " (the platform, at the end date)" if t.roles == {"system"} else ""
-            out.append(_row(f"`{t.command}`", t.roles, extra))
-    return "\n".join(out) + "\n"
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.stdout.write(access_markdown())
+            out.append(row(f"`{t.command}`", t.roles, extra))
+    return out
