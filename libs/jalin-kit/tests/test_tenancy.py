@@ -93,6 +93,12 @@ async def test_shared_rows_are_read_by_the_partner_and_written_only_by_the_owner
             s.add(row)
             with pytest.raises(TenantScopeError):
                 await s.commit()
+            await s.rollback()
+            row = await get_scoped(s, SharedWidget, 1)
+            assert row is not None
+            await s.delete(row)
+            with pytest.raises(TenantScopeError):
+                await s.commit()
         async with db.system_session() as s:
             names = {w.id: w.name for w in (await s.exec(select(SharedWidget))).all()}
         assert names == {1: "shared", 2: "private"}

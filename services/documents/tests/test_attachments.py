@@ -115,6 +115,7 @@ def approval(proposal_id: str, tenant: str = "sumbar", partner: str | None = "ku
         proposer=Party(name="Pemerintah Provinsi Sumatera Barat", tenant=tenant),
         proposer_unit="dpupr",
         partner=Party(name="Mitra", tenant=partner),
+        shared_with=partner,
         objective="Konektivitas.",
         scope="Jalan.",
         term_months=24,

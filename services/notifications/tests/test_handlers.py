@@ -31,6 +31,7 @@ from jalin_kit.events import (
     MappingReminderDue,
     Party,
     ProposalApproved,
+    ProposalRejected,
     subject_for,
 )
 from jalin_kit.inbox import ProcessedEvent
@@ -79,6 +80,7 @@ def snapshot(pid: str, **changes: Any) -> dict[str, Any]:
         "proposer": Party(name=SUMBAR.name, tenant="sumbar"),
         "proposer_unit": "dpupr",
         "partner": Party(name=KUKAR.name, tenant="kukar"),
+        "shared_with": "kukar",  # offered: the proposals service shares it from the approval on
         "objective": "Meningkatkan konektivitas antarwilayah.",
         "scope": "Pembangunan jalan penghubung.",
         "term_months": 24,
@@ -388,8 +390,17 @@ async def test_each_tenants_rows_carry_its_tenant_and_its_own_mail_domain(pipeli
     ],
 )
 async def test_a_partner_that_is_not_another_tenant_gets_nothing(pipeline: Pipeline, partner: Party) -> None:
-    await pipeline.process(approved("p-1", partner=partner))
-    await pipeline.process(step("agreement", "kb-signed", "p-1", partner=partner, agreement=KB))
+    await pipeline.process(approved("p-1", partner=partner, shared_with=partner.tenant))
+    await pipeline.process(step("agreement", "kb-signed", "p-1", partner=partner, shared_with=partner.tenant, agreement=KB))
+    assert {m.tenant_id for m in await pipeline.messages()} == {"sumbar"}
+    assert len(await pipeline.messages()) == 4
+
+
+async def test_a_partner_named_but_not_shared_with_hears_nothing(pipeline: Pipeline) -> None:
+    """A draft names kukar long before the offer; an imported agreement never shares it."""
+    await pipeline.process(step("proposal", "commented", "p-1", stage="persiapan", stage_from="persiapan",
+                                note="Anggaran internal, jangan dibagikan.", shared_with=None))
+    await pipeline.process(step("agreement", "imported", "p-1", shared_with=None, agreement=KB))
     assert {m.tenant_id for m in await pipeline.messages()} == {"sumbar"}
     assert len(await pipeline.messages()) == 4
 
@@ -414,3 +425,14 @@ async def test_a_long_title_is_clipped_to_fit_the_columns(pipeline: Pipeline) ->
     assert offer.title_id.startswith(f"Penawaran kerja sama dari {SUMBAR.name}: Pembangunan jalan")
     assert len(offer.title_en) <= 255
     assert all(len(e.subject) <= 255 for e in await pipeline.emails())
+
+
+async def test_a_rejection_after_the_offer_reaches_the_partner_and_before_it_does_not(pipeline: Pipeline) -> None:
+    rejected = ProposalRejected(**snapshot("p-1", stage="ditolak"), reason="Anggaran dialihkan.", stage_from="penyusunan_kb")
+    await pipeline.process(rejected)
+    early = ProposalRejected(**snapshot("p-2", stage="ditolak", shared_with=None), reason="Belum lengkap.",
+                             stage_from="penilaian")
+    await pipeline.process(early)
+    partner = [m for m in await pipeline.messages() if m.tenant_id == "kukar"]
+    assert [(m.proposal_id, m.recipient) for m in partner] == [("p-1", "kerja_sama")]
+    assert "Anggaran dialihkan." in partner[0].body_id and "tidak melanjutkan" in partner[0].body_id

@@ -147,16 +147,16 @@ async def test_ksdd_between_two_tenants_from_offer_to_pelaksanaan_and_end(api: A
     assert (active["stage"], active["status"]) == ("pelaksanaan", "active")
     assert active["term_start"] == date.today().isoformat() and active["term_end"] is not None
 
-    # Both sides see the agreements and the whole history; the third tenant nothing.
-    for h in (SECTION, KUKAR_SECTION, AUDITOR):
+    # Both sides see the agreements and the history from the offer on (the owner's internal
+    # steps before it stay the owner's); the third tenant nothing.
+    steps = ["create", "submit", "approve", "accept_offer", "finalize_kb", "sign_kb", "record_dprd_approval",
+             "finalize_pks", "sign_pks"]
+    for h, expected in ((SECTION, steps), (AUDITOR, steps), (KUKAR_SECTION, steps[2:])):
         agreements = await api.get(f"/v1/agreements?proposal_id={pid}", h)
         assert [(a["type"], a["number_first"]) for a in agreements] == [("kb", "KB-1"), ("pks", "PKS-1")]
         history = await api.get(f"/v1/proposals/{pid}/history", h)
-        assert [e["action"] for e in history] == [
-            "create", "submit", "approve", "accept_offer", "finalize_kb", "sign_kb", "record_dprd_approval",
-            "finalize_pks", "sign_pks",
-        ]
-    assert history[3]["actor_tenant"] == "kukar" and history[3]["stage_from"] == "penawaran"
+        assert [e["action"] for e in history] == expected
+    assert history[1]["actor_tenant"] == "kukar" and history[1]["stage_from"] == "penawaran"
     assert await api.get(f"/v1/agreements?proposal_id={pid}", KALTIM) == []
     await api.get(f"/v1/proposals/{pid}/history", KALTIM, expect=404)
     pks = agreements[1]
@@ -209,13 +209,28 @@ async def test_partner_declines_and_the_owner_revises(api: Api) -> None:
     assert (declined["stage"], declined["decision_reason"]) == ("ditolak", "Belum menjadi prioritas.")
     await api.act(pid, "revise", KUKAR_STAFF, expect=403)  # the partner's staff cannot revise our draft
     revised = await api.act(pid, "revise", STAFF)
-    assert revised["stage"] == "persiapan"
+    assert (revised["stage"], revised["shared_with"]) == ("persiapan", None)
+    # A draft again: the partner no longer sees it, nor can touch it, until it is offered again.
+    await api.get(f"/v1/proposals/{pid}", KUKAR_SECTION, expect=404)
     r = await api.client.patch(f"/v1/proposals/{pid}", json={"scope": "Lingkup baru."}, headers=KUKAR_STAFF)
-    assert r.status_code == 403
+    assert r.status_code == 404
+    r = await api.client.post(f"/v1/proposals/{pid}/comments", json={"text": "Masih?"}, headers=KUKAR_SECTION)
+    assert r.status_code == 404
     assert (await api.client.patch(f"/v1/proposals/{pid}", json={"scope": "Lingkup baru."}, headers=STAFF)).status_code == 200
-    history = await api.get(f"/v1/proposals/{pid}/history", KUKAR_SECTION)
+    history = await api.get(f"/v1/proposals/{pid}/history", SECTION)
     assert [e["action"] for e in history][-3:] == ["decline_offer", "revise", "edit"]
     assert history[-3]["note"] == "Belum menjadi prioritas."
+    # Offered again (to a partner outside Jalin this time): kukar sees nothing of it.
+    r = await api.client.patch(f"/v1/proposals/{pid}", json={"partner": {"name": "Kota Solok"}}, headers=STAFF)
+    assert r.status_code == 200
+    await api.act(pid, "submit", STAFF)
+    again = await api.act(pid, "approve", SECTION)
+    assert again["shared_with"] is None
+    await api.get(f"/v1/proposals/{pid}", KUKAR_SECTION, expect=404)
+    await api.act(pid, "accept_offer", KUKAR_SECTION, expect=404)
+    assert (await api.act(pid, "accept_offer", SECTION))["stage"] == "penyusunan_kb"
+    events = [json.loads(r.data) for r in await api.outbox(pid)]
+    assert [e.get("shared_with") for e in events][-2:] == [None, None]  # nobody else is told
 
 
 async def test_a_partner_outside_jalin_is_answered_for_by_the_owners_section(api: Api) -> None:
@@ -321,3 +336,56 @@ async def test_kind_fields_are_checked_and_never_set_by_the_client(api: Api) -> 
     assert r.status_code == 422
     r = await api.client.post(f"/v1/proposals/{p['id']}/actions/teleport", headers=STAFF)
     assert r.status_code == 409 and "possible: submit" in r.json()["detail"]
+
+
+async def test_a_rejection_after_the_kb_voids_it_and_a_new_round_starts_clean(api: Api) -> None:
+    pid = await offered(api)
+    await api.act(pid, "accept_offer", KUKAR_SECTION)
+    await api.act(pid, "finalize_kb", SECTION)
+    await api.act(pid, "sign_kb", HEAD, signing("KB-9"))
+    await api.act(pid, "record_dprd_approval", DPRD, {"decision_number": "1/DPRD", "decision_date": date.today().isoformat()})
+    rejected = await api.act(pid, "reject", headers("sumbar", "sekda"), {"reason": "Anggaran dialihkan."})
+    assert rejected["stage"] == "ditolak"
+    assert [a["status"] for a in await api.get(f"/v1/agreements?proposal_id={pid}", SECTION)] == ["voided"]
+    revised = await api.act(pid, "revise", STAFF)
+    assert (revised["dprd_number"], revised["dprd_date"]) == (None, None)  # the next round needs its own decision
+    assert await api.get(f"/v1/agreements?proposal_id={pid}", KUKAR_SECTION) == []
+
+
+async def test_signing_and_addenda_refuse_implausible_terms(api: Api) -> None:
+    pid = await offered(api, unbudgeted=False, partner={"name": "Kota Solok"})
+    await api.act(pid, "accept_offer", SECTION)
+    await api.act(pid, "finalize_kb", SECTION)
+    await api.act(pid, "sign_kb", HEAD, signing("KB-5"))
+    await api.act(pid, "finalize_pks", SECTION)
+    for start in ("9999-06-01", "2090-06-01"):
+        r = await api.act(pid, "sign_pks", HEAD, signing("PKS-5", term_start=start), expect=422)
+        assert "within a year of signed_on" in r["errors"][0]["message"]
+    await api.act(pid, "sign_pks", HEAD, signing("PKS-5"))
+    pks = (await api.get(f"/v1/agreements?proposal_id={pid}&type=pks", SECTION))[0]
+    add = {**signing("ADD-5"), "summary": "Ubah lampiran.", "term_months": 12}
+    r = await api.client.post(f"/v1/agreements/{pks['id']}/addenda", json=add, headers=SECTION)
+    assert r.status_code == 422 and "new_term_end" in r.text
+
+
+async def test_history_csv_cells_never_start_a_formula(api: Api) -> None:
+    pid = await offered(api)
+    r = await api.client.post(f"/v1/proposals/{pid}/comments", json={"text": '=HYPERLINK("http://x","klik")'},
+                              headers=KUKAR_SECTION)
+    assert r.status_code == 201
+    r = await api.client.get(f"/v1/proposals/{pid}/history", params={"format": "csv"}, headers=SECTION)
+    note = list(csv.DictReader(io.StringIO(r.text)))[-1]["note"]
+    assert note == """'=HYPERLINK("http://x","klik")"""
+
+
+async def test_a_region_changing_its_options_does_not_strand_running_procedures(api: Api) -> None:
+    pid = await offered(api, unbudgeted=False, partner={"name": "Kota Solok"})
+    directory = api.runtime.tenants._tenants  # the tenant directory file, edited by the region
+    directory["sumbar"] = directory["sumbar"].model_copy(update={"offer_stage": False})
+    try:
+        assert (await api.act(pid, "accept_offer", SECTION))["stage"] == "penyusunan_kb"  # its own path
+        p = await api.create(unbudgeted=False, partner={"name": "Kota Solok"})
+        await api.act(p["id"], "submit", STAFF)
+        assert (await api.act(p["id"], "approve", SECTION))["stage"] == "penyusunan_kb"  # the new options
+    finally:
+        directory["sumbar"] = directory["sumbar"].model_copy(update={"offer_stage": True})

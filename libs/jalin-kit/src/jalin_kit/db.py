@@ -106,6 +106,9 @@ def _stamp_tenant(session: Session, _ctx: Any, _instances: Any) -> None:
     for obj in session.dirty:
         if isinstance(obj, TenantScoped) and tenant is not None and obj.tenant_id != tenant:
             raise TenantScopeError("row moved to another tenant")
+    for obj in session.deleted:
+        if isinstance(obj, TenantScoped) and tenant is not None and obj.tenant_id != tenant:
+            raise TenantScopeError("row of another tenant deleted in a tenant session")
 
 
 def is_sqlite(url: str) -> bool:

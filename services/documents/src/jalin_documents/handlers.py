@@ -14,7 +14,7 @@ from pathlib import Path
 import structlog
 from jalin_kit.consumers import EventConsumers, EventContext
 from jalin_kit.db import utcnow
-from jalin_kit.events import CloudEvent, DocumentGenerated, ProposalApproved
+from jalin_kit.events import STEP_EVENTS, CloudEvent, CooperationStep, DocumentGenerated, ProposalApproved
 from jalin_kit.tenants import TenantDirectory
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -132,3 +132,10 @@ async def draft_kesepakatan_bersama(ctx: EventContext, event: ProposalApproved) 
             generated_at=utcnow(),
         )
     )
+
+
+@consumers.on(STEP_EVENTS[("proposal", "revised")])
+async def stop_sharing_a_revised_proposal(ctx: EventContext, event: CooperationStep) -> None:
+    """A revised proposal is a draft again: the former partner no longer sees its documents
+    (they are shared again when it is offered again)."""
+    await record_parties(ctx.session, event.proposal_id, event.tenant, None)

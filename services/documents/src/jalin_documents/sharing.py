@@ -22,8 +22,8 @@ log = structlog.get_logger(__name__)
 
 
 def partner_tenant(event: ProposalApproved, tenants: TenantDirectory) -> str | None:
-    """The partner's tenant id when the partner is another region on Jalin, else None."""
-    partner = event.partner.tenant
+    """The partner's tenant id when the proposal is shared with another region on Jalin, else None."""
+    partner = event.shared_with
     if partner and partner != event.tenant and partner in tenants:
         return partner
     return None

@@ -46,9 +46,10 @@ deps = Deps()
 
 
 def partner_tenant(event: Any, owner: TenantInfo) -> TenantInfo | None:
-    """The partner region when it is another tenant of the directory, else None."""
-    partner = getattr(event, "partner", None)
-    tenant = getattr(partner, "tenant", None)
+    """The partner region the cooperation is shared with (from the offer on), when it is
+    another tenant of the directory, else None. Not ``partner.tenant``: a draft names its
+    partner long before the partner may hear of it, and an imported agreement never does."""
+    tenant = getattr(event, "shared_with", None)
     if not tenant or tenant == owner.id or tenant not in deps.tenants:
         return None
     return deps.tenants.get(tenant)
@@ -111,6 +112,14 @@ def _approved(e: ProposalApproved, owner: TenantInfo, partner: TenantInfo | None
     return out
 
 
+def _rejected(e: ProposalRejected, owner: TenantInfo, partner: TenantInfo | None) -> Addressed:
+    """The partner hears of a rejection only once it had the offer (the event is shared with it)."""
+    out: Addressed = [(owner, texts.proposal_rejected(e, owner))]
+    if partner is not None:
+        out.append((partner, texts.rejection_to_partner(e, owner, partner)))
+    return out
+
+
 def _step(e: CooperationStep, owner: TenantInfo, partner: TenantInfo | None) -> Addressed:
     mine, theirs = texts.step_notices(e, owner, partner)
     return [(owner, mine)] + ([(partner, theirs)] if partner is not None else [])
@@ -122,7 +131,7 @@ _register(
     _approved,
     "Tell the proposing unit and the cooperation section; send the offer to a partner region on Jalin.",
 )
-_register(ProposalRejected, _owner_only(texts.proposal_rejected), "Tell the proposing unit why.")
+_register(ProposalRejected, _rejected, "Tell the proposing unit why, and the partner region if it had the offer.")
 _register(DocumentGenerated, _owner_only(texts.document_generated), "Tell them the KB draft is ready.")
 _register(EvaluationDue, _owner_only(texts.evaluation_due), "Remind them the term is ending.")
 for _key, _cls in STEP_EVENTS.items():

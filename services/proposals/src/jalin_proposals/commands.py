@@ -107,12 +107,16 @@ def body_model(command: str) -> type[BaseModel]:
     return BODIES.get(command, NoteRequest)
 
 
-def config_of(tenant: TenantInfo) -> LifecycleConfig:
+def config_of(tenant: TenantInfo, p: Proposal | None = None) -> LifecycleConfig:
+    """The tenant's lifecycle options; for a proposal, those it was created under (a region
+    changing its options later does not strand cooperations half-way along the old path)."""
+    offer_stage = tenant.offer_stage if p is None or p.offer_stage is None else p.offer_stage
+    kb_before_pks = tenant.kb_before_pks if p is None or p.kb_before_pks is None else p.kb_before_pks
     return LifecycleConfig(
         max_term_months=tenant.max_term_months,
         reminder_offsets_days=tuple(tenant.reminder_offsets_days),
-        offer_stage=tenant.offer_stage,
-        kb_before_pks=tenant.kb_before_pks,
+        offer_stage=offer_stage,
+        kb_before_pks=kb_before_pks,
     )
 
 
@@ -120,7 +124,7 @@ def lifecycle_of(p: Proposal, tenant: TenantInfo) -> Lifecycle:
     flags = CooperationFlags(
         burdens_public=p.burdens_public, unbudgeted=p.unbudgeted, initiator=Initiator(p.initiator)
     )
-    return lifecycle_for(Kind(p.kind), config_of(tenant), flags)
+    return lifecycle_for(Kind(p.kind), config_of(tenant, p), flags)
 
 
 def log(session: AsyncSession, p: Proposal, actor: Actor, action: str, *, stage_from: str | None = None,
@@ -166,6 +170,8 @@ def add_draft(session: AsyncSession, body: ProposalCreate, actor: Actor, tenant:
         liaison_officer=body.liaison_officer,
         stage=stage.value,
         status=status_of(stage).value,
+        offer_stage=tenant.offer_stage,
+        kb_before_pks=tenant.kb_before_pks,
         unit=unit,
         created_by=actor.user,
         extends_id=extends_id,
@@ -191,7 +197,8 @@ def _snapshot(p: Proposal, tenant: TenantInfo, actor: Actor) -> dict[str, Any]:
         "actor": actor.user,
         "occurred_at": utcnow(),
         "stage": p.stage,
-        "actor_tenant": actor.tenant if actor.tenant != p.tenant_id else None,
+        "actor_tenant": actor.tenant if actor.tenant not in (p.tenant_id, SYSTEM.tenant) else None,
+        "shared_with": p.shared_with,
     }
 
 
@@ -227,16 +234,29 @@ def emit(session: AsyncSession, p: Proposal, event: IntegrationEvent) -> None:
     record_event(session, event, tenant_id=p.tenant_id, source=SOURCE, correlation_id=p.id)
 
 
-async def share(session: AsyncSession, p: Proposal, tenants: TenantDirectory) -> None:
-    """From the offer on, a partner that is a Jalin tenant sees the cooperation and its past."""
+def share(p: Proposal, tenants: TenantDirectory) -> None:
+    """From the offer on, a partner that is a Jalin tenant sees the cooperation: the proposal
+    and what is recorded from then on (the owner's internal history before it stays the owner's)."""
     partner = p.partner_tenant
-    if not partner or partner == p.tenant_id or partner not in tenants or p.shared_with == partner:
-        return
-    p.shared_with = partner
-    for model in (HistoryEntry, Agreement):
-        await session.exec(
-            update(model).where(col(model.proposal_id) == p.id).values(shared_with=partner)  # type: ignore[attr-defined]
-        )
+    if partner and partner != p.tenant_id and partner in tenants:
+        p.shared_with = partner
+
+
+async def unshare(session: AsyncSession, p: Proposal) -> None:
+    """A revised proposal is a draft again: the partner no longer sees it (nor its voided
+    agreements) until it is offered again. History it took part in stays visible to it only
+    through the proposal, which it can no longer open."""
+    p.shared_with = None
+    await session.exec(update(Agreement).where(col(Agreement.proposal_id) == p.id).values(shared_with=None))
+
+
+async def void_agreements(session: AsyncSession, p: Proposal) -> None:
+    """A cooperation rejected after its KB was signed keeps no agreement in force."""
+    await session.exec(
+        update(Agreement)
+        .where(col(Agreement.proposal_id) == p.id, col(Agreement.status) == "signed")
+        .values(status="voided")
+    )
 
 
 async def carry_out(session: AsyncSession, p: Proposal, t: Transition, body: BaseModel, actor: Actor,
@@ -257,13 +277,16 @@ async def carry_out(session: AsyncSession, p: Proposal, t: Transition, body: Bas
         start = body.term_start or now.date()
         p.term_start, p.term_end = start, terms.term_end(start, p.term_months)
         p.decided_by, p.decided_at, p.decision_reason = actor.user, now, body.note
-        await share(session, p, tenants)
+        share(p, tenants)
     elif cmd in ("reject", "decline_offer"):
         assert isinstance(body, RejectRequest)
         p.decided_by, p.decided_at, p.decision_reason = actor.user, now, body.reason
         note = body.reason
-    elif cmd == "revise":  # the reason stays in the history
+        await void_agreements(session, p)
+    elif cmd == "revise":  # the reason stays in the history; a new round starts from nothing
         p.submitted_at, p.decided_by, p.decided_at, p.decision_reason = None, None, None, None
+        p.dprd_number, p.dprd_date, p.dprd_document_id = None, None, None
+        await unshare(session, p)
     elif cmd in SIGNED:
         assert isinstance(body, SignRequest)
         agreement = _signed(p, cmd, body, actor, tenant)
@@ -313,7 +336,10 @@ def _signed(p: Proposal, cmd: str, body: SignRequest, actor: Actor, tenant: Tena
         except ValueError as exc:
             raise CommandError(422, str(exc)) from exc
         start = body.term_start or body.signed_on
-        end = terms.term_end(start, months)
+        try:
+            end = terms.term_end(start, months)
+        except (ValueError, OverflowError) as exc:
+            raise CommandError(422, f"the term from {start.isoformat()} cannot be computed: {exc}") from exc
         p.term_months, p.term_start, p.term_end = months, start, end
     elif body.term_start or body.term_months:
         raise CommandError(422, f"a {kind.upper()} carries no term: term_start/term_months belong to the binding agreement")

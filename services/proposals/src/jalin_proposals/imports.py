@@ -245,7 +245,12 @@ def _read_xlsx(data: bytes) -> Table:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # some writers record wrong dimensions; read what is there
         rows = sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True)
-        return _tabulate("xlsx", enumerate(rows, start=1))
+        try:
+            return _tabulate("xlsx", enumerate(rows, start=1))
+        except FileRefused:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a cell openpyxl cannot parse, met while reading the rows
+            raise FileRefused(422, f"the XLSX workbook cannot be read: a damaged cell ({type(exc).__name__})") from exc
     finally:
         workbook.close()
 

@@ -42,6 +42,9 @@ class Proposal(SharedScoped, table=True):
     financing: str = Field(sa_column=Column(Text, nullable=False))
     liaison_officer: str | None = Field(default=None, max_length=200)
     stage: str = Field(default=Stage.PERSIAPAN.value, max_length=32, index=True)
+    offer_stage: bool | None = None
+    """The tenant's lifecycle options when this proposal was created (None: the current ones)."""
+    kb_before_pks: bool | None = None
     status: str = Field(default=Status.DRAFT.value, max_length=16, index=True)
     unit: str | None = Field(default=None, max_length=64)
     created_by: str = Field(max_length=128)

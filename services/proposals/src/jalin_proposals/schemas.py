@@ -117,7 +117,9 @@ class SignRequest(Input):
     signatory_title: str = PydField(min_length=2, max_length=200)
     signed_as: Literal["kepala_daerah", "delegate"] = "kepala_daerah"
     power_of_attorney: str | None = PydField(None, max_length=100, description="Surat kuasa number (delegate only).")
-    term_start: date | None = PydField(None, description="Binding agreements: first day (default: signed_on).")
+    term_start: date | None = PydField(
+        None, description="Binding agreements: first day (default: signed_on), within a year of signed_on."
+    )
     term_months: int | None = PydField(None, ge=1, le=600, description="Binding agreements: default the proposal's.")
     note: str | None = PydField(None, max_length=2000)
 
@@ -132,6 +134,8 @@ class SignRequest(Input):
 
     @model_validator(mode="after")
     def _attorney(self) -> SignRequest:
+        if self.term_start is not None and abs((self.term_start - self.signed_on).days) > 366:
+            raise ValueError("term_start must lie within a year of signed_on")
         if self.signed_as == "delegate" and not self.power_of_attorney:
             raise ValueError("a delegate signs with a power of attorney: give power_of_attorney")
         if self.signed_as == "kepala_daerah" and self.power_of_attorney:
@@ -165,6 +169,12 @@ class CommentRequest(Input):
 class AddendumRequest(SignRequest):
     summary: str = PydField(min_length=3, max_length=4000, description="What the addendum changes.")
     new_term_end: date | None = PydField(None, description="If the addendum changes the end of the term.")
+
+    @model_validator(mode="after")
+    def _no_term_fields(self) -> AddendumRequest:
+        if self.term_start is not None or self.term_months is not None:
+            raise ValueError("an addendum moves the end of the term with new_term_end; term_start/term_months do not apply")
+        return self
 
 
 class PartnerOut(BaseModel):

@@ -57,6 +57,9 @@ class ProposalSnapshot(IntegrationEvent):
     occurred_at: datetime
     stage: str | None = Field(None, description="The lifecycle stage after this event (PP 28/2018).")
     actor_tenant: str | None = Field(None, description="The actor's tenant, when the partner region acted.")
+    shared_with: str | None = Field(
+        None, description="The partner tenant that sees this cooperation (from the offer on), if any: the one to tell."
+    )
 
 
 class ProposalSubmitted(ProposalSnapshot):

@@ -15,6 +15,7 @@ from jalin_notifications.texts.proposals import (
     proposal_approved,
     proposal_rejected,
     proposal_submitted,
+    rejection_to_partner,
 )
 from jalin_notifications.texts.steps import INTERNAL_STEPS, STEP_TEXTS, partner_follows, step_notices
 
@@ -34,5 +35,6 @@ __all__ = [
     "proposal_approved",
     "proposal_rejected",
     "proposal_submitted",
+    "rejection_to_partner",
     "step_notices",
 ]

@@ -203,3 +203,20 @@ def offer_to_partner(e: ProposalApproved, owner: TenantInfo, partner: TenantInfo
             f"Next step: {next_en}, which both parties follow in Jalin."
         ),
     )
+
+
+def rejection_to_partner(e: ProposalRejected, owner: TenantInfo, partner: TenantInfo) -> list[Notice]:
+    """The partner region, which had the offer: the proposing region will not take it further."""
+    return to_section(
+        kind="proposal.rejected",
+        title_id=f"Kerja sama tidak dilanjutkan oleh {e.proposer.name}: {e.title}",
+        body_id=(
+            f"Yth. {partner.cooperation_section},\n\n{e.proposer.name} tidak melanjutkan kerja sama "
+            f"\"{e.title}\" yang telah ditawarkan kepada {e.partner.name}, dengan alasan: {e.reason}"
+        ),
+        title_en=f"Cooperation not pursued by {e.proposer.name}: {e.title}",
+        body_en=(
+            f"{e.proposer.name} will not pursue the cooperation \"{e.title}\" it offered to "
+            f"{e.partner.name}. Reason: {e.reason}"
+        ),
+    )

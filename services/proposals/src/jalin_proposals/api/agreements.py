@@ -48,11 +48,12 @@ async def get_agreement(agreement_id: str, principal: CurrentPrincipal, session:
 
 @router.post("/{agreement_id}/addenda", status_code=201, response_model=AgreementPublic)
 async def add_addendum(
-    agreement_id: str, body: AddendumRequest, principal: CurrentPrincipal, session: TenantReadSession, runtime: Runtime
+    agreement_id: str, body: AddendumRequest, principal: CurrentPrincipal, runtime: Runtime
 ) -> AgreementPublic:
     """Record a signed addendum of a running cooperation (it may move the end of the term)."""
     access.require("agreement.addendum", principal)
-    base = await get_scoped(session, Agreement, agreement_id)
+    async with runtime.db.tenant_session(principal.tenant_id, readonly=True) as session:
+        base = await get_scoped(session, Agreement, agreement_id)  # closed before the owner's transaction opens
     if base is None:
         raise not_found("agreement")
     async with owner_session(runtime, principal, base.proposal_id) as (write, p):

@@ -46,7 +46,10 @@ async def owner_session(runtime: ServiceRuntime, principal: Principal, proposal_
     async with runtime.db.tenant_session(principal.tenant_id, readonly=True) as seen:
         owner = (await load(seen, proposal_id)).tenant_id
     async with runtime.db.tenant_session(owner) as session:
-        yield session, await load(session, proposal_id, for_update=True)
+        proposal = await load(session, proposal_id, for_update=True)
+        if principal.tenant_id not in (proposal.tenant_id, proposal.shared_with):
+            raise not_found("proposal")  # un-shared between the two reads
+        yield session, proposal
 
 
 def http_error(exc: CommandError) -> HTTPException:

@@ -22,6 +22,12 @@ router = APIRouter(prefix="/v1/proposals", tags=["audit"])
 COLUMNS = list(HistoryPublic.model_fields)
 
 
+def _cell(value: object) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (comments come from other people)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 @router.get("/{proposal_id}/history", response_model=list[HistoryPublic])
 async def history(
     proposal_id: str,
@@ -45,7 +51,7 @@ async def history(
     writer = csv.DictWriter(out, fieldnames=COLUMNS)
     writer.writeheader()
     for e in entries:
-        writer.writerow({k: ("" if v is None else v) for k, v in e.model_dump(mode="json").items()})
+        writer.writerow({k: _cell(v) for k, v in e.model_dump(mode="json").items()})
     return Response(
         content=out.getvalue(),
         media_type="text/csv; charset=utf-8",
