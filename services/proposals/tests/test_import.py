@@ -506,3 +506,27 @@ async def test_template_lists_the_columns_and_its_example_row_imports(api: Api) 
     assert semi.content.decode("utf-8-sig").splitlines()[0] == ";".join(header)
     imported = await api.upload(r.content, "template.csv", headers=OTHER_SECTION)
     assert (imported.json()["imported"], imported.json()["errors"]) == (1, [])
+
+
+async def test_a_workbook_with_a_damaged_cell_is_refused_not_a_server_error(api: Api) -> None:
+    import re
+    import zipfile
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEADERS)
+    ws.append([good_row(1)[k] for k in KEYS[:1]] + [12345])  # a numeric cell to damage
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as src, zipfile.ZipFile(damaged, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb"<v>12345</v>", b"<v>abc</v>", data)
+                assert b"<v>abc</v>" in data
+            dst.writestr(item, data)
+    r = await api.upload(damaged.getvalue(), name="register.xlsx")
+    assert r.status_code == 422, r.text
+    assert "damaged cell" in r.json()["detail"]
+    assert await api.proposals("sumbar") == []
