@@ -205,7 +205,54 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  Plan      : {len(plan['rounds'])} monev rounds, reminders "
           + ", ".join(f"{r['days_before_end']}d ({r['due_on']})" for r in plan["reminders"]))
     print(f"  Email     : {folder / 'mail' / 'new'} (a Maildir; the local SMTP sink of `jalin up`)")
+    try:
+        with httpx.Client(timeout=10) as http:
+            _demo_cooperation(http, args, folder, p["id"], h_section)
+    except httpx.HTTPError as exc:
+        print(f"Cannot reach Jalin ({exc}).", file=sys.stderr)
+        return 1
+    except DemoError as exc:
+        print(f"Demo failed: {exc}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _demo_cooperation(http: httpx.Client, args: argparse.Namespace, folder: Path, pid: str,
+                      h_section: dict[str, str]) -> None:
+    """The rest of the lifecycle with the partner region: offer, KB, PKS (docs/lifecycle.md)."""
+    kukar = {"Authorization": f"Bearer {token_for(folder, 'kukar', ['kerja_sama'], 'dedi.ks', None, 'Dedi')}"}
+    head = {"Authorization": f"Bearer {token_for(folder, 'sumbar', ['kepala_daerah'], 'gubernur', None, 'Gubernur')}"}
+    base = _base(args, "proposals")
+
+    def step(command: str, headers: dict[str, str], body: dict[str, Any] | None = None) -> Any:
+        return _ok(http.post(f"{base}/v1/proposals/{pid}/actions/{command}", json=body, headers=headers))
+
+    offers = _ok(http.get(f"{base}/v1/offers", headers=kukar))
+    if pid not in {o["id"] for o in offers}:
+        raise DemoError("the offer did not reach kukar's GET /v1/offers")
+    deadline, notice = time.monotonic() + args.wait, None
+    while notice is None and time.monotonic() < deadline:
+        inbox = _ok(http.get(f"{_base(args, 'notifications')}/v1/inbox", params={"proposal_id": pid}, headers=kukar))
+        notice = next((m for m in inbox if m["kind"] == "proposal.offer"), None)
+        time.sleep(0.2)
+    print("\nThe partner region on Jalin (docs/lifecycle.md):")
+    print(f"4. kukar's Bagian Kerja Sama (Dedi) has the offer in GET /v1/offers"
+          + (f" and in its inbox: “{notice['title']}”" if notice else ""))
+    step("accept_offer", kukar, {"note": "Kabupaten Kutai Kartanegara menerima penawaran."})
+    print("5. Dedi accepts it (actions/accept_offer): stage penyusunan_kb")
+    today = time.strftime("%Y-%m-%d")
+    signing = {"signed_on": today, "signed_place": "Padang", "signatory_name": "Mahyeldi",
+               "signatory_title": "Gubernur Sumatera Barat"}
+    step("finalize_kb", h_section)
+    step("sign_kb", head, {**signing, "number_first": "120/KB/2026", "number_second": "415/KB/KUKAR/2026"})
+    print("6. The KB is finalised and signed by the Gubernur (numbers of both parties); no DPRD approval "
+          "needed: budgeted, no burden on the public")
+    step("finalize_pks", h_section)
+    running = step("sign_pks", head, {**signing, "number_first": "121/PKS/2026", "number_second": "416/PKS/KUKAR/2026"})
+    print(f"7. The PKS is signed: stage {running['stage']}, term {running['term_start']} .. {running['term_end']}")
+    history = _ok(http.get(f"{base}/v1/proposals/{pid}/history", headers=kukar))
+    print(f"  Both regions see it; kukar's view of the history has {len(history)} entries "
+          f"({', '.join(h['action'] for h in history)}); CSV: {base}/v1/proposals/{pid}/history?format=csv")
 
 
 class DemoError(Exception):
@@ -312,7 +359,7 @@ def main(argv: list[str] | None = None) -> None:
     tok.add_argument("--unit", help="the OPD (unit) id, e.g. dinkes")
     tok.set_defaults(func=cmd_token)
 
-    demo = sub.add_parser("demo", help="drive a proposal from draft to approval and show the effects")
+    demo = sub.add_parser("demo", help="drive a proposal from draft to approval, show the effects, then the partner's offer, KB and PKS")
     add_ports(demo)
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--wait", type=float, default=15.0)

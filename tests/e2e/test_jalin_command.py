@@ -53,6 +53,8 @@ def test_up_demo_and_ctrl_c(tmp_path: Path) -> None:
         seconds = float(re.search(r"Within ([0-9.]+)s of approval", demo.stdout).group(1))  # type: ignore[union-attr]
         assert seconds <= 5.0, demo.stdout
         assert "Plan      : " in demo.stdout and "90d" in demo.stdout
+        assert "has the offer in GET /v1/offers and in its inbox: “Penawaran kerja sama" in demo.stdout, demo.stdout
+        assert "The PKS is signed: stage pelaksanaan" in demo.stdout, demo.stdout
 
         docx_files = list((data / "blobs" / "documents" / "sumbar").rglob("*.docx"))
         assert len(docx_files) == 1

@@ -30,6 +30,7 @@ from jalin_kit.tenants import TenantDirectory
 log = structlog.get_logger(__name__)
 
 BackgroundJob = Callable[["ServiceRuntime"], Awaitable[None]]
+STOP_TIMEOUT = 10.0
 
 
 @dataclass
@@ -155,13 +156,20 @@ class ServiceRuntime:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        # A task cancelled in the middle of a database call can fail to finish (a connection
+        # being returned to the pool): a stop must end anyway.
+        done, pending = await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT) if self._tasks else (set(), set())
+        for task in pending:
+            log.warning("service.task_did_not_stop", task=task.get_name())
         await self.relay.stop()
         try:
             await self.broker.stop()
         except Exception:  # noqa: BLE001
             log.exception("broker.stop_failed")
-        await self.db.dispose()
+        try:
+            await asyncio.wait_for(self.db.dispose(), timeout=STOP_TIMEOUT)
+        except TimeoutError:
+            log.warning("service.database_dispose_timed_out")
 
     async def readiness(self) -> dict[str, Any]:
         checks: dict[str, Any] = {}

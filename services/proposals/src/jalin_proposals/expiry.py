@@ -49,6 +49,6 @@ async def expiry_scanner(runtime: ServiceRuntime) -> None:
     """Background job: close expired cooperations every ``expiry_interval_seconds``."""
     settings = runtime.settings
     assert isinstance(settings, ProposalsSettings)
-    while True:
-        await expire_due(runtime.db, runtime.tenants, settings.today or utcnow().date())
+    while True:  # first wait: start-up is not the moment for a sweep, and a stop rarely cuts one short
         await asyncio.sleep(settings.expiry_interval_seconds)
+        await expire_due(runtime.db, runtime.tenants, settings.today or utcnow().date())

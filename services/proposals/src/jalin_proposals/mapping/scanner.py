@@ -122,6 +122,6 @@ async def mapping_scanner(runtime: ServiceRuntime) -> None:
     """Background job: scan the mapping rounds every ``mapping_scan_interval_seconds``."""
     settings = runtime.settings
     assert isinstance(settings, ProposalsSettings)
-    while True:
-        await scan_mapping(runtime.db, runtime.tenants, settings.today or utcnow().date())
+    while True:  # first wait: start-up is not the moment for a sweep, and a stop rarely cuts one short
         await asyncio.sleep(settings.mapping_scan_interval_seconds)
+        await scan_mapping(runtime.db, runtime.tenants, settings.today or utcnow().date())
