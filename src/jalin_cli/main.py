@@ -236,7 +236,7 @@ def _demo_cooperation(http: httpx.Client, args: argparse.Namespace, folder: Path
         notice = next((m for m in inbox if m["kind"] == "proposal.offer"), None)
         time.sleep(0.2)
     print("\nThe partner region on Jalin (docs/lifecycle.md):")
-    print(f"4. kukar's Bagian Kerja Sama (Dedi) has the offer in GET /v1/offers"
+    print("4. kukar's Bagian Kerja Sama (Dedi) has the offer in GET /v1/offers"
           + (f" and in its inbox: “{notice['title']}”" if notice else ""))
     step("accept_offer", kukar, {"note": "Kabupaten Kutai Kartanegara menerima penawaran."})
     print("5. Dedi accepts it (actions/accept_offer): stage penyusunan_kb")
@@ -359,7 +359,7 @@ def main(argv: list[str] | None = None) -> None:
     tok.add_argument("--unit", help="the OPD (unit) id, e.g. dinkes")
     tok.set_defaults(func=cmd_token)
 
-    demo = sub.add_parser("demo", help="drive a proposal from draft to approval, show the effects, then the partner's offer, KB and PKS")
+    demo = sub.add_parser("demo", help="a proposal from draft to approval and its effects, then the partner's offer, KB and PKS")
     add_ports(demo)
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--wait", type=float, default=15.0)
