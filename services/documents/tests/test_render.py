@@ -166,3 +166,43 @@ def test_rendered_kb_for_third_party_partner_names_its_leader() -> None:
 def test_template_tags_in_user_text_are_not_evaluated() -> None:
     text = render(approved(objective="Lihat {{ place }} dan {% if true %}x{% endif %}."))
     assert "Lihat {{ place }} dan {% if true %}x{% endif %}." in text
+
+
+def _canonical_body(data: bytes) -> bytes:
+    from lxml import etree
+
+    return etree.tostring(etree.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")), method="c14n")
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        approved(),
+        approved(objective="Baris pertama.\nBaris kedua\tdengan tab.", scope="{{ 7*7 }} {% if x %}<w:t>&amp;"),
+        approved(title="T" * 200, term_months=1, partner=Party(name="PT Mitra & Co <Tbk>")),
+    ],
+)
+def test_the_prepared_template_renders_what_docxtpl_renders(event: ProposalApproved) -> None:
+    from jalin_documents.render import PreparedTemplate, _prepared, render_docx_full
+
+    context = kb_context(event, SUMBAR, KUKAR if event.partner.tenant else None)
+    assert _prepared(str(TEMPLATE), TEMPLATE.stat().st_mtime_ns) is not None  # the committed template is prepared
+    fast, full = PreparedTemplate(TEMPLATE).render(context), render_docx_full(TEMPLATE, context)
+    assert _canonical_body(fast) == _canonical_body(full)
+    assert sorted(zipfile.ZipFile(io.BytesIO(fast)).namelist()) == sorted(zipfile.ZipFile(io.BytesIO(full)).namelist())
+    assert text_of(fast) == text_of(full)
+
+
+def test_a_template_with_tags_outside_the_body_falls_back_to_docxtpl(tmp_path: Path) -> None:
+    from jalin_documents.render import PreparedTemplate
+
+    document = docx.Document()
+    document.sections[0].header.paragraphs[0].text = "Kop: {{ title }}"
+    document.add_paragraph("Judul: {{ title }}")
+    path = tmp_path / "with-header.docx"
+    document.save(str(path))
+    with pytest.raises(Exception, match="Jinja tags in word/header"):
+        PreparedTemplate(path)
+    rendered = docx.Document(io.BytesIO(render_docx(path, {"title": "Jalan & Jembatan"})))
+    assert rendered.sections[0].header.paragraphs[0].text == "Kop: Jalan & Jembatan"
+    assert rendered.paragraphs[0].text == "Judul: Jalan & Jembatan"
