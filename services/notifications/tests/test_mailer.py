@@ -30,8 +30,10 @@ class Collector:
     def __init__(self) -> None:
         self.messages: list[Message] = []
         self.recipients: list[list[str]] = []
+        self.connections: set[int] = set()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.connections.add(id(session))  # aiosmtpd keeps one session object per connection
         self.messages.append(BytesParser(policy=default).parsebytes(envelope.content))
         self.recipients.append(list(envelope.rcpt_tos))
         return "250 OK"
@@ -168,6 +170,7 @@ async def test_batch_of_pending_emails_is_delivered_in_one_call(
     assert await send_pending(db, settings_for(smtp, database_url)) == 3
     assert sorted(m["Message-ID"] for m in smtp.handler.messages) == sorted(f"<{i}@jalin>" for i in ids)
     assert {(await load(db, i)).status for i in ids} == {EmailStatus.SENT.value}
+    assert len(smtp.handler.connections) == 1  # one SMTP connection for the batch
 
 
 async def test_no_smtp_server_keeps_email_pending_with_one_attempt_and_a_later_retry(

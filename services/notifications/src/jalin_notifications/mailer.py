@@ -64,42 +64,64 @@ async def _record(db: Database, email: Email) -> None:
 SERVER_AWAY = (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected, OSError, TimeoutError)
 
 
+async def _connect(settings: NotificationsSettings) -> aiosmtplib.SMTP:
+    smtp = aiosmtplib.SMTP(
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        start_tls=settings.smtp_starttls,
+        timeout=settings.smtp_timeout_seconds,
+    )
+    await smtp.connect()
+    if settings.smtp_username and settings.smtp_password:
+        await smtp.login(settings.smtp_username, settings.smtp_password)
+    return smtp
+
+
+async def _close(smtp: aiosmtplib.SMTP | None) -> None:
+    if smtp is None:
+        return
+    try:
+        await smtp.quit()
+    except Exception:  # noqa: BLE001 - the server may already be gone
+        smtp.close()
+
+
 async def send_pending(db: Database, settings: NotificationsSettings) -> int:
-    """Send up to a batch of due emails; returns how many went out."""
+    """Send up to a batch of due emails over one SMTP connection; returns how many went out."""
     sent = 0
-    for _ in range(settings.mailer_batch_size):
-        email = await claim_next(db, settings)
-        if email is None:
-            break
-        try:
-            await aiosmtplib.send(
-                to_mime(email, settings.mail_from),
-                hostname=settings.smtp_host,
-                port=settings.smtp_port,
-                username=settings.smtp_username,
-                password=settings.smtp_password,
-                start_tls=settings.smtp_starttls,
-                timeout=settings.smtp_timeout_seconds,
-            )
-        except Exception as exc:  # noqa: BLE001 - one bad email must not stop the others
+    smtp: aiosmtplib.SMTP | None = None
+    try:
+        for _ in range(settings.mailer_batch_size):
+            email = await claim_next(db, settings)
+            if email is None:
+                break
+            try:
+                if smtp is None:
+                    smtp = await _connect(settings)
+                await smtp.send_message(to_mime(email, settings.mail_from))
+            except Exception as exc:  # noqa: BLE001 - one bad email must not stop the others
+                await _close(smtp)  # a fresh connection for the next one: this one's state is unknown
+                smtp = None
+                email.attempts += 1
+                email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                if email.attempts >= settings.mailer_max_attempts:
+                    email.status = EmailStatus.FAILED.value
+                    log.error("email.failed", email_id=email.id, error=email.last_error)
+                else:
+                    delay = min(2**email.attempts, 300)
+                    email.next_attempt_at = utcnow() + timedelta(seconds=delay)
+                    log.warning("email.retry", email_id=email.id, retry_in=delay, error=email.last_error)
+                await _record(db, email)
+                if isinstance(exc, SERVER_AWAY):
+                    break  # the server is away: the rest wait for the next round
+                continue
+            email.status = EmailStatus.SENT.value
+            email.sent_at = utcnow()
             email.attempts += 1
-            email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if email.attempts >= settings.mailer_max_attempts:
-                email.status = EmailStatus.FAILED.value
-                log.error("email.failed", email_id=email.id, error=email.last_error)
-            else:
-                delay = min(2**email.attempts, 300)
-                email.next_attempt_at = utcnow() + timedelta(seconds=delay)
-                log.warning("email.retry", email_id=email.id, retry_in=delay, error=email.last_error)
             await _record(db, email)
-            if isinstance(exc, SERVER_AWAY):
-                break  # the server is away: the rest wait for the next round
-            continue
-        email.status = EmailStatus.SENT.value
-        email.sent_at = utcnow()
-        email.attempts += 1
-        await _record(db, email)
-        sent += 1
+            sent += 1
+    finally:
+        await _close(smtp)
     return sent
 
 
