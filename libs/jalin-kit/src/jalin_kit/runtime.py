@@ -33,6 +33,17 @@ BackgroundJob = Callable[["ServiceRuntime"], Awaitable[None]]
 STOP_TIMEOUT = 10.0
 
 
+async def _within(step: Awaitable[None], what: str) -> None:
+    """Run one stop step for at most STOP_TIMEOUT; unlike ``wait_for``, never wait for a
+    step that ignores its cancellation."""
+    task = asyncio.ensure_future(step)
+    done, _ = await asyncio.wait({task}, timeout=STOP_TIMEOUT)
+    if not done:
+        log.warning("service.stop_step_timed_out", step=what)
+    elif not task.cancelled() and task.exception() is not None:
+        log.warning("service.stop_step_failed", step=what, error=repr(task.exception()))
+
+
 @dataclass
 class ServiceRuntime:
     settings: ServiceSettings
@@ -154,22 +165,18 @@ class ServiceRuntime:
                 await asyncio.sleep(1.0)
 
     async def stop(self) -> None:
+        """Stop within bounded time. A task cancelled in the middle of a database call, or a
+        broker stopped while it was still starting, can fail to finish; a stop must end
+        anyway (it logs what it left behind), or a test's teardown or a deploy hangs."""
         for task in self._tasks:
             task.cancel()
-        # A task cancelled in the middle of a database call can fail to finish (a connection
-        # being returned to the pool): a stop must end anyway.
-        done, pending = await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT) if self._tasks else (set(), set())
-        for task in pending:
-            log.warning("service.task_did_not_stop", task=task.get_name())
-        await self.relay.stop()
-        try:
-            await self.broker.stop()
-        except Exception:  # noqa: BLE001
-            log.exception("broker.stop_failed")
-        try:
-            await asyncio.wait_for(self.db.dispose(), timeout=STOP_TIMEOUT)
-        except TimeoutError:
-            log.warning("service.database_dispose_timed_out")
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT)
+            for task in pending:
+                log.warning("service.task_did_not_stop", task=task.get_name())
+        await _within(self.relay.stop(), "outbox relay")
+        await _within(self.broker.stop(), "broker")
+        await _within(self.db.dispose(), "database")
 
     async def readiness(self) -> dict[str, Any]:
         checks: dict[str, Any] = {}
