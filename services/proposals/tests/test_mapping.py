@@ -512,3 +512,15 @@ async def test_the_scanner_runs_as_a_background_job(database_url: str, nats_url:
             assert rows[0].sent_at is not None  # published to JetStream and acknowledged
             await asyncio.sleep(0.3)  # several more scans
             assert len(await api.outbox()) == 1
+
+
+async def test_a_rounds_reminder_offsets_default_to_the_regions_setting(api: Api) -> None:
+    directory = api.runtime.tenants._tenants  # the tenant directory file, as a region set it
+    directory["sumbar"] = directory["sumbar"].model_copy(update={"mapping_reminder_offsets_days": [30, 10, 0, 10]})
+    try:
+        rnd = await api.round(days=40)
+        assert rnd["reminder_offsets_days"] == [30, 10, 0]
+        own = await api.round(days=40, reminder_offsets_days=[5])
+        assert own["reminder_offsets_days"] == [5]  # a round may still set its own
+    finally:
+        directory["sumbar"] = directory["sumbar"].model_copy(update={"mapping_reminder_offsets_days": [14, 7, 3, 1]})

@@ -23,6 +23,10 @@ class TenantInfo(BaseModel):
     monev_rounds_per_year: int = 2
     reminder_offsets_days: list[int] = Field(default_factory=lambda: [90, 60, 30, 7, 0])
     max_term_months: int = 60
+    mapping_reminder_offsets_days: list[int] = Field(
+        default_factory=lambda: [14, 7, 3, 1],
+        description="Days before a potential-mapping deadline at which units that have not submitted are reminded.",
+    )
     offer_stage: bool = Field(True, description="A surat penawaran precedes the KB (DOMAIN.md default).")
     kb_before_pks: bool = Field(True, description="A KSDPK has a KB before its PKS; False goes straight to the PKS.")
     province: str | None = Field(None, description="For a regency/city: its province's tenant id (oversight).")

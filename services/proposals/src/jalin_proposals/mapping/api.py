@@ -36,6 +36,7 @@ from jalin_proposals.mapping.schemas import (
     RoundCreate,
     RoundDetail,
     RoundPublic,
+    checked_offsets,
 )
 from jalin_proposals.schemas import ProposalCreate, ProposalPublic
 
@@ -148,7 +149,9 @@ async def create_round(body: RoundCreate, principal: CurrentPrincipal, session: 
         raise HTTPException(422, "deadline must lie between today and two years ahead")
     r = MappingRound(
         tenant_id=principal.tenant_id, title=body.title, year=body.year, description=body.description,
-        deadline=body.deadline, reminder_offsets_days=body.reminder_offsets_days, created_by=principal.user_id,
+        deadline=body.deadline, created_by=principal.user_id,
+        reminder_offsets_days=body.reminder_offsets_days if body.reminder_offsets_days is not None
+        else checked_offsets(runtime.tenants.get(principal.tenant_id).mapping_reminder_offsets_days),
     )
     session.add(r)
     await session.commit()

@@ -9,7 +9,7 @@ from pydantic import Field as PydField
 
 from jalin_proposals.lifecycle import Kind
 from jalin_proposals.mapping import affairs
-from jalin_proposals.mapping.models import DEFAULT_REMINDER_OFFSETS, MappingReminder, Potential
+from jalin_proposals.mapping.models import MappingReminder, Potential
 from jalin_proposals.schemas import Input, PartnerIn, PartnerOut, _KindFields
 
 
@@ -18,18 +18,25 @@ class RoundCreate(Input):
     year: int = PydField(ge=2000, le=2100, description="The budget year the potentials are for.")
     deadline: date = PydField(description="The last day on which OPDs submit potentials (today or later).")
     description: str | None = PydField(None, max_length=4000)
-    reminder_offsets_days: list[int] = PydField(
-        default_factory=lambda: list(DEFAULT_REMINDER_OFFSETS),
+    reminder_offsets_days: list[int] | None = PydField(
+        None,
         max_length=10,
-        description="Days before the deadline at which units that have not submitted are reminded.",
+        description="Days before the deadline at which units that have not submitted are reminded "
+        "(default: the region's setting, 14, 7, 3 and 1 unless it says otherwise).",
     )
 
     @field_validator("reminder_offsets_days")
     @classmethod
-    def _offsets(cls, value: list[int]) -> list[int]:
-        if any(not 0 <= v <= 365 for v in value):
-            raise ValueError("reminder offsets are days before the deadline, from 0 to 365")
-        return sorted(set(value), reverse=True)
+    def _offsets(cls, value: list[int] | None) -> list[int] | None:
+        if value is None:
+            return None
+        return checked_offsets(value)
+
+
+def checked_offsets(value: list[int]) -> list[int]:
+    if any(not 0 <= v <= 365 for v in value):
+        raise ValueError("reminder offsets are days before the deadline, from 0 to 365")
+    return sorted(set(value), reverse=True)
 
 
 class PotentialCreate(Input):
