@@ -187,8 +187,10 @@ class Database:
             await self.read_engine.dispose()
 
 
-async def get_scoped(session: AsyncSession, model: type[T], obj_id: Any) -> T | None:
-    """Load one row by primary key through the tenant scope (never ``session.get``)."""
+async def get_scoped(session: AsyncSession, model: type[T], obj_id: Any, *, for_update: bool = False) -> T | None:
+    """Load one row by primary key through the tenant scope (never ``session.get``);
+    ``for_update`` locks it for the transaction (PostgreSQL; SQLite has one writer anyway)."""
     pk = model.__table__.primary_key.columns.values()[0]  # type: ignore[attr-defined]
-    result = await session.exec(select(model).where(pk == obj_id))
+    query = select(model).where(pk == obj_id)
+    result = await session.exec(query.with_for_update() if for_update else query)
     return result.first()

@@ -26,7 +26,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jalin_proposals import terms
 from jalin_proposals.lifecycle import (
-    CooperationFlags,
     EndReason,
     Initiator,
     Kind,
@@ -37,7 +36,6 @@ from jalin_proposals.lifecycle import (
     check_end_reason,
     lifecycle_for,
     start_stage,
-    status_of,
 )
 from jalin_proposals.models import Agreement, HistoryEntry, Proposal
 from jalin_proposals.schemas import (
@@ -121,10 +119,7 @@ def config_of(tenant: TenantInfo, p: Proposal | None = None) -> LifecycleConfig:
 
 
 def lifecycle_of(p: Proposal, tenant: TenantInfo) -> Lifecycle:
-    flags = CooperationFlags(
-        burdens_public=p.burdens_public, unbudgeted=p.unbudgeted, initiator=Initiator(p.initiator)
-    )
-    return lifecycle_for(Kind(p.kind), config_of(tenant, p), flags)
+    return lifecycle_for(Kind(p.kind), config_of(tenant, p), p.flags)
 
 
 def log(session: AsyncSession, p: Proposal, actor: Actor, action: str, *, stage_from: str | None = None,
@@ -168,14 +163,13 @@ def add_draft(session: AsyncSession, body: ProposalCreate, actor: Actor, tenant:
         term_months=body.term_months,
         financing=body.financing,
         liaison_officer=body.liaison_officer,
-        stage=stage.value,
-        status=status_of(stage).value,
         offer_stage=tenant.offer_stage,
         kb_before_pks=tenant.kb_before_pks,
         unit=unit,
         created_by=actor.user,
         extends_id=extends_id,
     )
+    p.enter(stage)
     session.add(p)
     log(session, p, actor, "create", note=note)
     return p
@@ -313,8 +307,7 @@ async def carry_out(session: AsyncSession, p: Proposal, t: Transition, body: Bas
     if isinstance(body, NoteRequest) and body.reference:
         note = f"[{body.reference}] {note or ''}".strip()
 
-    p.stage = t.target.value
-    p.status = status_of(t.target).value
+    p.enter(t.target)
     p.updated_at = now
     session.add(p)
     log(session, p, actor, cmd, stage_from=stage_from, note=note)
@@ -326,7 +319,7 @@ def _signed(p: Proposal, cmd: str, body: SignRequest, actor: Actor, tenant: Tena
     kind, binding = SIGNED[cmd]
     if body.signed_as == "delegate" and kind != "pks":
         raise CommandError(422, "only a PKS may be signed by a delegate under a power of attorney")
-    if cmd == "sign_pks" and (p.burdens_public or p.unbudgeted) and not p.dprd_number:
+    if cmd == "sign_pks" and p.dprd_required and not p.dprd_number:
         raise CommandError(409, "this cooperation needs the DPRD's approval before the PKS is signed")
     start = end = None
     if binding:
@@ -343,12 +336,16 @@ def _signed(p: Proposal, cmd: str, body: SignRequest, actor: Actor, tenant: Tena
         p.term_months, p.term_start, p.term_end = months, start, end
     elif body.term_start or body.term_months:
         raise CommandError(422, f"a {kind.upper()} carries no term: term_start/term_months belong to the binding agreement")
+    return _agreement(p, body, actor, type=kind, term_start=start, term_end=end)
+
+
+def _agreement(p: Proposal, body: SignRequest, actor: Actor, **fields: Any) -> Agreement:
+    """The record of a signing, visible to whoever sees the cooperation."""
     return Agreement(
-        tenant_id=p.tenant_id, shared_with=p.shared_with, proposal_id=p.id, type=kind,
+        tenant_id=p.tenant_id, shared_with=p.shared_with, proposal_id=p.id, recorded_by=actor.user,
         number_first=body.number_first, number_second=body.number_second, signed_on=body.signed_on,
         signed_place=body.signed_place, signatory_name=body.signatory_name, signatory_title=body.signatory_title,
-        signed_as=body.signed_as, power_of_attorney=body.power_of_attorney, term_start=start, term_end=end,
-        recorded_by=actor.user,
+        signed_as=body.signed_as, power_of_attorney=body.power_of_attorney, **fields,
     )
 
 
@@ -371,13 +368,8 @@ def addendum(p: Proposal, base: Agreement, body: AddendumRequest, actor: Actor, 
                 "extend by running the procedure again"
             )
         end = p.term_end = body.new_term_end
-    return Agreement(
-        tenant_id=p.tenant_id, shared_with=p.shared_with, proposal_id=p.id, type="addendum", amends_id=base.id,
-        number_first=body.number_first, number_second=body.number_second, signed_on=body.signed_on,
-        signed_place=body.signed_place, signatory_name=body.signatory_name, signatory_title=body.signatory_title,
-        signed_as=body.signed_as, power_of_attorney=body.power_of_attorney, term_start=p.term_start if end else None,
-        term_end=end, summary=body.summary, recorded_by=actor.user,
-    )
+    return _agreement(p, body, actor, type="addendum", amends_id=base.id, term_start=p.term_start if end else None,
+                      term_end=end, summary=body.summary)
 
 
 async def due_to_expire(session: AsyncSession, today: date, limit: int = 200) -> list[Proposal]:

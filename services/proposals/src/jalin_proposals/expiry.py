@@ -10,10 +10,9 @@ import asyncio
 from datetime import date
 
 import structlog
-from jalin_kit.db import Database, utcnow
+from jalin_kit.db import Database, get_scoped, utcnow
 from jalin_kit.runtime import ServiceRuntime
 from jalin_kit.tenants import TenantDirectory
-from sqlmodel import select
 
 from jalin_proposals.commands import SYSTEM, carry_out, due_to_expire, lifecycle_of
 from jalin_proposals.lifecycle import Stage
@@ -34,7 +33,7 @@ async def expire_due(db: Database, tenants: TenantDirectory, today: date) -> int
             return closed
         for proposal_id, tenant in due:
             async with db.tenant_session(tenant) as session:
-                p = (await session.exec(select(Proposal).where(Proposal.id == proposal_id).with_for_update())).first()
+                p = await get_scoped(session, Proposal, proposal_id, for_update=True)
                 if p is None or p.stage != Stage.PELAKSANAAN.value or not p.term_end or p.term_end >= today:
                     continue  # someone else closed or amended it meanwhile
                 t = lifecycle_of(p, tenants.get(tenant)).apply(Stage(p.stage), "expire", SYSTEM.roles)

@@ -39,7 +39,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import col, select
 
 from jalin_proposals import commands, terms
-from jalin_proposals.lifecycle import EndReason, Initiator, Kind, Stage, status_of
+from jalin_proposals.lifecycle import EndReason, Initiator, Kind, Stage
 from jalin_proposals.models import Agreement, Proposal
 
 MAX_ROWS = 5000
@@ -623,8 +623,6 @@ def build(row: ValidRow, tenant: TenantInfo, actor: commands.Actor, today: date)
         scope=row.scope,
         term_months=row.term_months,
         financing=row.financing,
-        stage=stage.value,
-        status=status_of(stage).value,
         unit=row.unit,
         created_by=actor.user,
         term_start=row.term_start,
@@ -633,6 +631,7 @@ def build(row: ValidRow, tenant: TenantInfo, actor: commands.Actor, today: date)
         ended_at=None if running else datetime.combine(row.term_end, time(), tzinfo=UTC),
         source_key=row.key,
     )
+    p.enter(stage)
     a = Agreement(
         tenant_id=tenant.id,
         proposal_id=p.id,

@@ -137,6 +137,15 @@ class CooperationFlags:
         return self.burdens_public or self.unbudgeted
 
 
+FOREIGN = frozenset({Kind.KSDPL, Kind.KSDLL})
+
+
+def needs_dprd(kind: Kind, flags: CooperationFlags) -> bool:
+    """Whether the lifecycle of this cooperation has the DPRD stage: by the flags for a KSDD
+    or KSDPK, always for foreign cooperation, never on the central-government path."""
+    return kind in FOREIGN or (kind in (Kind.KSDD, Kind.KSDPK) and flags.dprd_required)
+
+
 @dataclass(frozen=True)
 class Transition:
     command: str
@@ -251,7 +260,7 @@ def lifecycle_for(kind: Kind, config: LifecycleConfig | None = None, flags: Coop
             steps.append((S.PENAWARAN, "decline_offer", S.DITOLAK, SECTION | HEAD, "proposal", "offer-declined"))
         else:
             steps.append((assessed, "approve", drafting, REVIEWERS, "proposal", "approved"))
-        dprd = flags.dprd_required
+        dprd = needs_dprd(kind, flags)
         if drafting is S.PENYUSUNAN_KB:
             steps.append((S.PENYUSUNAN_KB, "finalize_kb", S.PENANDATANGANAN_KB, REVIEWERS, "agreement", "kb-finalized"))
             steps.append(
@@ -268,7 +277,7 @@ def lifecycle_for(kind: Kind, config: LifecycleConfig | None = None, flags: Coop
         else:
             steps.append((S.PENYUSUNAN_PKS, "finalize_pks", S.PENANDATANGANAN_PKS, REVIEWERS, "agreement", "pks-finalized"))
         steps.append((S.PENANDATANGANAN_PKS, "sign_pks", S.PELAKSANAAN, PKS_SIGNERS, "agreement", "pks-signed"))
-    elif kind in (Kind.KSDPL, Kind.KSDLL):
+    elif kind in FOREIGN:
         first = S.PRAKARSA
         # DPRD approval is always required for foreign cooperation (PP art. 30).
         chain = [
@@ -304,7 +313,7 @@ def lifecycle_for(kind: Kind, config: LifecycleConfig | None = None, flags: Coop
 
 
 def start_stage(kind: Kind) -> Stage:
-    return Stage.PRAKARSA if kind in (Kind.KSDPL, Kind.KSDLL) else Stage.PERSIAPAN
+    return Stage.PRAKARSA if kind in FOREIGN else Stage.PERSIAPAN
 
 
 def check_end_reason(kind: Kind, reason: EndReason) -> None:

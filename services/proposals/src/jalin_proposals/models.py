@@ -14,7 +14,7 @@ from jalin_kit.db import SharedScoped, utcnow
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field
 
-from jalin_proposals.lifecycle import Initiator, Stage, Status
+from jalin_proposals.lifecycle import CooperationFlags, Initiator, Kind, Stage, Status, needs_dprd, status_of
 
 
 def new_id() -> str:
@@ -66,6 +66,21 @@ class Proposal(SharedScoped, table=True):
     """Set for imported cooperations: the register's key, so a re-import adds nothing."""
 
     __table_args__ = (UniqueConstraint("tenant_id", "source_key", name="uq_proposals_tenant_source_key"),)
+
+    @property
+    def flags(self) -> CooperationFlags:
+        return CooperationFlags(
+            burdens_public=self.burdens_public, unbudgeted=self.unbudgeted, initiator=Initiator(self.initiator)
+        )
+
+    @property
+    def dprd_required(self) -> bool:
+        return needs_dprd(Kind(self.kind), self.flags)
+
+    def enter(self, stage: Stage) -> None:
+        """Move to ``stage``; ``status`` is derived from it (stored only to filter lists)."""
+        self.stage = stage.value
+        self.status = status_of(stage).value
 
 
 class Agreement(SharedScoped, table=True):

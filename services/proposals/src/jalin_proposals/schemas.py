@@ -225,7 +225,6 @@ class ProposalPublic(BaseModel):
             **{k: getattr(p, k) for k in cls.model_fields if hasattr(p, k) and k not in ("partner",)},
             owner=p.tenant_id,
             partner=PartnerOut(name=p.partner_name, tenant=p.partner_tenant),
-            dprd_required=p.burdens_public or p.unbudgeted or p.kind in (Kind.KSDPL, Kind.KSDLL),
         )
 
 

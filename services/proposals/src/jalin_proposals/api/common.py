@@ -11,7 +11,6 @@ from jalin_kit.auth import Principal
 from jalin_kit.db import get_scoped
 from jalin_kit.http import not_found
 from jalin_kit.runtime import ServiceRuntime
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jalin_proposals.commands import Actor, CommandError
@@ -24,10 +23,7 @@ def actor_of(principal: Principal) -> Actor:
 
 async def load(session: AsyncSession, proposal_id: str, *, for_update: bool = False) -> Proposal:
     """A proposal the session's tenant owns or shares in, or 404."""
-    if for_update:
-        proposal = (await session.exec(select(Proposal).where(Proposal.id == proposal_id).with_for_update())).first()
-    else:
-        proposal = await get_scoped(session, Proposal, proposal_id)
+    proposal = await get_scoped(session, Proposal, proposal_id, for_update=for_update)
     if proposal is None:
         raise not_found("proposal")
     return proposal

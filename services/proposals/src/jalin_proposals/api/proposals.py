@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from jalin_proposals import access, terms
 from jalin_proposals.api.common import actor_of, load, owner_only
 from jalin_proposals.commands import add_draft, body_model, lifecycle_of, log
-from jalin_proposals.lifecycle import DRAFT_STAGES, Kind, Stage, Status, start_stage, status_of
+from jalin_proposals.lifecycle import DRAFT_STAGES, Kind, Stage, Status, start_stage
 from jalin_proposals.models import Proposal
 from jalin_proposals.schemas import ActionPublic, PartnerIn, ProposalCreate, ProposalPublic, ProposalUpdate
 
@@ -134,8 +134,7 @@ async def edit_proposal(
         p.ksdd_type = "sukarela"
     if kind is not Kind.KSDPK:
         p.initiator, p.ksdpk_kind = "region", None
-    p.stage = start_stage(kind).value  # a change of kind between domestic and foreign moves the draft stage
-    p.status = status_of(Stage(p.stage)).value
+    p.enter(start_stage(kind))  # a change of kind between domestic and foreign moves the draft stage
     p.updated_at = utcnow()
     session.add(p)
     log(session, p, actor_of(principal), "edit", stage_from=p.stage, note=", ".join(sorted(changes)) or None)

@@ -113,10 +113,7 @@ async def load_round(session: AsyncSession, round_id: str, *, lock: bool = False
 
 
 async def load_potential(session: AsyncSession, potential_id: str, *, lock: bool = False) -> Potential:
-    if lock:
-        found = (await session.exec(select(Potential).where(Potential.id == potential_id).with_for_update())).first()
-    else:
-        found = await get_scoped(session, Potential, potential_id)
+    found = await get_scoped(session, Potential, potential_id, for_update=lock)
     if found is None:
         raise not_found("potential")
     return found

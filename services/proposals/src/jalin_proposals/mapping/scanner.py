@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import structlog
-from jalin_kit.db import Database, utcnow
+from jalin_kit.db import Database, get_scoped, utcnow
 from jalin_kit.events import MappingReminderDue
 from jalin_kit.outbox import record_event
 from jalin_kit.runtime import ServiceRuntime
@@ -62,7 +62,7 @@ class ScanResult:
 
 async def _scan_round(session: AsyncSession, round_id: str, tenants: TenantDirectory, today: date) -> ScanResult:
     result = ScanResult()
-    r = (await session.exec(select(MappingRound).where(MappingRound.id == round_id).with_for_update())).first()
+    r = await get_scoped(session, MappingRound, round_id, for_update=True)
     if r is None or r.status != RoundStatus.OPEN.value:
         return result  # closed meanwhile
     if today > r.deadline:
