@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from typing import Any
 
 import httpx
 from jalin_kit.auth import ROLES, issue_dev_token
+from jalin_kit.settings import DEV_SECRET_FILE, development_secret
 
 from jalin_cli.access_docs import ACCESS_MD, cmd_docs
 from jalin_cli.platform import (
@@ -45,16 +45,9 @@ def dev_secret(folder: Path, create: bool) -> str:
     """The development issuer's secret, kept in the data folder (never a fixed string)."""
     if os.environ.get("JALIN_JWT_SECRET"):
         return os.environ["JALIN_JWT_SECRET"]
-    path = folder / "dev-jwt-secret"
-    if path.exists():
-        return path.read_text().strip()
-    if not create:
-        raise SystemExit(f"no development secret in {path}: start the platform with `jalin up` first")
-    folder.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(48)
-    path.write_text(secret)
-    path.chmod(0o600)
-    return secret
+    if not create and not (folder / DEV_SECRET_FILE).exists():
+        raise SystemExit(f"no development secret in {folder / DEV_SECRET_FILE}: start the platform with `jalin up` first")
+    return development_secret(folder)
 
 
 def token_for(folder: Path, tenant: str, roles: list[str], user: str, unit: str | None = None,

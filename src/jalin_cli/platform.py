@@ -241,13 +241,14 @@ class Platform:
                 "JALIN_ENVIRONMENT": c.environment,
                 "JALIN_DATA_DIR": str(c.data_dir.resolve()),
                 "JALIN_NATS_URL": c.nats_url or f"nats://127.0.0.1:{c.nats_port}",
-                "JALIN_JWT_SECRET": c.jwt_secret,
                 "JALIN_LOG_JSON": "true",
                 f"{prefix}PORT": str(c.ports[name]),
                 "JALIN_NOTIFICATIONS_SMTP_HOST": c.smtp_host,
                 "JALIN_NOTIFICATIONS_SMTP_PORT": str(c.smtp_port),
             }
         )
+        if c.jwt_secret:  # else the embedded default's services use the data folder's
+            env["JALIN_JWT_SECRET"] = c.jwt_secret
         if name in c.database_urls:
             env[f"{prefix}DATABASE_URL"] = c.database_urls[name]
         # glibc gives each thread its own malloc arena; with aiosqlite's and the renderer's

@@ -1,8 +1,10 @@
+import stat
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
 
-from jalin_kit.settings import ServiceSettings
+from jalin_kit.settings import DEV_SECRET_FILE, ServiceSettings
 
 
 class DemoSettings(ServiceSettings):
@@ -21,12 +23,45 @@ def test_service_prefix_overrides_shared(monkeypatch: pytest.MonkeyPatch) -> Non
     assert s.database_url.startswith("sqlite+aiosqlite:///") and s.database_url.endswith("demo.db")
 
 
-def test_production_refuses_placeholder_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("JALIN_ENVIRONMENT", "production")
+@pytest.mark.parametrize("environment", ["development", "test", "production"])
+def test_the_placeholder_secret_is_refused_in_every_mode(monkeypatch: pytest.MonkeyPatch, environment: str) -> None:
+    monkeypatch.setenv("JALIN_ENVIRONMENT", environment)
+    monkeypatch.setenv("JALIN_JWT_SECRET", "change-me")
     with pytest.raises(ValueError, match="placeholder"):
         DemoSettings()
     monkeypatch.setenv("JALIN_JWT_SECRET", "a-real-secret-from-the-vault-0123456789")
-    assert DemoSettings().environment == "production"
+    assert DemoSettings().environment == environment
+
+
+@pytest.mark.parametrize("environment", ["test", "production"])
+def test_a_start_without_a_secret_is_refused_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, environment: str
+) -> None:
+    monkeypatch.setenv("JALIN_ENVIRONMENT", environment)
+    monkeypatch.setenv("JALIN_DATA_DIR", str(tmp_path))
+    with pytest.raises(ValueError, match="JALIN_JWT_SECRET"):
+        DemoSettings()
+    assert not (tmp_path / DEV_SECRET_FILE).exists()
+    monkeypatch.setenv("JALIN_JWT_JWKS_URL", "https://idp.example.id/jwks")
+    monkeypatch.setenv("JALIN_JWT_ALGORITHMS", '["RS256"]')
+    assert DemoSettings().jwt_secret is None  # OIDC needs no shared secret
+
+
+def test_the_embedded_default_generates_its_secret_into_the_data_folder(tmp_path: Path) -> None:
+    settings = DemoSettings(data_dir=tmp_path)
+    assert settings.jwt_secret is None
+    key = settings.jwt_key()
+    path = tmp_path / DEV_SECRET_FILE
+    assert path.read_text() == key and len(key) >= 32
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert DemoSettings(data_dir=tmp_path).jwt_key() == key  # every process of the platform reads the same
+    assert DemoSettings(data_dir=tmp_path / "other").jwt_key() != key
+
+
+def test_production_secret_must_be_long(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JALIN_ENVIRONMENT", "production")
+    with pytest.raises(ValueError, match="32 bytes"):
+        DemoSettings(jwt_secret="short-but-not-placeholder")
 
 
 def test_public_settings_hide_secrets() -> None:

@@ -8,7 +8,6 @@ and audience. Claims: ``sub`` (user), ``tenant``, ``unit`` (OPD), ``roles``.
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -17,6 +16,7 @@ import jwt
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from jalin_kit.identifiers import TENANT_ID, UNIT_ID
 from jalin_kit.settings import ServiceSettings
 
 ROLES = frozenset(
@@ -34,8 +34,6 @@ ROLES = frozenset(
 )
 
 
-TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-UNIT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 PLATFORM_TENANT = "platform"
 """The operators' tenant id: its tokens reach the operator routes and no tenant's content."""
 
@@ -61,6 +59,7 @@ class TokenVerifier:
         self.fetches_keys = bool(settings.jwt_jwks_url)
         self._settings = settings
         self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url) if settings.jwt_jwks_url else None
+        self._secret = None if self._jwks is not None else settings.jwt_key()
         self._algorithms = list(settings.jwt_algorithms)
 
     def verify(self, token: str) -> Principal:
@@ -69,7 +68,7 @@ class TokenVerifier:
             if self._jwks is not None:
                 key = self._jwks.get_signing_key_from_jwt(token).key
             else:
-                key = self._settings.jwt_secret
+                key = self._secret
             claims = jwt.decode(
                 token,
                 key,
@@ -86,13 +85,13 @@ class TokenVerifier:
         roles = claims.get("roles") or []
         if not isinstance(tenant, str) or not tenant:
             raise AuthError("invalid token: no tenant claim")
-        if not TENANT_ID.match(tenant):
+        if not TENANT_ID.fullmatch(tenant):
             # The tenant becomes a subject token and a column value: refuse it at the door.
             raise AuthError("invalid token: tenant claim must be 1-64 of a-z, 0-9, '-'")
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise AuthError("invalid token: roles must be a list of strings")
         unit, name = claims.get("unit"), claims.get("name")
-        if unit is not None and not (isinstance(unit, str) and UNIT_ID.match(unit)):
+        if unit is not None and not (isinstance(unit, str) and UNIT_ID.fullmatch(unit)):
             raise AuthError("invalid token: unit claim must be 1-64 of a-z, 0-9, '-', '_'")
         if name is not None and not (isinstance(name, str) and len(name) <= 200):
             raise AuthError("invalid token: name claim must be a string of at most 200 characters")

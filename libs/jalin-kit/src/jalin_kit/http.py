@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jalin_kit.auth import CurrentPrincipal, platform_operator
 from jalin_kit.consumers import EventConsumers
+from jalin_kit.limits import BodyLimit
 from jalin_kit.runtime import ServiceRuntime
 
 log = structlog.get_logger(__name__)
@@ -61,7 +62,11 @@ def create_app(
     title: str,
     description: str,
     routers: list[APIRouter],
+    own_body_limits: Iterable[str] = (),
 ) -> FastAPI:
+    """The service's app. Every request body is bounded by ``max_body_bytes`` before it is
+    read, but those of ``own_body_limits``: the paths of file routes that bound their own
+    (larger) bodies, also before reading."""
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
@@ -73,6 +78,7 @@ def create_app(
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
     app.state.verifier = runtime.verifier
+    app.add_middleware(BodyLimit, limit=runtime.settings.max_body_bytes, own_bound=own_body_limits)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_req: Request, exc: RequestValidationError) -> JSONResponse:

@@ -6,6 +6,9 @@ A service reads ``JALIN_<SERVICE>_<NAME>`` first and falls back to the shared
 
 from __future__ import annotations
 
+import os
+import secrets
+import time
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -17,7 +20,11 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-DEV_PLACEHOLDER_SECRET = "change-me"
+from jalin_kit.limits import DEFAULT_MAX_BODY_BYTES
+
+PLACEHOLDER_SECRETS = frozenset({"change-me", "changeme", "secret", "dev", "development"})
+"""Values someone copies from an example: refused in every mode."""
+DEV_SECRET_FILE = "dev-jwt-secret"
 ASYMMETRIC_PREFIXES = ("RS", "PS", "ES", "EDDSA")
 
 
@@ -37,7 +44,8 @@ class ServiceSettings(BaseSettings):
     port: int = 0
 
     # JWT: a shared secret (HS256) for the development issuer, or OIDC (issuer, audience, JWKS).
-    jwt_secret: str = DEV_PLACEHOLDER_SECRET
+    # Unset on the embedded default (development): generated into the data folder on first use.
+    jwt_secret: str | None = None
     jwt_issuer: str = "jalin-dev"
     jwt_audience: str = "jalin"
     jwt_jwks_url: str | None = None
@@ -53,6 +61,8 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = 200
     relay_poll_seconds: float = 1.0
     relay_max_backoff_seconds: float = 5.0
+
+    max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, description="Largest request body; file routes have their own.")
 
     tenants_file: Path | None = None
     log_level: str = "INFO"
@@ -78,6 +88,8 @@ class ServiceSettings(BaseSettings):
             self.database_url = f"sqlite+aiosqlite:///{path}"
         if not self.port:
             self.port = self.default_port
+        if self.jwt_secret is not None and self.jwt_secret.strip().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError(f"{self._env_name('JWT_SECRET')} is a placeholder ({self.jwt_secret!r}): set a real secret")
         if self.jwt_jwks_url:
             symmetric = [a for a in self.jwt_algorithms if not a.upper().startswith(ASYMMETRIC_PREFIXES)]
             if symmetric:
@@ -85,15 +97,27 @@ class ServiceSettings(BaseSettings):
                     f"with JWT_JWKS_URL set, JWT_ALGORITHMS must be asymmetric (RS*, PS*, ES*, EdDSA); "
                     f"refused: {', '.join(symmetric)}"
                 )
-        elif self.environment == "production":
-            if self.jwt_secret == DEV_PLACEHOLDER_SECRET:
+        elif not self.jwt_secret:
+            if self.environment != "development":
                 raise ValueError(
-                    "JWT secret is the development placeholder: set JALIN_JWT_SECRET "
-                    "or JALIN_JWT_JWKS_URL in production"
+                    f"no JWT key: set {self._env_name('JWT_SECRET')} (or {self._env_name('JWT_JWKS_URL')} for OIDC); "
+                    "only the embedded default (JALIN_ENVIRONMENT=development) generates one into its data folder"
                 )
-            if len(self.jwt_secret.encode()) < 32:
-                raise ValueError("JALIN_JWT_SECRET must be at least 32 bytes in production")
+        elif self.environment == "production" and len(self.jwt_secret.encode()) < 32:
+            raise ValueError(f"{self._env_name('JWT_SECRET')} must be at least 32 bytes in production")
         return self
+
+    @classmethod
+    def _env_name(cls, name: str) -> str:
+        return f"JALIN_{name} (or JALIN_{cls.service_name.upper()}_{name})"
+
+    def jwt_key(self) -> str:
+        """The HS256 secret: the configured one, or on the embedded default the data folder's."""
+        if self.jwt_secret:
+            return self.jwt_secret
+        if self.environment != "development":  # refused at construction; never a silent default
+            raise RuntimeError("no JWT secret configured")
+        return development_secret(self.data_dir)
 
     @property
     def blob_dir(self) -> Path:
@@ -102,7 +126,7 @@ class ServiceSettings(BaseSettings):
     def public(self) -> dict[str, Any]:
         """Settings safe to log (no secrets)."""
         data = self.model_dump(mode="json")
-        data["jwt_secret"] = "***"
+        data["jwt_secret"] = "***" if self.jwt_secret else None
         data["database_url"] = _redact_url(self.database_url)
         return data
 
@@ -114,3 +138,24 @@ def _redact_url(url: str) -> str:
         user = creds.split(":", 1)[0]
         return f"{scheme}://{user}:***@{host}"
     return url
+
+
+def development_secret(folder: Path) -> str:
+    """The embedded default's JWT secret, kept in its data folder: created on first use with
+    owner-only permissions, read by every process of the platform afterwards (the first
+    of several processes starting at once creates it, the others read what it wrote)."""
+    path = folder.resolve() / DEV_SECRET_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(100):  # another process created it a moment ago: wait for its write
+            value = path.read_text().strip()
+            if value:
+                return value
+            time.sleep(0.05)
+        raise RuntimeError(f"{path} is empty: remove it to have a new secret generated") from None
+    value = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w") as out:
+        out.write(value)
+    return value

@@ -33,4 +33,5 @@ def build(settings: DocumentsSettings | None = None) -> FastAPI:
             "(KAK, feasibility study, letters, signed scans) kept per tenant and shared with the partner region."
         ),
         routers=[router, attachments.upload_router, attachments.router],
+        own_body_limits=["/v1/attachments"],  # UploadRoute bounds the file by max_upload_bytes
     )

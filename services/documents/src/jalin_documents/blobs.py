@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
-_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 class LocalBlobStore:
@@ -19,7 +19,7 @@ class LocalBlobStore:
 
     def _path(self, tenant: str, key: str) -> Path:
         parts = key.split("/")
-        if not _SAFE.match(tenant) or not all(_SAFE.match(p) for p in parts):
+        if not _SAFE.fullmatch(tenant) or not all(_SAFE.fullmatch(p) for p in parts):
             raise ValueError(f"unsafe blob key {tenant}/{key}")
         return self.root.joinpath(tenant, *parts)
 

@@ -24,4 +24,5 @@ def build(settings: ProposalsSettings | None = None) -> FastAPI:
         title="Jalin proposals",
         description="Cooperation proposals (usulan kerja sama) and their lifecycle.",
         routers=routers,
+        own_body_limits=["/v1/imports/agreements"],  # read_upload bounds the file by max_upload_bytes
     )

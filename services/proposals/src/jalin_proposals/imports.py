@@ -32,6 +32,7 @@ from typing import Any
 
 import structlog
 from jalin_kit.db import Database
+from jalin_kit.identifiers import TENANT_ID
 from jalin_kit.tenants import TenantInfo
 from pydantic import BaseModel
 from pydantic import Field as PydField
@@ -59,7 +60,6 @@ EARLIEST = date(1990, 1, 1)
 NOT_RECORDED = "Tidak tercantum dalam register lama (impor)."
 """Objective, scope and financing of a row that gives none."""
 DEFAULT_SIGNATORY = "-"
-TOKEN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -395,11 +395,11 @@ def parse_date(value: Any) -> date:
     text = (_text(value) or "").lower()
     text = re.sub(r"\s+00:00(:00)?$", "", text)  # a date exported with a zero time
     for pattern, order in DATE_PATTERNS:
-        m = pattern.match(text)
+        m = pattern.fullmatch(text)
         if m:
             parts = dict(zip(order, (int(g) for g in m.groups()), strict=True))
             return _date(parts["y"], parts["m"], parts["d"], text)
-    m = re.match(r"^(\d{1,2})[\s\-]+([a-z]+)\.?[\s\-]+(\d{4})$", text)
+    m = re.fullmatch(r"(\d{1,2})[\s\-]+([a-z]+)\.?[\s\-]+(\d{4})", text)
     if m and m.group(2) in MONTHS:
         return _date(int(m.group(3)), MONTHS[m.group(2)], int(m.group(1)), text)
     if re.fullmatch(r"\d{5}", text):
@@ -512,7 +512,7 @@ def validate(table: Table, tenant: TenantInfo, today: date) -> Validation:
         partner_tenant = text("mitra_tenant")
         if partner_tenant is not None:
             partner_tenant = partner_tenant.lower()
-            if len(partner_tenant) > 64 or not TOKEN.match(partner_tenant):
+            if len(partner_tenant) > 64 or not TENANT_ID.fullmatch(partner_tenant):
                 err("mitra_tenant", f"'{partner_tenant}' is not a tenant id (lowercase letters, digits and -)")
             elif partner_tenant == tenant.id:
                 err("mitra_tenant", "the partner cannot be this region itself")

@@ -7,13 +7,12 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from jalin_kit.db import utcnow
+from jalin_kit.identifiers import TENANT_ID
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from pydantic import Field as PydField
 
 from jalin_proposals.lifecycle import EndReason, Initiator, Kind, KsddType, KsdpkKind, Stage, Status
 from jalin_proposals.models import Agreement, HistoryEntry, Proposal
-
-TOKEN_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 
 
 class Input(BaseModel):
@@ -32,7 +31,7 @@ class Input(BaseModel):
 class PartnerIn(Input):
     name: str = PydField(min_length=2, max_length=200)
     tenant: str | None = PydField(
-        None, max_length=64, pattern=TOKEN_PATTERN, description="The partner's Jalin tenant, if any."
+        None, max_length=64, pattern=TENANT_ID.schema, description="The partner's Jalin tenant, if any."
     )
 
 

@@ -6,12 +6,12 @@ also the ``Nats-Msg-Id`` so that JetStream drops a re-published duplicate.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from jalin_kit.identifiers import SUBJECT_TOKEN
+
 SPEC_VERSION = "1.0"
-_TOKEN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 class EnvelopeError(ValueError):
@@ -19,7 +19,7 @@ class EnvelopeError(ValueError):
 
 
 def check_token(value: str, what: str) -> str:
-    if not _TOKEN.match(value):
+    if not SUBJECT_TOKEN.fullmatch(value):
         raise ValueError(f"{what} {value!r} is not a valid subject token (lowercase, digits, '-')")
     return value
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jalin_kit.auth import UNIT_ID
+from jalin_kit.identifiers import UNIT_ID
 from jalin_kit.events import MappingReminderDue
 from jalin_kit.i18n import tanggal
 from jalin_kit.tenants import TenantInfo
@@ -32,7 +32,7 @@ def mapping_reminder(e: MappingReminderDue, tenant: TenantInfo) -> list[Notice]:
     title_en = f"Reminder: mapping of cooperation potentials: {e.round_title}"
     notices: list[Notice] = []
     for unit in missing:
-        if not UNIT_ID.match(unit):
+        if not UNIT_ID.fullmatch(unit):
             continue  # no token can name it, so nobody could read it: the summary lists it
         name = tenant.unit_name(unit)
         notices += to_unit(
