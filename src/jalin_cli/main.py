@@ -307,6 +307,35 @@ def cmd_dead_letters(args: argparse.Namespace) -> int:
     return status
 
 
+# -- jalin outbox ----------------------------------------------------------------------
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    """Events a service could not publish: list them (parked, or still waiting) and replay one."""
+    token = token_for(data_dir(args), "platform", ["platform_admin"], "operator")
+    headers = {"Authorization": f"Bearer {token}"}
+    if args.action == "replay" and (args.service is None or args.id is None):
+        print("replay needs --service and --id (see `jalin outbox list`)", file=sys.stderr)
+        return 2
+    status = 0
+    with httpx.Client(timeout=30) as http:
+        for name in [args.service] if args.service else list(SERVICES):
+            base = f"{_base(args, name)}/v1/admin/outbox"
+            try:
+                if args.action == "list":
+                    rows = _ok(http.get(base, params={"parked": not args.waiting}, headers=headers))
+                    for row in rows:
+                        print(json.dumps({"service": name, **row}, ensure_ascii=False))
+                    if not rows:
+                        print(f"{name}: no {'waiting' if args.waiting else 'parked'} events")
+                else:
+                    row = _ok(http.post(f"{base}/{args.id}/replay", headers=headers))
+                    print(f"{name}: outbox event {args.id} " + ("already sent" if row["sent_at"] else "will be sent again"))
+            except (httpx.HTTPError, DemoError) as exc:
+                print(f"{name}: {exc}", file=sys.stderr)
+                status = 1
+    return status
+
+
 # -- jalin stream / migrate / test -----------------------------------------------------
 
 def cmd_stream(args: argparse.Namespace) -> int:
@@ -366,6 +395,15 @@ def main(argv: list[str] | None = None) -> None:
     dl.add_argument("--host", default="127.0.0.1")
     add_ports(dl)
     dl.set_defaults(func=cmd_dead_letters)
+
+    ob = sub.add_parser("outbox", help="list the events a service could not publish (parked), or replay one")
+    ob.add_argument("action", choices=["list", "replay"])
+    ob.add_argument("--service", choices=list(SERVICES))
+    ob.add_argument("--id", help="the outbox event's id (replay)")
+    ob.add_argument("--waiting", action="store_true", help="list the events still waiting to be sent, not the parked")
+    ob.add_argument("--host", default="127.0.0.1")
+    add_ports(ob)
+    ob.set_defaults(func=cmd_outbox)
 
     st = sub.add_parser("stream", help="create or update the JALIN stream from its one definition")
     st.add_argument("action", choices=["apply"])

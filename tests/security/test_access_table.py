@@ -23,7 +23,7 @@ METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 NOT_IN_THE_TABLE = {"/healthz", "/readyz"}  # probes; /docs and /openapi.json are not in the spec
 OBJECT_OF = {  # the first part of an operation's name → the id its routes take
     "document": "document_id", "attachment": "attachment_id", "inbox": "message_id", "plan": "plan_id",
-    "deadletter": "dead_letter_id",
+    "deadletter": "dead_letter_id", "outbox": "outbox_id",
 }
 UNKNOWN = "424242"  # an id of nothing (a number: the dead-letter routes take an int)
 PDF = b"%PDF-1.4\n1 0 obj\n<</Type/Catalog>>\nendobj\ntrailer\n<</Root 1 0 R>>\n%%EOF\n"
@@ -90,8 +90,8 @@ def expected(op: str, method: str) -> int:
     """The answer to a role that is let through, on the objects prepared below."""
     if op == "attachment.upload":
         return 201
-    if op == "deadletter.replay":
-        return 404  # no such dead letter: the role got past the check
+    if op in ("deadletter.replay", "outbox.replay"):
+        return 404  # no such dead letter or outbox event: the role got past the check
     return {"GET": 200, "POST": 200, "DELETE": 204}[method]
 
 
@@ -104,7 +104,7 @@ def objects(api: Api) -> dict[str, str]:
     plan = wait_for(lambda: api.plans(pid), what="plan")[0]
     attachment = api.upload_attachment(pid)
     return {"proposal_id": pid, "document_id": document["id"], "message_id": message["id"], "plan_id": plan["id"],
-            "attachment_id": attachment["id"], "dead_letter_id": UNKNOWN}
+            "attachment_id": attachment["id"], "dead_letter_id": UNKNOWN, "outbox_id": UNKNOWN}
 
 
 def test_every_cell_over_http(platform: Platform, api: Api, objects: dict[str, str]) -> None:

@@ -85,3 +85,71 @@ async def test_relay_publishes_with_headers_and_survives_nats_outage(
         await relay.stop()
         await relay_nc.close()
         await db.dispose()
+
+
+async def test_unpublishable_rows_never_hold_back_a_good_one_and_are_parked(
+    database_url: str, nats_url: str
+) -> None:
+    """500 rows no server takes (a subject with a newline or a space, a payload over the
+    server's limit) sit at the head of the outbox; a good event committed after them is
+    published before any of them is parked; then they are parked, listed and replayable."""
+    db = Database(database_url)
+    await db.create_all(TABLES)
+    nc = await nats.connect(nats_url)
+    await ensure_stream(nc.jetstream())
+    bad_ids = []
+    async with db.tenant_session("sumbar") as s:
+        for n in range(500):
+            row = record_event(s, event(n), tenant_id="sumbar", source="/test")
+            if n % 100 == 99:
+                row.data = b"x" * (nc.max_payload + 1)
+            else:
+                row.subject = "jalin.sumbar\n.document.generated" if n % 2 else "jalin.sum bar.document.generated"
+            bad_ids.append(row.id)
+        await s.commit()
+    good = await write(db, 1000)
+    relay = OutboxRelay(db, nc.jetstream, poll_seconds=0.05, max_attempts=3, retry_seconds=0.01, publish_timeout=2)
+    relay.start()
+    try:
+        for _ in range(300):
+            if await relay.parked_count() == 500:
+                break
+            await asyncio.sleep(0.1)
+        async with db.system_session() as s:
+            rows = {r.id: r for r in (await s.exec(select(OutboxMessage))).all()}
+        assert rows[good].sent_at is not None and rows[good].parked_at is None
+        bad = [rows[i] for i in bad_ids]
+        assert all(r.parked_at is not None and r.sent_at is None and r.attempts == 3 for r in bad)
+        assert rows[good].sent_at < min(r.parked_at for r in bad)  # type: ignore[operator,type-var]
+        assert {r.last_error.split(":")[0] for r in bad} == {"Unpublishable"}  # type: ignore[union-attr]
+        assert relay.healthy
+        assert [r.id for r in await relay.rows(parked=True, limit=1000)] == bad_ids
+
+        # Replayed, a parked row is tried again (and parked again: it is still bad) ...
+        await relay.replay(bad_ids[0])
+        for _ in range(100):
+            if await relay.parked_count() == 500:
+                break
+            await asyncio.sleep(0.05)
+        async with db.system_session() as s:
+            again = await s.get(OutboxMessage, bad_ids[0], populate_existing=True)
+        assert again is not None and again.parked_at is not None and again.attempts == 3
+        # ... and one mended by hand (as an operator might) goes out.
+        async with db.system_session() as s:
+            mended = await s.get(OutboxMessage, bad_ids[1])
+            assert mended is not None
+            mended.subject = "jalin.sumbar.document.generated"
+            s.add(mended)
+            await s.commit()
+        await relay.replay(bad_ids[1])
+        for _ in range(100):
+            async with db.system_session() as s:
+                row = await s.get(OutboxMessage, bad_ids[1], populate_existing=True)
+            if row is not None and row.sent_at is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert row is not None and row.sent_at is not None
+    finally:
+        await relay.stop()
+        await nc.close()
+        await db.dispose()

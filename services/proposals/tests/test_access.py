@@ -117,6 +117,8 @@ CALLS: dict[str, Call] = {
         json={"kind": "ksdd", "partner": {"name": "Kota Solok"}, "scope": "Rujukan.", "term_months": 12,
               "financing": "APBD."},
     ),
+    "outbox.list": lambda c, h, x: c.get("/v1/admin/outbox", headers=h),
+    "outbox.replay": lambda c, h, x: c.post("/v1/admin/outbox/424242/replay", headers=h),
 }
 
 

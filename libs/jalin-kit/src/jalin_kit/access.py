@@ -35,6 +35,13 @@ DEAD_LETTER_OPERATIONS: dict[str, tuple[frozenset[str], str]] = {
 """The operators' routes of every service with consumers (``jalin_kit.http.dead_letter_router``,
 guarded by ``auth.platform_operator``, which is this rule); each such service lists them."""
 
+OUTBOX_OPERATIONS: dict[str, tuple[frozenset[str], str]] = {
+    "outbox.list": (OPERATORS, "GET /v1/admin/outbox (platform_admin of the tenant `platform`)"),
+    "outbox.replay": (OPERATORS, "POST /v1/admin/outbox/{id}/replay (platform_admin of the tenant `platform`)"),
+}
+"""The operators' routes over every service's outbox (``jalin_kit.http.outbox_router``); every
+service lists them."""
+
 
 def roles_in_effect(principal: Principal) -> frozenset[str]:
     """The caller's roles that count in its tenant."""

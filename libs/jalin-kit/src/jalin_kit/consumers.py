@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jalin_kit.db import Database, utcnow
 from jalin_kit.events.catalogue import IntegrationEvent
+from jalin_kit.errors import describe_error
 from jalin_kit.events.envelope import CloudEvent, EnvelopeError
 from jalin_kit.events.stream import JALIN_STREAM, STREAM_NAME
 from jalin_kit.inbox import DeadLetter, ProcessedEvent
@@ -203,7 +203,7 @@ class EventConsumers:
                 deliveries=deliveries,
                 headers=json.dumps(headers),
                 data=data,
-                error="".join(traceback.format_exception_only(type(error), error)).strip()[:4000],
+                error=describe_error(error),
             )
             session.add(row)
             await session.commit()
@@ -268,7 +268,7 @@ class EventConsumers:
             payload = reg.event_cls.model_validate_json(row.data)
             await self.process(reg, envelope, payload)
         except Exception as exc:  # noqa: BLE001 - reported to the operator
-            error = f"{type(exc).__name__}: {exc}"[:4000]
+            error = describe_error(exc)
         async with self._db().system_session() as session:
             values: dict[str, Any] = {"replay_count": DeadLetter.replay_count + 1, "replay_error": error}
             if error is None:
@@ -314,7 +314,7 @@ class EventConsumers:
                         consumer=meta.consumer,
                         delivered=delivered,
                         retry_in=delay,
-                        error=f"{type(exc).__name__}: {exc}",
+                        error=describe_error(exc),
                     )
                     raise NackMessage(delay=delay) from exc
 

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -99,14 +99,57 @@ def create_app(
     @app.get("/readyz", tags=["ops"])
     async def readyz() -> JSONResponse:
         checks = await runtime.readiness()
-        ready = all(v == "ok" for k, v in checks.items() if k != "outbox_relay")
+        ready = all(v == "ok" for k, v in checks.items() if k not in REPORTED_ONLY)
         return JSONResponse(status_code=200 if ready else 503, content={"ready": ready, "checks": checks})
 
     for router in routers:
         app.include_router(router)
+    app.include_router(outbox_router(runtime))
     if runtime.consumers is not None:
         app.include_router(dead_letter_router(runtime.consumers))
     return app
+
+
+REPORTED_ONLY = frozenset({"outbox_relay", "outbox"})
+"""Readiness checks that are shown but do not make the service unready: the relay retries
+by itself while NATS is away, and parked events wait for an operator whatever happens."""
+
+
+def outbox_router(runtime: ServiceRuntime) -> APIRouter:
+    """Operators list the events waiting or parked in a service's outbox and replay a parked
+    one (``jalin outbox``). They see subjects and errors, never payloads."""
+    router = APIRouter(prefix="/v1/admin/outbox", tags=["operations"])
+    admin = Depends(platform_operator)
+
+    def public(row: Any) -> dict[str, Any]:
+        return {
+            "id": row.id,
+            "subject": row.subject,
+            "type": row.type,
+            "tenant": row.tenant_id,
+            "attempts": row.attempts,
+            "last_error": row.last_error,
+            "created_at": row.created_at.isoformat(),
+            "due_at": row.due_at.isoformat(),
+            "parked_at": row.parked_at.isoformat() if row.parked_at else None,
+            "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+        }
+
+    @router.get("", dependencies=[admin])
+    async def list_outbox(
+        parked: Annotated[bool, Query(description="true: parked events; false: events still waiting")] = True,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> list[dict[str, Any]]:
+        return [public(r) for r in await runtime.relay.rows(parked=parked, limit=limit)]
+
+    @router.post("/{outbox_id}/replay", dependencies=[admin])
+    async def replay_outbox(outbox_id: Annotated[str, Path(max_length=36)]) -> dict[str, Any]:
+        row = await runtime.relay.replay(outbox_id)
+        if row is None:
+            raise not_found("outbox event")
+        return public(row)
+
+    return router
 
 
 def dead_letter_router(consumers: EventConsumers) -> APIRouter:

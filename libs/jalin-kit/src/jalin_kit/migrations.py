@@ -7,7 +7,7 @@ tables (outbox, inbox, dead letters) are part of every service's schema.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +37,11 @@ async def upgrade_async(migrations_dir: Path, url: str) -> None:
     await asyncio.to_thread(upgrade, migrations_dir, url)
 
 
-def run_env(service_tables: Iterable[str]) -> None:
-    """Body of a service's ``env.py``."""
+IncludeObject = Callable[[Any, "str | None", str, bool, Any], bool]
+
+
+def include_object_of(service_tables: Iterable[str]) -> IncludeObject:
+    """Alembic's filter for one service's schema: its own tables and the kit's."""
     wanted = set(service_tables) | set(KIT_TABLES)
 
     def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
@@ -46,6 +49,33 @@ def run_env(service_tables: Iterable[str]) -> None:
             return name in wanted
         table = getattr(obj, "table", None)
         return table is None or table.name in wanted
+
+    return include_object
+
+
+async def schema_differences(url: str, service_tables: Iterable[str]) -> list[Any]:
+    """What a migrated database lacks or has beyond the models (Alembic's autogenerate
+    comparison): empty when the migrations build exactly the schema the code uses."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    include = include_object_of(service_tables)
+
+    def compare(connection: Any) -> list[Any]:
+        context = MigrationContext.configure(connection, opts={"include_object": include, "compare_type": True})
+        return list(compare_metadata(context, SQLModel.metadata))
+
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(compare)
+    finally:
+        await engine.dispose()
+
+
+def run_env(service_tables: Iterable[str]) -> None:
+    """Body of a service's ``env.py``."""
+    include_object = include_object_of(service_tables)
 
     url = context.config.get_main_option("sqlalchemy.url")
     assert url is not None
@@ -78,3 +108,33 @@ def run_env(service_tables: Iterable[str]) -> None:
         await engine.dispose()
 
     asyncio.run(run_async())
+
+
+# -- changes to the kit's tables, one function per change, called by each service's migration --
+
+
+def outbox_parking_upgrade() -> None:
+    """outbox: ``due_at`` (a row's next try; its commit for rows written before) and
+    ``parked_at`` (given up after too many failures of its own)."""
+    from alembic import op
+    from sqlalchemy import Column, text
+    from sqlmodel.sql.sqltypes import UTCDateTime
+
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(Column("due_at", UTCDateTime(), nullable=True))
+        batch.add_column(Column("parked_at", UTCDateTime(), nullable=True))
+    op.execute(text("UPDATE outbox SET due_at = created_at"))
+    with op.batch_alter_table("outbox") as batch:
+        batch.alter_column("due_at", existing_type=UTCDateTime(), nullable=False)
+        batch.create_index("ix_outbox_due_at", ["due_at"], unique=False)
+        batch.create_index("ix_outbox_parked_at", ["parked_at"], unique=False)
+
+
+def outbox_parking_downgrade() -> None:
+    from alembic import op
+
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_index("ix_outbox_parked_at")
+        batch.drop_index("ix_outbox_due_at")
+        batch.drop_column("parked_at")
+        batch.drop_column("due_at")

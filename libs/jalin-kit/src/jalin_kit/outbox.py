@@ -4,6 +4,12 @@ A state change and its outbox row commit in one transaction (:func:`record_event
 the relay publishes pending rows to JetStream with ``Nats-Msg-Id`` = ``ce-id``, checks
 each PubAck, marks the rows sent and retries with backoff while NATS is away. The API
 therefore never fails a write because NATS is down.
+
+A row that fails while the bus works (a subject no server accepts, a payload over the
+server's limit, the server's refusal) is retried on its own schedule, so it never delays
+the rows behind it, and parked after ``max_attempts``: left for an operator to look at
+(``jalin outbox list``) and replay (``jalin outbox replay``); readiness reports how many.
+A failure of the bus itself (NATS away, the stream missing) counts against no row.
 """
 
 from __future__ import annotations
@@ -12,11 +18,13 @@ import asyncio
 import uuid
 import weakref
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
+import nats.errors
+import nats.js.errors
 import structlog
 from nats.js import JetStreamContext
-from sqlalchemy import Column, LargeBinary, event
+from sqlalchemy import Column, LargeBinary, event, func
 from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel, col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,11 +32,27 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from jalin_kit.db import Database, utcnow
 from jalin_kit.events.catalogue import IntegrationEvent
 from jalin_kit.events.envelope import CloudEvent, subject_for
+from jalin_kit.events.stream import STREAM_NAME
+from jalin_kit.identifiers import SUBJECT_TOKEN
 
 log = structlog.get_logger(__name__)
 
 _OUTBOX_DIRTY = "jalin_outbox_dirty"
 _listeners: weakref.WeakSet[OutboxRelay] = weakref.WeakSet()
+
+
+class Unpublishable(ValueError):
+    """A row no server will ever take as it is."""
+
+
+ROW_ERRORS: tuple[type[BaseException], ...] = (
+    Unpublishable,
+    nats.errors.BadSubjectError,
+    nats.errors.MaxPayloadError,
+    nats.js.errors.APIError,  # the server answered, refusing this message
+)
+"""Failures that are the row's, not the bus's: they count towards parking even when no
+other row of the batch got through."""
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -46,6 +70,11 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, index=True)
     attempts: int = 0
     last_error: str | None = None
+    due_at: datetime = Field(default_factory=utcnow, index=True)
+    """When the row is to be published: its commit, or after a failure of its own the time of
+    the next try. Rows go out in this order, so a failing row never stands before a new one."""
+    parked_at: datetime | None = Field(default=None, index=True)
+    """Set after ``max_attempts`` failures: no longer tried until an operator replays it."""
 
     def envelope(self) -> CloudEvent:
         return CloudEvent(
@@ -113,6 +142,9 @@ class OutboxRelay:
         poll_seconds: float = 1.0,
         max_backoff_seconds: float = 5.0,
         publish_timeout: float = 5.0,
+        max_attempts: int = 10,
+        retry_seconds: float = 1.0,
+        max_retry_seconds: float = 300.0,
     ) -> None:
         self._db = db
         self._js = js
@@ -120,6 +152,9 @@ class OutboxRelay:
         self._poll = poll_seconds
         self._max_backoff = max_backoff_seconds
         self._timeout = publish_timeout
+        self._max_attempts = max_attempts
+        self._retry = retry_seconds
+        self._max_retry = max_retry_seconds
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.published = 0
@@ -145,16 +180,16 @@ class OutboxRelay:
         backoff = 0.1
         while True:
             try:
-                sent = await self.publish_pending()
+                taken = await self.publish_pending()
                 self.healthy = True
                 backoff = 0.1
-                if sent >= self._batch:
+                if taken >= self._batch:
                     continue  # more waiting: no sleep
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the relay must outlive any failure
                 self.healthy = False
-                log.warning("outbox.publish_failed", error=str(exc), retry_in=backoff)
+                log.warning("outbox.publish_failed", error=f"{type(exc).__name__}: {exc}", retry_in=backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff)
                 continue
@@ -165,54 +200,113 @@ class OutboxRelay:
             self._wakeup.clear()
 
     async def publish_pending(self) -> int:
-        """Publish one batch of pending rows; returns how many were confirmed.
+        """Publish one batch of the rows due; returns how many rows it took (sent or failed).
 
         No database connection is held while publishing: on SQLite the service has one
         connection, and the API must keep writing while NATS is slow or away. Relays of
         several replicas may publish the same row twice; JetStream drops the copy
         (Nats-Msg-Id within the duplicate window) and consumers' inboxes skip it.
+        Raises when the bus itself failed (nothing got through and not for the rows' own
+        faults), so the caller backs off.
         """
         js = self._js()
         nc = getattr(js, "_nc", None)
         if nc is not None and not nc.is_connected:
             raise ConnectionError("NATS is not connected")
+        max_payload = int(getattr(nc, "_max_payload", 0) or 0)
+        now = utcnow()
         async with self._db.system_session() as session:
             query = (
                 select(OutboxMessage)
-                .where(col(OutboxMessage.sent_at).is_(None))
-                .order_by(col(OutboxMessage.created_at))
+                .where(col(OutboxMessage.sent_at).is_(None), col(OutboxMessage.parked_at).is_(None))
+                .where(col(OutboxMessage.due_at) <= now)
+                .order_by(col(OutboxMessage.due_at))
                 .limit(self._batch)
             )
             rows = list((await session.exec(query)).all())
         if not rows:
             return 0
-        results = await asyncio.gather(*(self._publish(js, row) for row in rows), return_exceptions=True)
+        results = await asyncio.gather(*(self._publish(js, row, max_payload) for row in rows), return_exceptions=True)
         ok = [row.id for row, res in zip(rows, results, strict=True) if res is None]
         failed = [(row, res) for row, res in zip(rows, results, strict=True) if res is not None]
+        # A failure counts against its row when it is the row's own, or when others got
+        # through (the bus works); else the bus failed and no row is to blame.
+        counted = [(row, exc) for row, exc in failed if ok or isinstance(exc, ROW_ERRORS)]
+        the_bus = [exc for _, exc in failed if not (ok or isinstance(exc, ROW_ERRORS))]
         async with self._db.system_session() as session:
             if ok:
                 await session.exec(
-                    update(OutboxMessage)
-                    .where(col(OutboxMessage.id).in_(ok))
-                    .values(sent_at=utcnow())
+                    update(OutboxMessage).where(col(OutboxMessage.id).in_(ok)).values(sent_at=utcnow())
                 )
-            for row, exc in failed:
+            for row, exc in counted:
                 await session.exec(
-                    update(OutboxMessage)
-                    .where(col(OutboxMessage.id) == row.id)
-                    .values(attempts=OutboxMessage.attempts + 1, last_error=repr(exc)[:500])
+                    update(OutboxMessage).where(col(OutboxMessage.id) == row.id).values(**self._failure(row, exc))
                 )
             await session.commit()
         self.published += len(ok)
-        if failed:
-            raise RuntimeError(
-                f"{len(failed)} of {len(rows)} outbox events not acknowledged: {failed[0][1]!r}"
-            )
-        return len(ok)
+        if the_bus:
+            raise RuntimeError(f"{len(the_bus)} of {len(rows)} outbox events not acknowledged: {the_bus[0]!r}")
+        return len(rows)
 
-    async def _publish(self, js: JetStreamContext, row: OutboxMessage) -> None:
-        ack = await js.publish(
-            row.subject, row.data, timeout=self._timeout, headers=row.envelope().headers()
-        )
-        if ack.stream is None:
-            raise RuntimeError("PubAck without stream")
+    def _failure(self, row: OutboxMessage, exc: BaseException) -> dict[str, object]:
+        attempts = row.attempts + 1
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        now = utcnow()
+        if attempts >= self._max_attempts:
+            log.error("outbox.parked", outbox_id=row.id, subject=row.subject, attempts=attempts, error=error)
+            return {"attempts": attempts, "last_error": error, "parked_at": now}
+        delay = min(self._retry * 2 ** (attempts - 1), self._max_retry)
+        log.warning("outbox.row_failed", outbox_id=row.id, subject=row.subject, attempts=attempts, error=error,
+                    retry_in=delay)
+        return {"attempts": attempts, "last_error": error, "due_at": now + timedelta(seconds=delay)}
+
+    async def _publish(self, js: JetStreamContext, row: OutboxMessage, max_payload: int) -> None:
+        headers = row.envelope().headers()
+        check_publishable(row.subject, row.data, headers, max_payload)
+        ack = await js.publish(row.subject, row.data, timeout=self._timeout, stream=STREAM_NAME, headers=headers)
+        if ack.stream != STREAM_NAME:
+            raise RuntimeError(f"PubAck from stream {ack.stream!r}")
+
+    # -- the operator's view -----------------------------------------------------------
+
+    async def parked_count(self) -> int:
+        async with self._db.system_session() as session:
+            result = await session.exec(
+                select(func.count()).select_from(OutboxMessage).where(col(OutboxMessage.parked_at).is_not(None))
+            )
+            return int(result.one())
+
+    async def rows(self, *, parked: bool, limit: int = 100) -> list[OutboxMessage]:
+        """Parked rows, or the rows still waiting to be sent (oldest first)."""
+        async with self._db.system_session() as session:
+            query = select(OutboxMessage).where(col(OutboxMessage.sent_at).is_(None))
+            query = query.where(col(OutboxMessage.parked_at).is_not(None) if parked else col(OutboxMessage.parked_at).is_(None))
+            return list((await session.exec(query.order_by(col(OutboxMessage.created_at)).limit(limit))).all())
+
+    async def replay(self, outbox_id: str) -> OutboxMessage | None:
+        """Un-park a row: it is tried again at once, with a fresh count of attempts."""
+        async with self._db.system_session() as session:
+            row = await session.get(OutboxMessage, outbox_id)
+            if row is None or row.sent_at is not None:
+                return row
+            row.parked_at, row.due_at, row.attempts = None, utcnow(), 0
+            session.add(row)
+            await session.commit()
+        self.wake()
+        return row
+
+
+HEADER_ALLOWANCE = 64
+"""Bytes of framing around the headers the server counts beside them (NATS/1.0, CRLFs)."""
+
+
+def check_publishable(subject: str, data: bytes, headers: dict[str, str], max_payload: int) -> None:
+    """Refuse, before sending, what the server would refuse by closing the connection (an
+    invalid subject, headers and payload over its ``max_payload``): one bad row must not
+    disconnect the relay and every row behind it."""
+    tokens = subject.split(".")
+    if tokens[0] != "jalin" or len(tokens) not in (4, 6) or not all(SUBJECT_TOKEN.fullmatch(t) for t in tokens[1:]):
+        raise Unpublishable(f"subject {subject!r} is not jalin.<tenant>.<aggregate>.<event>")
+    size = len(data) + sum(len(k) + len(v) + 4 for k, v in headers.items()) + HEADER_ALLOWANCE
+    if max_payload and size > max_payload:
+        raise Unpublishable(f"{size} bytes with headers, over the server's max_payload of {max_payload}")

@@ -88,6 +88,9 @@ class ServiceRuntime:
             batch_size=s.relay_batch_size,
             poll_seconds=s.relay_poll_seconds,
             max_backoff_seconds=s.relay_max_backoff_seconds,
+            max_attempts=s.relay_max_attempts,
+            retry_seconds=s.relay_retry_seconds,
+            max_retry_seconds=s.relay_max_retry_seconds,
         )
 
     def _jetstream(self) -> JetStreamContext:
@@ -186,6 +189,9 @@ class ServiceRuntime:
                 async with self.db.read_engine.connect() as conn:
                     await conn.execute(text("SELECT 1"))
             checks["database"] = "ok"
+            parked = await self.relay.parked_count()
+            # Reported, not failing readiness: no restart brings a parked event through.
+            checks["outbox"] = f"{parked} parked (jalin outbox list)" if parked else "ok"
         except Exception as exc:  # noqa: BLE001
             checks["database"] = f"error: {type(exc).__name__} {exc}"
         if not self.consuming:

@@ -61,6 +61,9 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = 200
     relay_poll_seconds: float = 1.0
     relay_max_backoff_seconds: float = 5.0
+    relay_max_attempts: int = Field(10, ge=1, description="Failures of a row's own before it is parked.")
+    relay_retry_seconds: float = Field(1.0, gt=0, description="First wait before a failed row is tried again (doubling).")
+    relay_max_retry_seconds: float = Field(300.0, gt=0, description="Longest wait between two tries of a row.")
 
     max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, description="Largest request body; file routes have their own.")
 

@@ -23,6 +23,7 @@ OPERATIONS: dict[str, tuple[frozenset[str], str]] = {
     "attachment.delete": (UPLOADERS, "DELETE /v1/attachments/{id} (the uploading region only; never a signed scan "
                           "or a file uploaded before the signing)"),
     **kit.DEAD_LETTER_OPERATIONS,
+    **kit.OUTBOX_OPERATIONS,
 }
 
 

@@ -12,6 +12,7 @@ READERS = TENANT_ROLES
 OPERATIONS: dict[str, tuple[frozenset[str], str]] = {
     "plan.read": (READERS, "GET /v1/plans, /v1/plans/{id} (the owner region's plans)"),
     **kit.DEAD_LETTER_OPERATIONS,
+    **kit.OUTBOX_OPERATIONS,
 }
 
 

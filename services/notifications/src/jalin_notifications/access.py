@@ -18,6 +18,7 @@ OPERATIONS: dict[str, tuple[frozenset[str], str]] = {
     "inbox.read": (READERS, "GET /v1/inbox, /v1/inbox/{id} (the messages to the caller's unit or roles)"),
     "inbox.mark_read": (MARKERS, "POST /v1/inbox/{id}/read"),
     **kit.DEAD_LETTER_OPERATIONS,
+    **kit.OUTBOX_OPERATIONS,
 }
 
 

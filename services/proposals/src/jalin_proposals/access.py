@@ -36,6 +36,7 @@ OPERATIONS: dict[str, tuple[frozenset[str], str]] = {
     "mapping.missing": (frozenset({"kerja_sama", "tkksd", "sekda", "auditor"}), "GET /v1/mapping-rounds/{id}/missing"),
     "mapping.potential.submit": (OPD, "POST /v1/mapping-rounds/{id}/potentials (needs the token's unit claim)"),
     "mapping.potential.propose": (OPD | {"kerja_sama"}, "POST /v1/potentials/{id}/propose (an OPD: of the potential's unit)"),
+    **kit.OUTBOX_OPERATIONS,
 }
 
 

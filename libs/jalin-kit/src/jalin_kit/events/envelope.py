@@ -9,13 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from jalin_kit.errors import OperatorSafe
 from jalin_kit.identifiers import SUBJECT_TOKEN
 
 SPEC_VERSION = "1.0"
 
 
-class EnvelopeError(ValueError):
-    """A message whose CloudEvents headers are missing or malformed."""
+class EnvelopeError(OperatorSafe, ValueError):
+    """A message whose CloudEvents headers are missing or malformed (the message names
+    headers and their values, never the payload)."""
 
 
 def check_token(value: str, what: str) -> str:

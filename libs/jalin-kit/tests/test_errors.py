@@ -1,0 +1,36 @@
+from pydantic import BaseModel
+
+from jalin_kit.errors import describe_error
+from jalin_kit.events.envelope import CloudEvent, EnvelopeError
+
+
+class Payload(BaseModel):
+    term_months: int
+    title: str
+
+
+def test_a_validation_error_names_fields_and_kinds_never_values() -> None:
+    try:
+        Payload.model_validate({"term_months": "rahasia-daerah", "title": 7})
+    except Exception as exc:  # noqa: BLE001
+        text = describe_error(exc)
+    assert text == "ValidationError of Payload: term_months (int_parsing), title (string_type)"
+
+
+def test_another_error_names_its_class_and_place() -> None:
+    def handler(payload: dict[str, str]) -> str:
+        return payload["anggaran Rp 1.500.000.000"]
+
+    try:
+        handler({})
+    except Exception as exc:  # noqa: BLE001
+        text = describe_error(exc)
+    assert text.startswith("KeyError at ") and text.endswith("in handler")
+    assert "1.500" not in text
+
+
+def test_the_kits_envelope_errors_keep_their_message() -> None:
+    try:
+        CloudEvent.from_headers({"ce-id": "1"})
+    except EnvelopeError as exc:
+        assert describe_error(exc).startswith("EnvelopeError: missing CloudEvents headers: ce-source")
