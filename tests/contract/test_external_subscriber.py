@@ -25,7 +25,7 @@ async def test_plain_nats_subscriber_receives_cloudevent(platform: Platform, api
         proposal = await asyncio.to_thread(api.create)
         await asyncio.to_thread(api.submit, proposal["id"])
         await asyncio.to_thread(api.approve, proposal["id"])
-        kukar = await asyncio.to_thread(other.approved_proposal)
+        kukar = await asyncio.to_thread(lambda: other.approved_proposal(partner={"name": "PT Mitra Usaha"}))
         for _ in range(100):
             if any(m.subject == "jalin.sumbar.proposal.approved" and _pid(m) == proposal["id"] for m in received):
                 break

@@ -23,7 +23,7 @@ METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 NOT_IN_THE_TABLE = {"/healthz", "/readyz"}  # probes; /docs and /openapi.json are not in the spec
 OBJECT_OF = {  # the first part of an operation's name → the id its routes take
     "document": "document_id", "attachment": "attachment_id", "inbox": "message_id", "plan": "plan_id",
-    "deadletter": "dead_letter_id", "outbox": "outbox_id",
+    "deadletter": "dead_letter_id", "outbox": "outbox_id", "tenant": "tenant_id",
 }
 UNKNOWN = "424242"  # an id of nothing (a number: the dead-letter routes take an int)
 PDF = b"%PDF-1.4\n1 0 obj\n<</Type/Catalog>>\nendobj\ntrailer\n<</Root 1 0 R>>\n%%EOF\n"
@@ -104,7 +104,7 @@ def objects(api: Api) -> dict[str, str]:
     plan = wait_for(lambda: api.plans(pid), what="plan")[0]
     attachment = api.upload_attachment(pid)
     return {"proposal_id": pid, "document_id": document["id"], "message_id": message["id"], "plan_id": plan["id"],
-            "attachment_id": attachment["id"], "dead_letter_id": UNKNOWN, "outbox_id": UNKNOWN}
+            "attachment_id": attachment["id"], "dead_letter_id": UNKNOWN, "outbox_id": UNKNOWN, "tenant_id": "sumbar"}
 
 
 def test_every_cell_over_http(platform: Platform, api: Api, objects: dict[str, str]) -> None:

@@ -54,7 +54,7 @@ OWNER = headers("sumbar", "opd_staff")
 OWNER_SECTION = headers("sumbar", "kerja_sama")
 AUDITOR = headers("sumbar", "auditor")
 PARTNER = headers("kukar", "kerja_sama")
-THIRD = headers("jabar", *ALL_ROLES)  # a region outside the cooperation, with every role
+THIRD = headers("kaltim", *ALL_ROLES)  # a region outside the cooperation, with every role
 
 
 # -- sample files, made here ----------------------------------------------------------------

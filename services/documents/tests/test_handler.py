@@ -24,7 +24,7 @@ from jalin_kit.db import Database
 from jalin_kit.events import CloudEvent, DocumentGenerated, Party, ProposalApproved
 from jalin_kit.inbox import ProcessedEvent
 from jalin_kit.outbox import OutboxMessage
-from jalin_kit.tenants import TenantDirectory
+from jalin_kit.tenants import DEMO_TENANTS, TenantDirectory
 from sqlmodel import SQLModel, select
 
 TABLES = [
@@ -94,7 +94,7 @@ async def env(database_url: str, tmp_path: Path) -> AsyncIterator[Env]:
     settings = DocumentsSettings(database_url=database_url, data_dir=tmp_path, blob_root=tmp_path / "blobs")
     deps.blobs = LocalBlobStore(settings.blob_path())
     deps.templates = TEMPLATES
-    deps.tenants = TenantDirectory.load(None)
+    deps.tenants = TenantDirectory(dict(DEMO_TENANTS))
     consumers.bind(db, settings)
     try:
         yield Env(db, consumers.registrations[CONSUMER], deps.blobs)

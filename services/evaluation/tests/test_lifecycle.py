@@ -33,10 +33,11 @@ from jalin_kit.events import (
     Party,
     ProposalApproved,
     ProposalRejected,
+    TenantChanged,
     ensure_stream,
 )
 from jalin_kit.outbox import OutboxMessage
-from jalin_kit.tenants import TenantDirectory, TenantInfo
+from jalin_kit.tenants import DEMO_TENANTS, TenantDirectory, TenantInfo
 from sqlmodel import SQLModel, col, select
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -246,7 +247,7 @@ async def env(database_url: str) -> AsyncIterator[Harness]:
     await db.create_all(TABLES)
     harness = Harness(db, today=date(2026, 11, 23))
     saved = dict(vars(deps))
-    deps.tenants = TenantDirectory.load(None)
+    deps.tenants = TenantDirectory(dict(DEMO_TENANTS))
     deps.today = lambda: harness.today
     consumers.bind(db, EvaluationSettings(database_url=database_url))
     try:
@@ -304,6 +305,7 @@ def test_a_consumer_for_every_event_the_plan_follows() -> None:
                 "pks-signed", "signed", "work-plan-adopted", "imported", "amended", "terminated", "completed", "expired"
             )
         },
+        "evaluation-tenant-changed": TenantChanged,  # its copy of the tenant registry
     }
     assert {name: reg.event_cls for name, reg in consumers.registrations.items()} == expected
     assert all(reg.description for reg in consumers.registrations.values())
@@ -452,7 +454,7 @@ async def test_an_addendum_without_a_new_term_end_changes_nothing(env: Harness, 
 
 async def test_the_tenants_current_configuration_applies_when_replanning(env: Harness) -> None:
     deps.tenants = TenantDirectory(
-        {"sumbar": TenantInfo(id="sumbar", name="S", head_title="G", seat="Padang", email_domain="s.id",
+        {"sumbar": TenantInfo(id="sumbar", name="Sumbar", head_title="Gubernur", seat="Padang", email_domain="s.id",
                               monev_rounds_per_year=4, reminder_offsets_days=[30, 0])}
     )
     snap = await signed_plan(env, "p-1")

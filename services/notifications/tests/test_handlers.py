@@ -54,7 +54,7 @@ KALTIM = TenantInfo(
     seat="Samarinda",
     email_domain="kaltimprov.example.id",
     cooperation_section="Biro Kerja Sama Setda Provinsi Kalimantan Timur",
-    units={"dinkes": "Dinas Kesehatan"},
+    units={"dinkes": "Dinas Kesehatan", "dpupr": "Dinas Pekerjaan Umum dan Penataan Ruang"},
 )
 DIRECTORY = {t.id: t for t in (SUMBAR, KUKAR, KALTIM)}
 KB = AgreementRecord(
@@ -186,7 +186,7 @@ async def service(database_url: str, nats_url: str, tmp_path: Path) -> AsyncIter
         nats_url=nats_url,
         jwt_secret=SECRET,
         data_dir=tmp_path,
-        tenants_file=tenants_file,
+        tenants_seed=tenants_file,
         environment="test",
         log_json=False,
         log_level="WARNING",

@@ -117,6 +117,9 @@ CALLS: dict[str, Call] = {
         json={"kind": "ksdd", "partner": {"name": "Kota Solok"}, "scope": "Rujukan.", "term_months": 12,
               "financing": "APBD."},
     ),
+    "tenant.directory": lambda c, h, x: c.get("/v1/tenants", headers=h),
+    "region.read": lambda c, h, x: c.get("/v1/regions", params={"province_code": "13"}, headers=h),
+    "tenant.admin": lambda c, h, x: c.get("/v1/admin/tenants", headers=h),
     "outbox.list": lambda c, h, x: c.get("/v1/admin/outbox", headers=h),
     "outbox.replay": lambda c, h, x: c.post("/v1/admin/outbox/424242/replay", headers=h),
 }

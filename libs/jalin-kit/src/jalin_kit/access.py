@@ -43,6 +43,14 @@ OUTBOX_OPERATIONS: dict[str, tuple[frozenset[str], str]] = {
 service lists them."""
 
 
+TENANT_COPY_OPERATIONS: dict[str, tuple[frozenset[str], str]] = {
+    "tenant.copy": (OPERATORS, "GET /v1/admin/tenants/{id} (this service's copy of the registry; "
+                    "platform_admin of the tenant `platform`)"),
+}
+"""The operators' route of every service that keeps a copy of the registry
+(``jalin_kit.http.tenant_copy_router``)."""
+
+
 def roles_in_effect(principal: Principal) -> frozenset[str]:
     """The caller's roles that count in its tenant."""
     return principal.roles & (OPERATORS if principal.tenant_id == PLATFORM_TENANT else TENANT_ROLES)

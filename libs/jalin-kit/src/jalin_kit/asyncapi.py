@@ -36,7 +36,7 @@ def asyncapi_app(
         broker.include_router(consumers.build_router(ServiceSettings()))
     for event_cls in publishes:
         broker.publisher(
-            f"jalin.{{tenant}}.{event_cls.aggregate}.{event_cls.event}",
+            event_cls.subject_pattern().replace(".*.", ".{tenant}.", 1),
             stream=JALIN_STREAM,
             title=f"{event_cls.ce_type()}",
             description=(event_cls.__doc__ or "").strip() or None,

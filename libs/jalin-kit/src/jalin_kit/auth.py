@@ -18,6 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from jalin_kit.identifiers import TENANT_ID, UNIT_ID
 from jalin_kit.settings import ServiceSettings
+from jalin_kit.tenants import Admission, TenantDirectory
 
 ROLES = frozenset(
     {
@@ -152,12 +153,36 @@ async def current_principal(
     verifier: TokenVerifier = request.app.state.verifier
     try:
         if verifier.fetches_keys:  # the JWKS fetch is blocking I/O: off the event loop
-            return await asyncio.to_thread(verifier.verify, credentials.credentials)
-        return verifier.verify(credentials.credentials)
+            principal = await asyncio.to_thread(verifier.verify, credentials.credentials)
+        else:
+            principal = verifier.verify(credentials.credentials)
     except AuthError as exc:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, str(exc), headers={"WWW-Authenticate": "Bearer"}
         ) from exc
+    await admit(request.app.state.tenants, principal)
+    return principal
+
+
+async def admit(tenants: TenantDirectory, principal: Principal) -> None:
+    """A valid token counts only for a region onboarded and enabled on this platform, and a
+    unit only if it is one of the region's (when the region lists its units)."""
+    if principal.tenant_id == PLATFORM_TENANT:
+        return
+    admission = await tenants.admission(principal.tenant_id)
+    if admission is Admission.UNKNOWN:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            f"tenant {principal.tenant_id!r} is not a region onboarded on this Jalin",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if admission is Admission.DISABLED:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"tenant {principal.tenant_id!r} is disabled on this Jalin")
+    units = tenants.get(principal.tenant_id).units
+    if principal.unit is not None and units and principal.unit not in units:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"unit {principal.unit!r} is not a unit (OPD) of tenant {principal.tenant_id!r}"
+        )
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

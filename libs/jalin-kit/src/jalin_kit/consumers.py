@@ -28,8 +28,8 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jalin_kit.db import Database, utcnow
-from jalin_kit.events.catalogue import IntegrationEvent
 from jalin_kit.errors import describe_error
+from jalin_kit.events.catalogue import IntegrationEvent
 from jalin_kit.events.envelope import CloudEvent, EnvelopeError
 from jalin_kit.events.stream import JALIN_STREAM, STREAM_NAME
 from jalin_kit.inbox import DeadLetter, ProcessedEvent

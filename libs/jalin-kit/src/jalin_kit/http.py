@@ -14,8 +14,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jalin_kit.auth import CurrentPrincipal, platform_operator
 from jalin_kit.consumers import EventConsumers
+from jalin_kit.identifiers import TENANT_ID
 from jalin_kit.limits import BodyLimit
 from jalin_kit.runtime import ServiceRuntime
+from jalin_kit.tenants import TenantInfo
 
 log = structlog.get_logger(__name__)
 
@@ -78,6 +80,7 @@ def create_app(
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
     app.state.verifier = runtime.verifier
+    app.state.tenants = runtime.tenants
     app.add_middleware(BodyLimit, limit=runtime.settings.max_body_bytes, own_bound=own_body_limits)
 
     @app.exception_handler(RequestValidationError)
@@ -105,6 +108,8 @@ def create_app(
     for router in routers:
         app.include_router(router)
     app.include_router(outbox_router(runtime))
+    if runtime.registry_owner is None:
+        app.include_router(tenant_copy_router(runtime))
     if runtime.consumers is not None:
         app.include_router(dead_letter_router(runtime.consumers))
     return app
@@ -148,6 +153,21 @@ def outbox_router(runtime: ServiceRuntime) -> APIRouter:
         if row is None:
             raise not_found("outbox event")
         return public(row)
+
+    return router
+
+
+def tenant_copy_router(runtime: ServiceRuntime) -> APIRouter:
+    """Operators see a region as this service's copy of the registry has it (which version,
+    whether enabled): how far a change has come (``jalin tenants show``)."""
+    router = APIRouter(prefix="/v1/admin/tenants", tags=["operations"])
+
+    @router.get("/{tenant_id}", dependencies=[Depends(platform_operator)], response_model=TenantInfo)
+    async def tenant_copy(tenant_id: Annotated[str, Path(pattern=TENANT_ID.schema)]) -> TenantInfo:
+        await runtime.tenants.reload()
+        if tenant_id not in runtime.tenants:
+            raise not_found("tenant")
+        return runtime.tenants.get(tenant_id)
 
     return router
 

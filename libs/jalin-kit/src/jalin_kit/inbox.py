@@ -47,4 +47,4 @@ class DeadLetter(SQLModel, table=True):
         return dict(json.loads(self.headers))
 
 
-KIT_TABLES = ("outbox", "processed_events", "dead_letters")
+KIT_TABLES = ("outbox", "processed_events", "dead_letters", "tenants")

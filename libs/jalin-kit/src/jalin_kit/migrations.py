@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
+import jalin_kit.outbox  # noqa: F401 - the kit's tables join the metadata
+import jalin_kit.tenants.registry  # noqa: F401
 from jalin_kit.inbox import KIT_TABLES
 
 
@@ -138,3 +140,28 @@ def outbox_parking_downgrade() -> None:
         batch.drop_index("ix_outbox_due_at")
         batch.drop_column("parked_at")
         batch.drop_column("due_at")
+
+
+def tenant_registry_upgrade() -> None:
+    """tenants: the registry of onboarded regions (the owner's) or a service's copy of it."""
+    from alembic import op
+    from sqlalchemy import Column, Integer, Text
+    from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
+
+    op.create_table(
+        "tenants",
+        Column("id", AutoString(length=64), primary_key=True),
+        Column("region_code", AutoString(length=8), nullable=True, unique=True),
+        Column("status", AutoString(length=16), nullable=False),
+        Column("version", Integer(), nullable=False),
+        Column("data", Text(), nullable=False),
+        Column("updated_at", UTCDateTime(), nullable=False),
+    )
+    with op.batch_alter_table("tenants") as batch:
+        batch.create_index("ix_tenants_status", ["status"], unique=False)
+
+
+def tenant_registry_downgrade() -> None:
+    from alembic import op
+
+    op.drop_table("tenants")

@@ -25,11 +25,27 @@ from jalin_kit.logging import configure_logging
 from jalin_kit.migrations import upgrade_async
 from jalin_kit.outbox import OutboxRelay
 from jalin_kit.settings import ServiceSettings
-from jalin_kit.tenants import TenantDirectory
+from jalin_kit.tenants import DEMO_TENANTS, TenantDirectory, TenantInfo
+from jalin_kit.tenants.registry import seed_copy
 
 log = structlog.get_logger(__name__)
 
 BackgroundJob = Callable[["ServiceRuntime"], Awaitable[None]]
+TenantSeeder = Callable[["ServiceRuntime", list[TenantInfo]], Awaitable[None]]
+
+
+async def seed_tenant_copy(runtime: ServiceRuntime, seed: list[TenantInfo]) -> None:
+    """A service that follows the registry starts its copy with the deployment's seed."""
+    await seed_copy(runtime.db, seed)
+
+
+def tenant_seed(settings: ServiceSettings) -> list[TenantInfo]:
+    """The deployment's first regions: its seed file, else (outside production) the demo ones."""
+    if settings.tenants_seed is not None:
+        raw = json.loads(Path(settings.tenants_seed).read_text(encoding="utf-8"))
+        items = raw if isinstance(raw, list) else raw.get("tenants", [])
+        return [TenantInfo.model_validate(item) for item in items]
+    return [] if settings.environment == "production" else list(DEMO_TENANTS.values())
 STOP_TIMEOUT = 10.0
 
 
@@ -51,6 +67,9 @@ class ServiceRuntime:
     consumers: EventConsumers | None = None
     background: Sequence[BackgroundJob] = ()
     migrate_on_start: bool = True
+    registry_owner: TenantSeeder | None = None
+    """Set in the registry's owner only: how it onboards the tenant seed (with events). Every
+    other service keeps a copy of the registry, started from the same seed."""
 
     db: Database = field(init=False)
     broker: NatsBroker = field(init=False)
@@ -65,7 +84,7 @@ class ServiceRuntime:
     def __post_init__(self) -> None:
         s = self.settings
         self.db = Database(s.database_url)
-        self.tenants = TenantDirectory.load(s.tenants_file)
+        self.tenants = TenantDirectory(db=self.db)
         self.verifier = TokenVerifier(s)
         self.broker = NatsBroker(
             s.nats_url,
@@ -104,6 +123,9 @@ class ServiceRuntime:
         log.info("service.starting", settings=s.public())
         if self.migrate_on_start:
             await upgrade_async(self.migrations_dir, s.database_url)
+        await (self.registry_owner or seed_tenant_copy)(self, tenant_seed(s))
+        await self.tenants.reload()
+        self._tasks.append(asyncio.create_task(self.tenants.keep_fresh(s.tenant_refresh_seconds), name="tenants"))
         # HTTP and the relay do not wait for NATS: writes are accepted and wait in the
         # outbox; consumers start once NATS answers (readiness says "connecting" till then).
         self.relay.start()

@@ -67,7 +67,10 @@ class ServiceSettings(BaseSettings):
 
     max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, description="Largest request body; file routes have their own.")
 
-    tenants_file: Path | None = None
+    tenants_seed: Path | None = None
+    """A JSON list of regions (``TenantInfo``) onboarded at start when the registry lacks them:
+    the deployment's first tenants. Without it, outside production, the demo regions."""
+    tenant_refresh_seconds: float = Field(2.0, gt=0, description="How often the registry's snapshot is reloaded.")
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -24,6 +24,7 @@ OPERATIONS: dict[str, tuple[frozenset[str], str]] = {
                           "or a file uploaded before the signing)"),
     **kit.DEAD_LETTER_OPERATIONS,
     **kit.OUTBOX_OPERATIONS,
+    **kit.TENANT_COPY_OPERATIONS,
 }
 
 

@@ -15,7 +15,7 @@ import structlog
 from jalin_kit.consumers import EventConsumers, EventContext
 from jalin_kit.db import utcnow
 from jalin_kit.events import STEP_EVENTS, CloudEvent, CooperationStep, DocumentGenerated, ProposalApproved
-from jalin_kit.tenants import TenantDirectory
+from jalin_kit.tenants import TenantDirectory, follow_registry
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -28,6 +28,7 @@ from jalin_documents.sharing import partner_tenant, record_parties
 log = structlog.get_logger(__name__)
 
 consumers = EventConsumers(service="documents", source="/jalin/documents")
+follow_registry(consumers)  # this service's copy of the tenant registry
 
 # One thread renders and writes: the consumer handles one message at a time anyway, and
 # every extra thread would get its own malloc arena (RSS grew past 300 MB with the default pool).

@@ -24,7 +24,7 @@ from jalin_kit.consumers import EventConsumers, EventContext
 from jalin_kit.db import utcnow
 from jalin_kit.events import STEP_EVENTS, CooperationStep, ProposalApproved, ProposalRejected
 from jalin_kit.events.catalogue import IntegrationEvent, ProposalSnapshot
-from jalin_kit.tenants import TenantDirectory
+from jalin_kit.tenants import TenantDirectory, follow_registry
 from sqlalchemy import text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -44,6 +44,7 @@ from jalin_evaluation.models import EvaluationRound, LifecycleEvent, Plan, Remin
 log = structlog.get_logger(__name__)
 
 consumers = EventConsumers(service="evaluation", source="/jalin/evaluation")
+follow_registry(consumers)  # this service's copy of the tenant registry
 
 PELAKSANAAN = "pelaksanaan"
 

@@ -24,13 +24,14 @@ from jalin_kit.events import (
     ProposalRejected,
     ProposalSubmitted,
 )
-from jalin_kit.tenants import TenantDirectory, TenantInfo
+from jalin_kit.tenants import TenantDirectory, TenantInfo, follow_registry
 
 from jalin_notifications import texts
 from jalin_notifications.models import Email, Message
 from jalin_notifications.texts.common import clip
 
 consumers = EventConsumers(service="notifications", source="/jalin/notifications")
+follow_registry(consumers)  # this service's copy of the tenant registry
 
 TITLE_MAX = 255  # messages.title_id / title_en, emails.subject
 

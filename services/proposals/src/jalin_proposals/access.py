@@ -36,6 +36,11 @@ OPERATIONS: dict[str, tuple[frozenset[str], str]] = {
     "mapping.missing": (frozenset({"kerja_sama", "tkksd", "sekda", "auditor"}), "GET /v1/mapping-rounds/{id}/missing"),
     "mapping.potential.submit": (OPD, "POST /v1/mapping-rounds/{id}/potentials (needs the token's unit claim)"),
     "mapping.potential.propose": (OPD | {"kerja_sama"}, "POST /v1/potentials/{id}/propose (an OPD: of the potential's unit)"),
+    "tenant.directory": (READERS, "GET /v1/tenants (the regions enabled on Jalin, to name as partners)"),
+    "region.read": (READERS | kit.OPERATORS, "GET /v1/regions (the 552 regions, with their tenant ids)"),
+    "tenant.admin": (kit.OPERATORS, "GET /v1/admin/tenants, /v1/admin/tenants/{id} POST /v1/admin/tenants, "
+                     "/v1/admin/tenants/{id}/disable, /v1/admin/tenants/{id}/enable PATCH /v1/admin/tenants/{id} "
+                     "(platform_admin of the tenant `platform`)"),
     **kit.OUTBOX_OPERATIONS,
 }
 

@@ -232,7 +232,10 @@ def share(p: Proposal, tenants: TenantDirectory) -> None:
     """From the offer on, a partner that is a Jalin tenant sees the cooperation: the proposal
     and what is recorded from then on (the owner's internal history before it stays the owner's)."""
     partner = p.partner_tenant
-    if partner and partner != p.tenant_id and partner in tenants:
+    if partner and partner != p.tenant_id:
+        if not tenants.is_active(partner):
+            raise CommandError(409, f"the partner region {partner!r} is not (or no longer) enabled on Jalin: "
+                                    "edit the partner, or ask the platform operator")
         p.shared_with = partner
 
 

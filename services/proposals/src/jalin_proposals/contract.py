@@ -2,13 +2,22 @@
 
 from faststream import FastStream
 from jalin_kit.asyncapi import asyncapi_app as _build
-from jalin_kit.events import STEP_EVENTS, MappingReminderDue, ProposalApproved, ProposalRejected, ProposalSubmitted
+from jalin_kit.events import (
+    STEP_EVENTS,
+    MappingReminderDue,
+    ProposalApproved,
+    ProposalRejected,
+    ProposalSubmitted,
+    TenantChanged,
+)
 
 
 def asyncapi_app() -> FastStream:
     return _build(
         "proposals",
-        "The cooperation lifecycle (PP 28/2018): proposal and agreement steps, and potential-mapping reminders.",
+        "The cooperation lifecycle (PP 28/2018): proposal and agreement steps, potential-mapping reminders; "
+        "and the tenant registry's changes (jalin.platform.tenant.changed).",
         consumers=None,
-        publishes=[ProposalSubmitted, ProposalApproved, ProposalRejected, *STEP_EVENTS.values(), MappingReminderDue],
+        publishes=[ProposalSubmitted, ProposalApproved, ProposalRejected, *STEP_EVENTS.values(), MappingReminderDue,
+                   TenantChanged],
     )

@@ -2,6 +2,8 @@
 
 from jalin_kit.events.catalogue import (
     CATALOGUE,
+    PUBLISHERS,
+    REGISTRY_TENANT,
     STEP_EVENTS,
     AgreementRecord,
     CooperationStep,
@@ -14,6 +16,7 @@ from jalin_kit.events.catalogue import (
     ProposalApproved,
     ProposalRejected,
     ProposalSubmitted,
+    TenantChanged,
     event_class_for_type,
 )
 from jalin_kit.events.envelope import CloudEvent, subject_for
@@ -21,6 +24,8 @@ from jalin_kit.events.stream import JALIN_STREAM, STREAM_NAME, ensure_stream, st
 
 __all__ = [
     "CATALOGUE",
+    "PUBLISHERS",
+    "REGISTRY_TENANT",
     "STEP_EVENTS",
     "AgreementRecord",
     "CooperationStep",
@@ -36,6 +41,7 @@ __all__ = [
     "ProposalApproved",
     "ProposalRejected",
     "ProposalSubmitted",
+    "TenantChanged",
     "ensure_stream",
     "event_class_for_type",
     "stream_config",

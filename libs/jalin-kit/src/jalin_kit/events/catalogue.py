@@ -8,9 +8,14 @@ CloudEvents type (``id.jalin.<aggregate>.<event>.v<N>``).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from jalin_kit.tenants.info import TenantInfo
+
+REGISTRY_TENANT = "platform"
+"""The subject token of the platform's own events: ``jalin.platform.tenant.changed``."""
 
 
 class IntegrationEvent(BaseModel):
@@ -21,6 +26,8 @@ class IntegrationEvent(BaseModel):
     aggregate: ClassVar[str]
     event: ClassVar[str]
     schema_version: ClassVar[int] = 1
+    platform_wide: ClassVar[bool] = False
+    """An event of the platform itself, on ``jalin.platform.…`` only (no region's)."""
 
     @classmethod
     def ce_type(cls) -> str:
@@ -29,7 +36,8 @@ class IntegrationEvent(BaseModel):
     @classmethod
     def subject_pattern(cls) -> str:
         """The subject every tenant's event of this kind is published on."""
-        return f"jalin.*.{cls.aggregate}.{cls.event}"
+        tenant = REGISTRY_TENANT if cls.platform_wide else "*"
+        return f"jalin.{tenant}.{cls.aggregate}.{cls.event}"
 
 
 class Party(BaseModel):
@@ -215,6 +223,21 @@ class MappingReminderDue(IntegrationEvent):
     missing_units: list[str] = Field(description="Units (OPD ids) that have not submitted a potential yet.")
 
 
+class TenantChanged(IntegrationEvent):
+    """A region was onboarded, changed, disabled or enabled by the platform operator: the
+    whole record, so that a copy needs nothing else (``jalin_kit.tenants.registry``)."""
+
+    aggregate: ClassVar[str] = "tenant"
+    event: ClassVar[str] = "changed"
+    platform_wide: ClassVar[bool] = True
+
+    tenant_id: str
+    change: Literal["onboarded", "updated", "disabled", "enabled"]
+    record: TenantInfo
+    changed_by: str = Field(description="The operator (user id) who made the change.")
+    changed_at: datetime
+
+
 CATALOGUE: tuple[type[IntegrationEvent], ...] = (
     ProposalSubmitted,
     ProposalApproved,
@@ -224,7 +247,20 @@ CATALOGUE: tuple[type[IntegrationEvent], ...] = (
     EvaluationDue,
     MappingReminderDue,
     DocumentLocked,
+    TenantChanged,
 )
+
+PUBLISHERS: dict[str, str] = {
+    "proposal": "/jalin/proposals",
+    "agreement": "/jalin/proposals",
+    "mapping": "/jalin/proposals",
+    "tenant": "/jalin/proposals",
+    "document": "/jalin/documents",
+    "evaluation": "/jalin/evaluation",
+}
+"""aggregate → the ``ce-source`` of the one service that publishes its events: a consumer
+refuses an event whose source could not have published it, and each service's bus user
+may publish only its aggregates' subjects."""
 
 
 def event_class_for_type(ce_type: str) -> type[IntegrationEvent] | None:

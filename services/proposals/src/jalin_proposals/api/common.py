@@ -55,3 +55,4 @@ def http_error(exc: CommandError) -> HTTPException:
 def owner_only(proposal: Proposal, principal: Principal, what: str) -> None:
     if proposal.tenant_id != principal.tenant_id:
         raise HTTPException(403, f"only the proposing region ({proposal.tenant_id}) may {what}")
+

@@ -15,6 +15,7 @@ from jalin_proposals.api.common import actor_of, load, owner_only
 from jalin_proposals.commands import add_draft, body_model, lifecycle_of, log
 from jalin_proposals.lifecycle import DRAFT_STAGES, Kind, Stage, Status, start_stage
 from jalin_proposals.models import Proposal
+from jalin_proposals.partners import check_partner
 from jalin_proposals.schemas import ActionPublic, PartnerIn, ProposalCreate, ProposalPublic, ProposalUpdate
 
 router = APIRouter(prefix="/v1", tags=["proposals"])
@@ -34,6 +35,7 @@ async def create_proposal(
     """Draft a new proposal (usulan) for the caller's unit."""
     access.require("proposal.create", principal)
     _term(runtime, principal.tenant_id, body.term_months)
+    check_partner(runtime, principal, body.partner)
     proposal = add_draft(session, body, actor_of(principal), runtime.tenants.get(principal.tenant_id), principal.unit)
     await session.commit()
     return ProposalPublic.of(proposal)
@@ -125,6 +127,7 @@ async def edit_proposal(
             continue
         if field == "partner":
             partner = PartnerIn.model_validate(value)
+            check_partner(runtime, principal, partner)
             p.partner_name, p.partner_tenant = partner.name, partner.tenant
         else:
             setattr(p, field, value.value if hasattr(value, "value") else value)

@@ -38,6 +38,7 @@ from jalin_proposals.mapping.schemas import (
     RoundPublic,
     checked_offsets,
 )
+from jalin_proposals.partners import check_partner
 from jalin_proposals.schemas import ProposalCreate, ProposalPublic
 
 router = APIRouter(prefix="/v1", tags=["mapping"])
@@ -227,6 +228,8 @@ async def submit_potential(round_id: str, body: PotentialCreate, principal: Curr
     access.require("mapping.potential.submit", principal)
     unit = _require_unit(principal)
     r = await load_round(session, round_id, lock=True, shared=True)  # a concurrent close waits
+    for i, candidate in enumerate(body.candidate_partners):  # after the lookup: a stranger learns nothing
+        check_partner(runtime, principal, candidate, f"candidate_partners.{i}.tenant")
     if r.status != RoundStatus.OPEN.value:
         raise HTTPException(409, "the round is closed")
     if today_of(runtime) > r.deadline:
@@ -304,6 +307,7 @@ async def propose(potential_id: str, body: PotentialPropose, principal: CurrentP
         )
     except ValidationError as exc:
         raise RequestValidationError(exc.errors()) from exc
+    check_partner(runtime, principal, create.partner)
     r = await get_scoped(session, MappingRound, pot.round_id)
     note = f"Dari potensi {pot.id}" + (f" (pemetaan «{r.title}»)" if r else "")
     proposal = add_draft(session, create, Actor(principal.user_id, principal.tenant_id, principal.roles), tenant,
