@@ -15,8 +15,10 @@ from typing import Any
 from jalin_kit.auth import ROLES
 
 from jalin_cli.access_docs import ACCESS_MD, cmd_docs
+from jalin_cli.bus import BusCredentials
 from jalin_cli.common import data_dir, dev_secret, token_for
 from jalin_cli.demo import cmd_demo
+from jalin_cli.events import add_events_parser
 from jalin_cli.operate import add_tenants_parser, cmd_dead_letters, cmd_outbox
 from jalin_cli.platform import (
     DEFAULT_NATS_PORT,
@@ -112,6 +114,10 @@ def print_banner(platform: Platform, folder: Path) -> None:
         token = token_for(folder, tenant, roles, user, unit, name)
         print(f"\n  {name} — tenant {tenant}, roles {','.join(roles)}" + (f", unit {unit}" if unit else ""))
         print(f"  {token}")
+    print("\nWhat a region's external systems see on the bus, with that region's own credential only")
+    print("(its events, and those of cooperations shared with it; ./jalin tenants credentials <tenant>):")
+    for tenant in ("sumbar", "kukar"):
+        print(f"  ./jalin --data-dir {folder} events {tenant} --nats-port {platform.config.nats_port}")
     print("\nTry: jalin demo        (in another terminal)\nCtrl-C stops everything.\n", flush=True)
 
 
@@ -135,8 +141,12 @@ def cmd_stream(args: argparse.Namespace) -> int:
 
     from jalin_cli.platform import apply_stream
 
+    url = args.nats_url
+    creds = data_dir(args) / "bus" / "credentials.json"
+    if "@" not in url and creds.exists():  # the embedded default's operator credential
+        url = url.replace("nats://", f"nats://admin:{BusCredentials.load_or_create(creds.parent).admin}@", 1)
     try:
-        apply_stream(args.nats_url, attempts=3)
+        apply_stream(url, attempts=3)
     except Exception as exc:  # noqa: BLE001 - tell the operator, no traceback
         print(f"could not apply the JALIN stream on {args.nats_url}: {exc}", file=sys.stderr)
         return 1
@@ -198,10 +208,12 @@ def main(argv: list[str] | None = None) -> None:
     ob.set_defaults(func=cmd_outbox)
 
     add_tenants_parser(sub, add_ports)
+    add_events_parser(sub, DEFAULT_NATS_PORT)
 
     st = sub.add_parser("stream", help="create or update the JALIN stream from its one definition")
     st.add_argument("action", choices=["apply"])
-    st.add_argument("--nats-url", default=f"nats://127.0.0.1:{DEFAULT_NATS_PORT}")
+    st.add_argument("--nats-url", default=f"nats://127.0.0.1:{DEFAULT_NATS_PORT}",
+                    help="with the operator's credential (nats://admin:…@host:port); else the data folder's")
     st.set_defaults(func=cmd_stream)
 
     docs = sub.add_parser("docs", help="generate documentation from the code")

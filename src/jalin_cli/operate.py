@@ -8,8 +8,9 @@ import sys
 
 import httpx
 
+from jalin_cli.bus import TENANT_STREAM, BusCredentials, account_of
 from jalin_cli.common import CommandFailed, base_url, data_dir, ok, token_for
-from jalin_cli.platform import SERVICES
+from jalin_cli.platform import DEFAULT_NATS_PORT, SERVICES
 
 
 def operator_headers(args: argparse.Namespace) -> dict[str, str]:
@@ -117,6 +118,8 @@ def _show(info: dict[str, object]) -> str:
 
 def cmd_tenants(args: argparse.Namespace) -> int:
     """The tenant registry (owned by the proposals service), and what each service's copy has."""
+    if args.action == "credentials":
+        return _credentials(args)
     headers = operator_headers(args)
     base = f"{base_url(args, 'proposals')}/v1/admin/tenants"
     try:
@@ -166,9 +169,30 @@ def cmd_tenants(args: argparse.Namespace) -> int:
     return 0
 
 
+def _credentials(args: argparse.Namespace) -> int:
+    """The region's credential for its external systems on the bus (the embedded default
+    keeps it in its data folder; in production, the operator's secret store does)."""
+    path = data_dir(args) / "bus" / "credentials.json"
+    entry = BusCredentials.load_or_create(path.parent).tenants.get(args.tenant or "") if path.exists() else None
+    if not args.tenant or entry is None or not entry.get("active", True):
+        print(f"no bus credential for {args.tenant!r} in {path.parent}: the region must be onboarded and enabled, "
+              "and the platform running here (jalin up), which provisions its account within a second",
+              file=sys.stderr)
+        return 1
+    host, port = args.host, args.nats_port
+    print(f"tenant {args.tenant}: account {account_of(args.tenant)} on nats://{host}:{port}")
+    print(f"  user:     {args.tenant}")
+    print(f"  password: {entry['user']}")
+    print(f"  stream:   {TENANT_STREAM} (subjects jalin.{args.tenant}.>: its events, and jalin.{args.tenant}.shared.<owner>.… "
+          "for cooperations other regions share with it)")
+    print(f"  follow:   ./jalin --data-dir {data_dir(args)} events {args.tenant} --nats-port {port}")
+    return 0
+
+
 def add_tenants_parser(sub: argparse._SubParsersAction, add_ports: object) -> None:  # type: ignore[type-arg]
-    tn = sub.add_parser("tenants", help="the regions onboarded on this Jalin: list, show, add, change, disable, enable")
-    tn.add_argument("action", choices=["list", "show", "add", "change", "disable", "enable"])
+    tn = sub.add_parser("tenants", help="the regions onboarded on this Jalin: list, show, add, change, disable, enable; "
+                        "credentials (a region's credential on the bus)")
+    tn.add_argument("action", choices=["list", "show", "add", "change", "disable", "enable", "credentials"])
     tn.add_argument("tenant", nargs="?", help="the tenant id; for add, the region's Kemendagri code (e.g. 13.71)")
     tn.add_argument("--id", help="add: the tenant id (default from the region's name, e.g. kota-padang)")
     tn.add_argument("--head-name", help="the kepala daerah's name")
@@ -183,5 +207,6 @@ def add_tenants_parser(sub: argparse._SubParsersAction, add_ports: object) -> No
     tn.add_argument("--mapping-reminder-offsets-days", help="e.g. 14,7,3,1")
     tn.add_argument("--status", choices=["active", "disabled"], help="list: only these")
     tn.add_argument("--host", default="127.0.0.1")
+    tn.add_argument("--nats-port", type=int, default=DEFAULT_NATS_PORT, help="credentials: the bus's port")
     add_ports(tn)  # type: ignore[operator]
     tn.set_defaults(func=cmd_tenants)

@@ -11,14 +11,19 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from jalin_kit.auth import issue_dev_token
+from jalin_kit.settings import development_secret
+from jalin_kit.tenants import DEMO_TENANTS
 
-SERVICES = ("proposals", "documents", "notifications", "evaluation")
+from jalin_cli.bus import ADMIN, SERVICES, BusCredentials, BusReconciler
+
 DEFAULT_PORTS = {"proposals": 8101, "documents": 8102, "notifications": 8103, "evaluation": 8104}
 DEFAULT_NATS_PORT = 4322
 DEFAULT_SMTP_PORT = 8125
@@ -42,11 +47,14 @@ def nats_server_binary() -> str:
 
 
 class NatsServer:
-    """A nats-server with JetStream on loopback, its store under ``store_dir``."""
+    """A nats-server with JetStream on loopback, its store under ``store_dir``: from the
+    configuration file ``config`` (the platform's locked-down bus), or, for the kit's own
+    tests, an open one written here."""
 
-    def __init__(self, store_dir: Path, port: int) -> None:
+    def __init__(self, store_dir: Path, port: int, config: Path | None = None) -> None:
         self.store_dir = store_dir
         self.port = port
+        self.config = config
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = store_dir.parent / "nats-server.log"
 
@@ -54,8 +62,15 @@ class NatsServer:
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
+    def reload(self) -> None:
+        """Apply a changed configuration file: connections, streams and consumers stay."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGHUP)
+
     def _config(self) -> Path:
         self.store_dir.mkdir(parents=True, exist_ok=True)
+        if self.config is not None:
+            return self.config
         conf = self.store_dir.parent / "nats-server.conf"
         lines = [
             "host: 127.0.0.1",
@@ -102,7 +117,8 @@ async def _quiet(_exc: Exception) -> None:
 
 
 def apply_stream(url: str, attempts: int = 50) -> None:
-    """Create or update the JALIN stream from its one definition (jalin-kit)."""
+    """Create or update the JALIN stream from its one definition (jalin-kit); ``url`` carries
+    the bus's admin credential (``nats://admin:…@host:port``)."""
     import asyncio
 
     import nats
@@ -200,21 +216,26 @@ class PlatformConfig:
     smtp_port: int = DEFAULT_SMTP_PORT
     jwt_secret: str = ""
     database_urls: Mapping[str, str] = field(default_factory=dict)
-    nats_url: str | None = None  # an external NATS; else one is started
     extra_env: Mapping[str, str] = field(default_factory=dict)
     environment: str = "development"
+    bus_sync_seconds: float = 1.0
 
 
 class Platform:
-    """The whole platform as processes."""
+    """The whole platform as processes: the locked-down bus (nats-server), the four services,
+    and the reconciler that keeps the bus's accounts in step with the tenant registry."""
 
     def __init__(self, config: PlatformConfig) -> None:
         self.config = config
         config.data_dir.mkdir(parents=True, exist_ok=True)
         (config.data_dir / "logs").mkdir(exist_ok=True)
-        self.nats: NatsServer | None = None
-        if config.nats_url is None:
-            self.nats = NatsServer(config.data_dir / "nats" / "jetstream", config.nats_port)
+        self.creds = BusCredentials.load_or_create(config.data_dir / "bus")
+        self.nats = NatsServer(config.data_dir / "nats" / "jetstream", config.nats_port,
+                               config=config.data_dir / "bus" / "nats-server.conf")
+        self.bus = BusReconciler(self.creds, config.data_dir / "bus" / "nats-server.conf", "127.0.0.1",
+                                 config.nats_port, config.data_dir / "nats" / "jetstream", self.nats.reload)
+        self._sync_stop = threading.Event()
+        self._sync_thread: threading.Thread | None = None
         self.services: dict[str, ServiceProcess] = {
             name: ServiceProcess(
                 name,
@@ -227,10 +248,19 @@ class Platform:
 
     @property
     def nats_url(self) -> str:
-        if self.config.nats_url:
-            return self.config.nats_url
-        assert self.nats is not None
         return self.nats.url
+
+    @property
+    def admin_url(self) -> str:
+        """The bus with the operator's unrestricted user of the platform account."""
+        return f"nats://{ADMIN}:{self.creds.admin}@127.0.0.1:{self.config.nats_port}"
+
+    def tenant_url(self, tenant: str) -> str:
+        """The bus with a region's credential for its external systems."""
+        return f"nats://{tenant}:{self.creds.tenant(tenant)['user']}@127.0.0.1:{self.config.nats_port}"
+
+    def service_url(self, service: str) -> str:
+        return f"nats://{service}:{self.creds.services[service]}@127.0.0.1:{self.config.nats_port}"
 
     def _env(self, name: str) -> dict[str, str]:
         c = self.config
@@ -240,7 +270,9 @@ class Platform:
             {
                 "JALIN_ENVIRONMENT": c.environment,
                 "JALIN_DATA_DIR": str(c.data_dir.resolve()),
-                "JALIN_NATS_URL": c.nats_url or f"nats://127.0.0.1:{c.nats_port}",
+                "JALIN_NATS_URL": f"nats://127.0.0.1:{c.nats_port}",
+                f"{prefix}NATS_USER": name,
+                f"{prefix}NATS_PASSWORD": self.creds.services[name],
                 "JALIN_LOG_JSON": "true",
                 f"{prefix}PORT": str(c.ports[name]),
                 "JALIN_NOTIFICATIONS_SMTP_HOST": c.smtp_host,
@@ -257,20 +289,65 @@ class Platform:
         env.update(c.extra_env)
         return env
 
+    def _first_tenants(self) -> dict[str, bool]:
+        """Before the registry answers: the regions the bus had, and the demo ones (the
+        services onboard them on the embedded default's first start)."""
+        known = {t: bool(v.get("active", True)) for t, v in self.creds.tenants.items()}
+        if self.config.environment != "production":
+            known.update({t: known.get(t, True) for t in DEMO_TENANTS})
+        return known
+
+    def registry(self) -> dict[str, bool]:
+        """The tenant registry as the proposals service has it: region -> enabled."""
+        secret = self.config.jwt_secret or development_secret(self.config.data_dir)
+        token = issue_dev_token(secret, tenant="platform", roles=["platform_admin"], user="bus-reconciler")
+        r = httpx.get(f"{self.url('proposals')}/v1/admin/tenants", headers={"Authorization": f"Bearer {token}"},
+                      timeout=10)
+        r.raise_for_status()
+        return {t["id"]: t["status"] == "active" for t in r.json()}
+
+    def sync_bus(self) -> list[str]:
+        """One round of the reconciler (accounts of new regions, external users of disabled ones)."""
+        tenants = self.registry()
+        for tenant, active in tenants.items():
+            self.creds.tenant(tenant)["active"] = active  # type: ignore[assignment]
+        self.creds.save()
+        return self.bus.sync(tenants)
+
+    def _keep_bus(self) -> None:
+        log = self.config.data_dir / "logs" / "bus.log"
+        while not self._sync_stop.wait(self.config.bus_sync_seconds):
+            try:
+                created = self.sync_bus()
+            except Exception as exc:  # noqa: BLE001 - the proposals service may be restarting
+                with open(log, "a") as out:
+                    out.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} bus sync failed: {type(exc).__name__}: {exc}\n")
+                continue
+            if created:
+                with open(log, "a") as out:
+                    out.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} streams created for {', '.join(created)}\n")
+
     def start(self, timeout: float = 60.0) -> None:
-        if self.nats is not None:
-            self.nats.start()
-        apply_stream(self.nats_url)
+        self.bus.write(self._first_tenants())
+        self.nats.start()
+        apply_stream(self.admin_url)
         for svc in self.services.values():
             svc.start()
         for svc in self.services.values():
             svc.wait_ready(timeout)
+        self.sync_bus()  # the demo regions' streams exist before anyone subscribes
+        self._sync_stop.clear()
+        self._sync_thread = threading.Thread(target=self._keep_bus, name="bus-reconciler", daemon=True)
+        self._sync_thread.start()
 
     def stop(self) -> None:
+        self._sync_stop.set()
+        if self._sync_thread is not None:
+            self._sync_thread.join(timeout=15)
+            self._sync_thread = None
         for svc in self.services.values():
             svc.stop()
-        if self.nats is not None:
-            self.nats.stop()
+        self.nats.stop()
 
     def url(self, service: str) -> str:
         return self.services[service].url

@@ -13,7 +13,8 @@ from jalin_kit.events import ProposalApproved
 
 
 async def test_plain_nats_subscriber_receives_cloudevent(platform: Platform, api: Api) -> None:
-    nc = await nats.connect(platform.nats_url)
+    """A plain nats-py client with sumbar's own credential (its external system)."""
+    nc = await nats.connect(platform.tenant_url("sumbar"))
     received: list[nats.aio.msg.Msg] = []
 
     async def on_message(msg: nats.aio.msg.Msg) -> None:

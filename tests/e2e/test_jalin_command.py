@@ -4,6 +4,7 @@ of an approval (document, inbox messages, email, plan), Ctrl-C stops everything.
 from __future__ import annotations
 
 import io
+import json
 import mailbox
 import os
 import re
@@ -44,6 +45,8 @@ def test_up_demo_and_ctrl_c(tmp_path: Path) -> None:
         for name in SERVICES:
             assert f"http://127.0.0.1:{ports[name]}" in banner
         assert banner.count("eyJ") >= 5  # tokens for the demo users
+        follow = {t: next(line.split("./jalin ", 1)[1].split() for line in output if f" events {t} " in line)
+                  for t in ("sumbar", "kukar")}  # a ready-to-run subscriber command per demo region
 
         demo = subprocess.run(
             [sys.executable, "-m", "jalin_cli", "--data-dir", str(data), "demo", *port_args],
@@ -69,6 +72,18 @@ def test_up_demo_and_ctrl_c(tmp_path: Path) -> None:
             time.sleep(0.2)
         subjects = [str(m["Subject"]) for m in box]
         assert any("disetujui" in s for s in subjects), subjects
+
+        # The printed subscriber, with kukar's credential only: kukar's share of the demo cooperation.
+        events = subprocess.run([sys.executable, "-m", "jalin_cli", *follow["kukar"], "--idle", "3"],
+                                capture_output=True, text=True, env=env, timeout=60)
+        assert events.returncode == 0, events.stderr
+        seen = [json.loads(line)["subject"] for line in events.stdout.splitlines()]
+        assert "jalin.kukar.shared.sumbar.proposal.approved" in seen
+        assert "jalin.kukar.shared.sumbar.agreement.pks-signed" in seen
+        assert all(subject.startswith("jalin.kukar.") for subject in seen), seen
+        credential = subprocess.run([sys.executable, "-m", "jalin_cli", "--data-dir", str(data), "tenants",
+                                     "credentials", "kukar"], capture_output=True, text=True, env=env, timeout=60)
+        assert credential.returncode == 0 and "user:     kukar" in credential.stdout, credential.stderr
     finally:
         up.send_signal(signal.SIGINT)
         try:

@@ -90,3 +90,24 @@ async def test_constraint_violation_of_another_event_is_a_failure_not_a_duplicat
     with pytest.raises(RuntimeError, match="violated a constraint"):
         await consumers.process(reg, envelope(str(uuid.uuid4())), event("same-name"))
     assert await effects(db) == ["same-name"]
+
+
+def test_a_consumer_refuses_an_event_its_source_could_not_have_published() -> None:
+    from jalin_kit.consumers import Refused, check_publisher
+    from jalin_kit.events import CloudEvent
+
+    def envelope(source: str, tenant: str = "sumbar") -> CloudEvent:
+        return CloudEvent(id="e1", source=source, type="id.jalin.proposal.approved.v1",
+                          subject="jalin.sumbar.proposal.approved", tenant_id=tenant, correlation_id="c")
+
+    check_publisher("jalin.sumbar.proposal.approved", envelope("/jalin/proposals"))
+    check_publisher("jalin.sumbar.document.generated", envelope("/jalin/documents"))
+    for subject, env, why in [
+        ("jalin.sumbar.proposal.approved", envelope("/jalin/documents"), "cannot publish proposal events"),
+        ("jalin.sumbar.proposal.approved", envelope("/evil"), "cannot publish proposal events"),
+        ("jalin.sumbar.unknown.happened", envelope("/jalin/proposals"), "cannot publish unknown events"),
+        ("jalin.kukar.proposal.approved", envelope("/jalin/proposals"), "differs from ce-tenantid"),
+        ("jalin.kukar.shared.sumbar.proposal.approved", envelope("/jalin/proposals"), "is not jalin"),
+    ]:
+        with pytest.raises(Refused, match=why):
+            check_publisher(subject, env)

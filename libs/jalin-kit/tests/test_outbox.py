@@ -153,3 +153,26 @@ async def test_unpublishable_rows_never_hold_back_a_good_one_and_are_parked(
         await relay.stop()
         await nc.close()
         await db.dispose()
+
+
+async def test_an_event_of_a_shared_cooperation_has_a_copy_on_the_partners_subjects(database_url: str) -> None:
+    db = Database(database_url)
+    await db.create_all(TABLES)
+    try:
+        shared = event(1).model_copy(update={"shared_with": "kukar"})
+        async with db.tenant_session("sumbar") as s:
+            row = record_event(s, shared, tenant_id="sumbar", source="/jalin/documents")
+            record_event(s, event(2), tenant_id="sumbar", source="/jalin/documents")  # not shared
+            record_event(s, event(3).model_copy(update={"shared_with": "sumbar"}), tenant_id="sumbar", source="/x")
+            await s.commit()
+        async with db.system_session() as s:
+            rows = (await s.exec(select(OutboxMessage).order_by(OutboxMessage.subject))).all()
+        assert [r.subject for r in rows] == [
+            "jalin.kukar.shared.sumbar.document.generated",  # the partner's copy
+            "jalin.sumbar.document.generated", "jalin.sumbar.document.generated", "jalin.sumbar.document.generated",
+        ]
+        copy = rows[0]
+        assert (copy.tenant_id, copy.type, copy.data, copy.correlation_id) == ("sumbar", row.type, row.data, row.correlation_id)
+        assert copy.id != row.id
+    finally:
+        await db.dispose()

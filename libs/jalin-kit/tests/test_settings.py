@@ -26,6 +26,8 @@ def test_service_prefix_overrides_shared(monkeypatch: pytest.MonkeyPatch) -> Non
 @pytest.mark.parametrize("environment", ["development", "test", "production"])
 def test_the_placeholder_secret_is_refused_in_every_mode(monkeypatch: pytest.MonkeyPatch, environment: str) -> None:
     monkeypatch.setenv("JALIN_ENVIRONMENT", environment)
+    monkeypatch.setenv("JALIN_NATS_USER", "demo")
+    monkeypatch.setenv("JALIN_NATS_PASSWORD", "a-bus-password")
     monkeypatch.setenv("JALIN_JWT_SECRET", "change-me")
     with pytest.raises(ValueError, match="placeholder"):
         DemoSettings()
@@ -39,6 +41,8 @@ def test_a_start_without_a_secret_is_refused_naming_the_setting(
 ) -> None:
     monkeypatch.setenv("JALIN_ENVIRONMENT", environment)
     monkeypatch.setenv("JALIN_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("JALIN_NATS_USER", "demo")
+    monkeypatch.setenv("JALIN_NATS_PASSWORD", "a-bus-password")
     with pytest.raises(ValueError, match="JALIN_JWT_SECRET"):
         DemoSettings()
     assert not (tmp_path / DEV_SECRET_FILE).exists()
@@ -60,8 +64,21 @@ def test_the_embedded_default_generates_its_secret_into_the_data_folder(tmp_path
 
 def test_production_secret_must_be_long(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JALIN_ENVIRONMENT", "production")
+    monkeypatch.setenv("JALIN_NATS_USER", "demo")
+    monkeypatch.setenv("JALIN_NATS_PASSWORD", "a-bus-password")
     with pytest.raises(ValueError, match="32 bytes"):
         DemoSettings(jwt_secret="short-but-not-placeholder")
+
+
+def test_production_connects_to_the_bus_with_a_credential(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JALIN_ENVIRONMENT", "production")
+    monkeypatch.setenv("JALIN_JWT_SECRET", "a-real-secret-from-the-vault-0123456789")
+    with pytest.raises(ValueError, match="JALIN_NATS_USER"):
+        DemoSettings()
+    monkeypatch.setenv("JALIN_DEMO_NATS_USER", "demo")
+    monkeypatch.setenv("JALIN_DEMO_NATS_PASSWORD", "a-bus-password")
+    settings = DemoSettings()
+    assert settings.public()["nats_password"] == "***"
 
 
 def test_public_settings_hide_secrets() -> None:

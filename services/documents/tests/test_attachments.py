@@ -184,7 +184,14 @@ class Api:
 
     async def outbox(self, ce_type: str) -> list[OutboxMessage]:
         async with self.runtime.db.system_session() as s:
-            return list((await s.exec(select(OutboxMessage).where(OutboxMessage.type == ce_type))).all())
+            rows = (await s.exec(select(OutboxMessage).where(OutboxMessage.type == ce_type))).all()
+        # The events themselves; a shared cooperation's copy for the partner is on its subjects.
+        return [r for r in rows if ".shared." not in r.subject]
+
+    async def copies(self, ce_type: str) -> list[OutboxMessage]:
+        async with self.runtime.db.system_session() as s:
+            rows = (await s.exec(select(OutboxMessage).where(OutboxMessage.type == ce_type))).all()
+        return [r for r in rows if ".shared." in r.subject]
 
     def attachment_files(self, pid: str) -> list[Path]:
         return sorted(p for p in self.blob_root.rglob(f"{pid}/att-*") if p.is_file())
@@ -516,6 +523,8 @@ async def test_signed_scan_locks_the_document_and_what_came_before(api: Api) -> 
     assert (event.attachment_id, event.scan_sha256, event.partner_tenant) == (scan["id"], scan["sha256"], "kukar")
     [row] = [r for r in await api.outbox(LOCKED_TYPE) if DocumentLocked.model_validate_json(r.data).proposal_id == pid]
     assert (row.subject, row.tenant_id, row.correlation_id) == ("jalin.sumbar.document.locked", "sumbar", pid)
+    [copy] = [r for r in await api.copies(LOCKED_TYPE) if r.correlation_id == pid]
+    assert (copy.subject, copy.data) == ("jalin.kukar.shared.sumbar.document.locked", row.data)
 
     # A second scan: 409, and its file is not kept.
     files = api.attachment_files(pid)

@@ -24,7 +24,7 @@ from jalin_kit.runtime import ServiceRuntime
 from jalin_proposals.app import build
 from jalin_proposals.models import Proposal
 from jalin_proposals.settings import ProposalsSettings
-from sqlmodel import select
+from sqlmodel import col, select
 
 SECRET = "test-secret-for-the-proposals-api-0123456789abcdef"
 APPROVED_TYPE = "id.jalin.proposal.approved.v1"
@@ -79,9 +79,12 @@ class Api:
         assert r.status_code == 200, r.text
         return r.json()  # type: ignore[no-any-return]
 
-    async def outbox(self, ce_type: str | None = None) -> list[OutboxMessage]:
+    async def outbox(self, ce_type: str | None = None, copies: bool = False) -> list[OutboxMessage]:
+        """The events recorded (``copies``: the partner region's copies of shared ones, instead)."""
         async with self.runtime.db.system_session() as s:
             query = select(OutboxMessage)
+            shared = col(OutboxMessage.subject).contains(".shared.")
+            query = query.where(shared if copies else ~shared)
             if ce_type:
                 query = query.where(OutboxMessage.type == ce_type)
             # The regions' events (the registry's own, of the seeded regions, are not the test's).
@@ -284,6 +287,9 @@ async def test_approval_sets_term_dates_and_commits_exactly_one_approved_outbox_
     assert (event.term_start.isoformat(), event.term_end.isoformat()) == ("2026-01-31", "2026-02-28")
     assert event.proposer.name == "Pemerintah Provinsi Sumatera Barat"
     assert event.partner.tenant == "kukar"
+    # From the offer on the cooperation is kukar's too: a copy on kukar's subjects, for its systems.
+    [copy] = await api.outbox(APPROVED_TYPE, copies=True)
+    assert (copy.subject, copy.data, copy.tenant_id) == ("jalin.kukar.shared.sumbar.proposal.approved", row.data, "sumbar")
     assert event.actor == "sumbar-kerja_sama"
     assert event.title == "Jalan & Jembatan <Tahap 1>"
 

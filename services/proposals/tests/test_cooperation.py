@@ -83,9 +83,11 @@ class Api:
         assert r.status_code == expect, (path, r.status_code, r.text)
         return r.json()
 
-    async def outbox(self, pid: str) -> list[OutboxMessage]:
+    async def outbox(self, pid: str, copies: bool = False) -> list[OutboxMessage]:
+        """The proposal's events (``copies``: the partner region's copies, instead)."""
         async with self.runtime.db.system_session() as s:
             rows = (await s.exec(select(OutboxMessage).where(OutboxMessage.correlation_id == pid))).all()
+        rows = [r for r in rows if (".shared." in r.subject) == copies]
         return sorted(rows, key=lambda r: r.created_at)
 
 
@@ -196,6 +198,9 @@ async def test_ksdd_between_two_tenants_from_offer_to_pelaksanaan_and_end(api: A
         "agreement.kb-signed", "agreement.dprd-approved", "agreement.pks-finalized", "agreement.pks-signed",
         "proposal.commented", "agreement.amended", "agreement.terminated",
     ]
+    # From the offer on, each is also kukar's, on kukar's subjects (its external systems see them).
+    copies = [r.subject for r in await api.outbox(pid, copies=True)]
+    assert copies == [f"jalin.kukar.shared.sumbar.{s}" for s in subjects[1:]]
     accepted = json.loads(rows[2].data)
     assert (accepted["actor_tenant"], accepted["stage"], accepted["stage_from"]) == ("kukar", "penyusunan_kb", "penawaran")
     signed = CooperationStep.model_validate_json(rows[7].data)

@@ -28,8 +28,8 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jalin_kit.db import Database, utcnow
-from jalin_kit.errors import describe_error
-from jalin_kit.events.catalogue import IntegrationEvent
+from jalin_kit.errors import OperatorSafe, describe_error
+from jalin_kit.events.catalogue import PUBLISHERS, IntegrationEvent
 from jalin_kit.events.envelope import CloudEvent, EnvelopeError
 from jalin_kit.events.stream import JALIN_STREAM, STREAM_NAME
 from jalin_kit.inbox import DeadLetter, ProcessedEvent
@@ -38,6 +38,12 @@ from jalin_kit.outbox import record_event
 from jalin_kit.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
+
+class Refused(OperatorSafe):
+    """An event this consumer must not act on, whatever the retries: its publisher could
+    not have published it (``ce-source`` against the subject's aggregate), or its envelope
+    contradicts its subject. Dead-lettered at once, never retried."""
+
 
 # The server's word that it stopped delivering a message (one per consumer of JALIN).
 MAX_DELIVERIES_ADVISORIES = f"$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{STREAM_NAME}.*"
@@ -59,6 +65,21 @@ async def consumer_health(js: JetStreamContext, consumer: str, settle_seconds: f
     if suspicious(again) and again.delivered.consumer_seq == first.delivered.consumer_seq:
         return "stalled"
     return "ok"
+
+
+def check_publisher(subject: str, envelope: CloudEvent) -> None:
+    """Beyond the bus's permissions: the event's publisher could have published it. Its
+    ``ce-source`` is the one service that owns the subject's aggregate, and its subject names
+    the tenant its envelope names."""
+    tokens = subject.split(".")
+    if len(tokens) != 4:
+        raise Refused(f"subject {subject!r} is not jalin.<tenant>.<aggregate>.<event>")
+    _, tenant, aggregate, _ = tokens
+    if tenant != envelope.tenant_id:
+        raise Refused(f"subject tenant {tenant!r} differs from ce-tenantid {envelope.tenant_id!r}")
+    publisher = PUBLISHERS.get(aggregate)
+    if envelope.source != publisher:
+        raise Refused(f"ce-source {envelope.source!r} cannot publish {aggregate} events (only {publisher!r} does)")
 
 
 @dataclass
@@ -297,7 +318,7 @@ class EventConsumers:
                     raise
                 except Exception as exc:
                     delivered = meta.num_delivered
-                    if delivered >= max_deliver:
+                    if delivered >= max_deliver or isinstance(exc, Refused):
                         await consumers.store_dead_letter(
                             meta.consumer,
                             raw.subject,
@@ -343,14 +364,15 @@ class EventConsumers:
 
         # The annotation is the catalogue model, so the AsyncAPI document shows the payload.
         async def handle(body: Any, msg: NatsMessage) -> None:
-            envelope = CloudEvent.from_headers(dict(msg.headers or {}))
+            try:
+                envelope = CloudEvent.from_headers(dict(msg.headers or {}))
+            except EnvelopeError as exc:  # no retry mends a malformed envelope
+                raise Refused(str(exc)) from exc
             if envelope.type != reg.event_cls.ce_type():
                 # Another version (or kind) on the same subject: not this consumer's contract.
                 log.info("event.other_type_skipped", consumer=reg.consumer, event_type=envelope.type)
                 return
-            subject_tenant = msg.raw_message.subject.split(".")[1]
-            if subject_tenant != envelope.tenant_id:
-                raise EnvelopeError(f"subject tenant {subject_tenant!r} differs from ce-tenantid {envelope.tenant_id!r}")
+            check_publisher(msg.raw_message.subject, envelope)
             bind(
                 tenant=envelope.tenant_id,
                 correlation_id=envelope.correlation_id,

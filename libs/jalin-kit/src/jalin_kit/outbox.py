@@ -31,7 +31,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jalin_kit.db import Database, utcnow
 from jalin_kit.events.catalogue import IntegrationEvent
-from jalin_kit.events.envelope import CloudEvent, subject_for
+from jalin_kit.events.envelope import SHARED, CloudEvent, shared_subject, subject_for
 from jalin_kit.events.stream import STREAM_NAME
 from jalin_kit.identifiers import SUBJECT_TOKEN
 
@@ -49,6 +49,7 @@ ROW_ERRORS: tuple[type[BaseException], ...] = (
     Unpublishable,
     nats.errors.BadSubjectError,
     nats.errors.MaxPayloadError,
+    nats.errors.BadHeaderError,
     nats.js.errors.APIError,  # the server answered, refusing this message
 )
 """Failures that are the row's, not the bus's: they count towards parking even when no
@@ -101,7 +102,11 @@ def record_event(
     correlation_id: str | None = None,
     event_id: str | None = None,
 ) -> OutboxMessage:
-    """Add an integration event to the caller's transaction. Nothing is sent until commit."""
+    """Add an integration event to the caller's transaction. Nothing is sent until commit.
+
+    An event of a cooperation shared with a partner region also gets a copy on the partner's
+    subjects (``jalin.<partner>.shared.<owner>.…``), in the same transaction: the partner's
+    external systems, which see only ``jalin.<partner>.>``, learn of it too."""
     event_id = event_id or new_event_id()
     row = OutboxMessage(
         id=event_id,
@@ -114,6 +119,20 @@ def record_event(
         data=payload.model_dump_json().encode(),
     )
     session.add(row)
+    partner = payload.shared_with_tenant()
+    if partner and partner != tenant_id:
+        session.add(
+            OutboxMessage(
+                id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"jalin-shared:{event_id}:{partner}")),
+                tenant_id=tenant_id,
+                subject=shared_subject(partner, tenant_id, payload.aggregate, payload.event),
+                type=row.type,
+                source=source,
+                correlation_id=row.correlation_id,
+                occurred_at=row.occurred_at,
+                data=row.data,
+            )
+        )
     session.sync_session.info[_OUTBOX_DIRTY] = True
     return row
 
@@ -263,7 +282,9 @@ class OutboxRelay:
     async def _publish(self, js: JetStreamContext, row: OutboxMessage, max_payload: int) -> None:
         headers = row.envelope().headers()
         check_publishable(row.subject, row.data, headers, max_payload)
-        ack = await js.publish(row.subject, row.data, timeout=self._timeout, stream=STREAM_NAME, headers=headers)
+        # Not ``stream=``: its Nats-Msg-Expected-Stream header would travel with the copy a
+        # region's account imports, and that region's stream would refuse it.
+        ack = await js.publish(row.subject, row.data, timeout=self._timeout, headers=headers)
         if ack.stream != STREAM_NAME:
             raise RuntimeError(f"PubAck from stream {ack.stream!r}")
 
@@ -305,8 +326,9 @@ def check_publishable(subject: str, data: bytes, headers: dict[str, str], max_pa
     invalid subject, headers and payload over its ``max_payload``): one bad row must not
     disconnect the relay and every row behind it."""
     tokens = subject.split(".")
-    if tokens[0] != "jalin" or len(tokens) not in (4, 6) or not all(SUBJECT_TOKEN.fullmatch(t) for t in tokens[1:]):
-        raise Unpublishable(f"subject {subject!r} is not jalin.<tenant>.<aggregate>.<event>")
+    well_formed = tokens[0] == "jalin" and (len(tokens) == 4 or (len(tokens) == 6 and tokens[2] == SHARED))
+    if not well_formed or not all(SUBJECT_TOKEN.fullmatch(t) for t in tokens[1:]):
+        raise Unpublishable(f"subject {subject!r} is not jalin.<tenant>.<aggregate>.<event> (or a shared copy's)")
     size = len(data) + sum(len(k) + len(v) + 4 for k, v in headers.items()) + HEADER_ALLOWANCE
     if max_payload and size > max_payload:
         raise Unpublishable(f"{size} bytes with headers, over the server's max_payload of {max_payload}")

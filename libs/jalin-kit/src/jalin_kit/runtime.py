@@ -14,13 +14,13 @@ import structlog
 from faststream.nats import NatsBroker
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.errors import NotFoundError
 from sqlalchemy import text
 
 from jalin_kit.auth import TokenVerifier
+from jalin_kit.bus import BusKeeper
+from jalin_kit.bus import security as bus_security
 from jalin_kit.consumers import MAX_DELIVERIES_ADVISORIES, EventConsumers, consumer_health
 from jalin_kit.db import Database
-from jalin_kit.events.stream import STREAM_NAME, stream_config
 from jalin_kit.logging import configure_logging
 from jalin_kit.migrations import upgrade_async
 from jalin_kit.outbox import OutboxRelay
@@ -77,7 +77,9 @@ class ServiceRuntime:
     tenants: TenantDirectory = field(init=False)
     verifier: TokenVerifier = field(init=False)
     js: JetStreamContext | None = field(init=False, default=None)
+    keeper: BusKeeper = field(init=False)
     consuming: bool = field(init=False, default=False)
+    stopping: bool = field(init=False, default=False)
     _tasks: list[asyncio.Task[None]] = field(init=False, default_factory=list)
     extras: dict[str, Any] = field(init=False, default_factory=dict)
 
@@ -97,10 +99,12 @@ class ServiceRuntime:
             # Through our JSON logging; per-message access lines only at DEBUG (they cost 1.5x).
             logger=logging.getLogger("jalin.broker"),
             log_level=logging.DEBUG,
+            security=bus_security(s),
         )
         if self.consumers is not None:
             self.consumers.bind(self.db, s)
             self.broker.include_router(self.consumers.build_router(s))
+        self.keeper = BusKeeper(self.broker, list(self.consumers.registrations) if self.consumers else [])
         self.relay = OutboxRelay(
             self.db,
             self._jetstream,
@@ -140,6 +144,10 @@ class ServiceRuntime:
         await self._watch_max_deliveries()
         self.consuming = True
         log.info("nats.consuming")
+        if self.stopping:
+            return
+        self._tasks.append(asyncio.create_task(self.keeper.keep(self._jetstream(), self.settings.bus_check_seconds),
+                                               name="bus"))
 
     async def _connect(self) -> None:
         delay = 0.2
@@ -152,11 +160,9 @@ class ServiceRuntime:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
         self.js = self.broker.connection.jetstream()
-        try:
-            await self.js.stream_info(STREAM_NAME)
-        except NotFoundError:
-            # Created from the one definition when absent; `jalin stream apply` updates it.
-            await self.js.add_stream(stream_config())
+        # Created from the one definition when absent; `jalin stream apply` updates it.
+        await self.keeper.ensure_stream(self.js)
+        self.keeper.problems.clear()
 
     async def _watch_max_deliveries(self) -> None:
         """Dead-letter what the server stops delivering without our last attempt failing."""
@@ -193,12 +199,16 @@ class ServiceRuntime:
         """Stop within bounded time. A task cancelled in the middle of a database call, or a
         broker stopped while it was still starting, can fail to finish; a stop must end
         anyway (it logs what it left behind), or a test's teardown or a deploy hangs."""
+        self.stopping = True
         for task in self._tasks:
             task.cancel()
         if self._tasks:
             _, pending = await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT)
             for task in pending:
                 log.warning("service.task_did_not_stop", task=task.get_name())
+        for task in self._tasks:  # one a step started while being cancelled (a broker start ignores it)
+            if not task.done():
+                task.cancel()
         await _within(self.relay.stop(), "outbox relay")
         await _within(self.broker.stop(), "broker")
         await _within(self.db.dispose(), "database")
@@ -223,6 +233,8 @@ class ServiceRuntime:
         nc = self.broker.config.broker_config.connection_state
         connected = bool(nc) and nc.connection.is_connected
         checks["nats"] = "ok" if connected else "disconnected"
+        for what, problem in list(self.keeper.problems.items()):
+            checks[f"bus:{what}"] = problem
         if connected and self.consumers is not None and self.js is not None:
             js = self.js
             names = list(self.consumers.registrations)

@@ -39,6 +39,11 @@ class ServiceSettings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     data_dir: Path = Path(".jalin")
     nats_url: str = "nats://127.0.0.1:4322"
+    nats_user: str | None = None
+    """This service's user on the bus (the platform account): it may publish only its own
+    aggregates' subjects and use only the JetStream calls it needs."""
+    nats_password: str | None = None
+    bus_check_seconds: float = Field(5.0, gt=0, description="How often JALIN and this service's consumers are checked.")
     database_url: str = ""
     host: str = "127.0.0.1"
     port: int = 0
@@ -111,6 +116,10 @@ class ServiceSettings(BaseSettings):
                 )
         elif self.environment == "production" and len(self.jwt_secret.encode()) < 32:
             raise ValueError(f"{self._env_name('JWT_SECRET')} must be at least 32 bytes in production")
+        if self.environment == "production" and not (self.nats_user and self.nats_password):
+            raise ValueError(
+                f"the bus admits no anonymous client: set {self._env_name('NATS_USER')} and {self._env_name('NATS_PASSWORD')}"
+            )
         return self
 
     @classmethod
@@ -133,6 +142,7 @@ class ServiceSettings(BaseSettings):
         """Settings safe to log (no secrets)."""
         data = self.model_dump(mode="json")
         data["jwt_secret"] = "***" if self.jwt_secret else None
+        data["nats_password"] = "***" if self.nats_password else None
         data["database_url"] = _redact_url(self.database_url)
         return data
 

@@ -131,6 +131,7 @@ async def draft_kesepakatan_bersama(ctx: EventContext, event: ProposalApproved) 
             size=document.size,
             media_type=DOCX_MEDIA_TYPE,
             generated_at=utcnow(),
+            shared_with=partner,
         )
     )
 

@@ -33,6 +33,11 @@ class IntegrationEvent(BaseModel):
     def ce_type(cls) -> str:
         return f"id.jalin.{cls.aggregate}.{cls.event}.v{cls.schema_version}"
 
+    def shared_with_tenant(self) -> str | None:
+        """The partner region this event is shared with (a cooperation between two tenants):
+        it gets a copy on its own subjects (``envelope.shared_subject``)."""
+        return None
+
     @classmethod
     def subject_pattern(cls) -> str:
         """The subject every tenant's event of this kind is published on."""
@@ -68,6 +73,9 @@ class ProposalSnapshot(IntegrationEvent):
     shared_with: str | None = Field(
         None, description="The partner tenant that sees this cooperation (from the offer on), if any: the one to tell."
     )
+
+    def shared_with_tenant(self) -> str | None:
+        return self.shared_with
 
 
 class ProposalSubmitted(ProposalSnapshot):
@@ -173,6 +181,10 @@ class DocumentGenerated(IntegrationEvent):
     size: int
     media_type: str
     generated_at: datetime
+    shared_with: str | None = Field(None, description="The partner region that sees the document, if it is a tenant.")
+
+    def shared_with_tenant(self) -> str | None:
+        return self.shared_with
 
 
 class DocumentLocked(IntegrationEvent):
@@ -192,6 +204,9 @@ class DocumentLocked(IntegrationEvent):
     partner_tenant: str | None = Field(None, description="The partner region, when it is a tenant and shares the cooperation.")
     locked_by: str = Field(description="User id who uploaded the signed scan.")
     locked_at: datetime
+
+    def shared_with_tenant(self) -> str | None:
+        return self.partner_tenant
 
 
 class EvaluationDue(IntegrationEvent):

@@ -33,6 +33,20 @@ def subject_for(tenant: str, aggregate: str, event: str) -> str:
     return f"jalin.{tenant}.{aggregate}.{event}"
 
 
+SHARED = "shared"
+"""The token after the partner's in a shared copy's subject (no aggregate is called so)."""
+
+
+def shared_subject(partner: str, owner: str, aggregate: str, event: str) -> str:
+    """``jalin.<partner>.shared.<owner>.<aggregate>.<event>``: the copy of an owner's event
+    for the partner region of a shared cooperation. Under the partner's own prefix, so its
+    external systems get it with the rest of ``jalin.<partner>.>``; six tokens, so no
+    service's consumer (``jalin.*.<aggregate>.<event>``) takes it for an event to act on."""
+    for token, what in ((partner, "partner"), (owner, "owner"), (aggregate, "aggregate"), (event, "event")):
+        check_token(token, what)
+    return f"jalin.{partner}.{SHARED}.{owner}.{aggregate}.{event}"
+
+
 @dataclass(frozen=True, slots=True)
 class CloudEvent:
     id: str

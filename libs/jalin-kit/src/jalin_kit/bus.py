@@ -1,0 +1,92 @@
+"""A service's side of the bus: it connects with its own credential (nothing on the bus is
+anonymous), and it keeps ``JALIN`` and its durable consumers in place.
+
+If the stream or a durable disappears (an operator's mistake, a storage loss), the service
+recreates it from the kit's one definition and reports it in its log and, while it lasts, in
+its readiness, instead of staying not-ready: a FastStream pull subscriber whose durable is
+gone never resumes by itself (it spins on "no responders"), so the watchdog restarts that
+subscriber, which creates its durable again from its configuration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import structlog
+from faststream.nats import NatsBroker
+from faststream.security import SASLPlaintext
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
+
+from jalin_kit.events.stream import STREAM_NAME, stream_config
+from jalin_kit.settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+
+def security(settings: ServiceSettings) -> SASLPlaintext | None:
+    """The service's bus credential, if it has one (the test suite's bare server has none)."""
+    if settings.nats_user and settings.nats_password:
+        return SASLPlaintext(username=settings.nats_user, password=settings.nats_password)
+    return None
+
+
+@dataclass
+class BusKeeper:
+    """Recreates ``JALIN`` and this service's durables when they are gone."""
+
+    broker: NatsBroker
+    durables: list[str]
+    problems: dict[str, str] = field(default_factory=dict)
+    """What is missing right now (stream or consumer → what is being done): for readiness."""
+    recreated: int = 0
+
+    async def ensure_stream(self, js: JetStreamContext) -> bool:
+        """True if the stream had to be created."""
+        try:
+            await js.stream_info(STREAM_NAME)
+            return False
+        except NotFoundError:
+            self.problems[STREAM_NAME] = "missing: recreating it"
+            log.error("bus.stream_missing", stream=STREAM_NAME)
+            await js.add_stream(stream_config())
+            log.warning("bus.stream_recreated", stream=STREAM_NAME)
+            self.recreated += 1
+            return True
+
+    async def check(self, js: JetStreamContext) -> None:
+        """One round: the stream, then each durable of this service."""
+        await self.ensure_stream(js)
+        self.problems.pop(STREAM_NAME, None)
+        for durable in self.durables:
+            try:
+                await js.consumer_info(STREAM_NAME, durable)
+                self.problems.pop(durable, None)
+            except NotFoundError:
+                self.problems[durable] = "missing: recreating it"
+                log.error("bus.consumer_missing", consumer=durable)
+                await self._restart(durable)
+                await js.consumer_info(STREAM_NAME, durable)  # raises if it did not come back
+                self.problems.pop(durable, None)
+                log.warning("bus.consumer_recreated", consumer=durable)
+                self.recreated += 1
+
+    async def _restart(self, durable: str) -> None:
+        for subscriber in self.broker.subscribers:
+            if getattr(getattr(subscriber, "config", None), "durable_name", None) == durable:
+                await subscriber.stop()
+                await subscriber.start()  # pull_subscribe again: creates the durable from its config
+                return
+        raise LookupError(f"no subscriber for consumer {durable}")
+
+    async def keep(self, js: JetStreamContext, every_seconds: float) -> None:
+        """Check forever (a task of the service)."""
+        while True:
+            await asyncio.sleep(every_seconds)
+            try:
+                await self.check(js)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - NATS away, or no right to create: try again
+                log.warning("bus.check_failed", error=f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,287 @@
+"""The locked-down bus of a deployment: its accounts, users and permissions, written as a
+nats-server configuration from the services' code and the tenant registry.
+
+- ``SYS``: the system account.
+- ``JALIN``: the platform's account. One user per service, which may publish only its own
+  aggregates' subjects (``PUBLISHERS`` of the event catalogue) and use only the JetStream
+  calls it needs on ``JALIN`` and its own durables; an ``admin`` user for the operator's tools.
+- One account per onboarded region, for its external systems: it imports ``jalin.<t>.>``
+  from ``JALIN`` (its own events and the copies of cooperations shared with it), a stream
+  ``EVENTS`` in the account keeps them (a durable position to catch up after being offline),
+  and its user may read that stream but not publish on ``jalin.>`` or change the stream.
+  ``JALIN`` and the platform's consumers are out of its reach: another account.
+
+No ``no_auth_user``: a connection without credentials is refused. docs/adr/0004 says why
+accounts with imports, and what else was weighed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import os
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jalin_kit.events.catalogue import PUBLISHERS
+from jalin_kit.events.stream import DUPLICATE_WINDOW_SECONDS, STREAM_NAME
+
+SERVICES = ("proposals", "documents", "notifications", "evaluation")
+"""The back-end services, each with its own user on the bus."""
+TENANT_STREAM = "EVENTS"
+TENANT_STREAM_MAX_BYTES = 1024**3
+TENANT_STREAM_MAX_AGE_SECONDS = 90 * 24 * 3600.0
+TENANT_MAX_CONSUMERS = 16
+ADMIN = "admin"
+
+
+def account_of(tenant: str) -> str:
+    return f"tenant-{tenant}"
+
+
+def provisioner_of(tenant: str) -> str:
+    return f"{tenant}-provisioner"
+
+
+def _secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@dataclass
+class BusCredentials:
+    """The bus's passwords, kept in one owner-only file (the embedded default's data folder;
+    in production, the operator's secret store holds the same)."""
+
+    path: Path
+    admin: str = field(default_factory=_secret)
+    system: str = field(default_factory=_secret)
+    services: dict[str, str] = field(default_factory=dict)
+    tenants: dict[str, dict[str, str]] = field(default_factory=dict)
+    """tenant -> {"user": the external systems' password, "provisioner": the platform's}."""
+
+    @classmethod
+    def load_or_create(cls, folder: Path) -> BusCredentials:
+        path = folder / "credentials.json"
+        if path.exists():
+            raw = json.loads(path.read_text())
+            creds = cls(path, raw["admin"], raw["system"], raw.get("services", {}), raw.get("tenants", {}))
+        else:
+            creds = cls(path)
+        changed = not path.exists()
+        for service in SERVICES:
+            if service not in creds.services:
+                creds.services[service] = _secret()
+                changed = True
+        if changed:
+            creds.save()
+        return creds
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = {"admin": self.admin, "system": self.system, "services": self.services, "tenants": self.tenants}
+        temporary = self.path.with_suffix(".tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            json.dump(data, out, indent=2)
+        temporary.replace(self.path)
+
+    def tenant(self, tenant: str) -> dict[str, str]:
+        """The region's passwords, made on first need."""
+        if tenant not in self.tenants:
+            self.tenants[tenant] = {"user": _secret(), "provisioner": _secret()}
+            self.save()
+        return self.tenants[tenant]
+
+
+def service_consumers() -> dict[str, list[tuple[str, str]]]:
+    """Each service's durables and their filter subjects, from its code."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for service in SERVICES:
+        try:
+            consumers = importlib.import_module(f"jalin_{service}.handlers").consumers
+        except ModuleNotFoundError:
+            out[service] = []  # a service without event handlers (proposals)
+            continue
+        out[service] = [(reg.consumer, reg.event_cls.subject_pattern()) for reg in consumers.registrations.values()]
+    return out
+
+
+def service_permissions(service: str, durables: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    aggregates = sorted(a for a, source in PUBLISHERS.items() if source == f"/jalin/{service}")
+    publish = [s for a in aggregates for s in (f"jalin.*.{a}.>", f"jalin.*.shared.*.{a}.>")]
+    publish += [f"$JS.API.STREAM.INFO.{STREAM_NAME}", f"$JS.API.STREAM.CREATE.{STREAM_NAME}"]
+    subscribe = ["_INBOX.>"]
+    durables = list(durables)
+    if durables:
+        publish.append(f"$JS.API.STREAM.MSG.GET.{STREAM_NAME}")  # a dead letter from the server's advisory
+        subscribe.append(f"$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{STREAM_NAME}.* jalin-{service}-dead-letters")
+    for durable, filter_subject in durables:
+        publish += [
+            f"$JS.API.CONSUMER.INFO.{STREAM_NAME}.{durable}",
+            f"$JS.API.CONSUMER.CREATE.{STREAM_NAME}.{durable}.{filter_subject}",
+            f"$JS.API.CONSUMER.MSG.NEXT.{STREAM_NAME}.{durable}",
+            f"$JS.ACK.{STREAM_NAME}.{durable}.>",
+        ]
+    return {"publish": {"allow": publish}, "subscribe": {"allow": subscribe}}
+
+
+def tenant_permissions(tenant: str) -> dict[str, Any]:
+    """The region's external systems: read its stream (durables of their own), nothing else."""
+    s = TENANT_STREAM
+    return {
+        "publish": {
+            "allow": [
+                "$JS.API.INFO", "$JS.API.STREAM.NAMES", f"$JS.API.STREAM.INFO.{s}",
+                f"$JS.API.CONSUMER.CREATE.{s}.>", f"$JS.API.CONSUMER.DURABLE.CREATE.{s}.>",
+                f"$JS.API.CONSUMER.INFO.{s}.>", f"$JS.API.CONSUMER.NAMES.{s}", f"$JS.API.CONSUMER.LIST.{s}",
+                f"$JS.API.CONSUMER.DELETE.{s}.>", f"$JS.API.CONSUMER.MSG.NEXT.{s}.>",
+                f"$JS.ACK.{s}.>", f"$JS.FC.{s}.>",
+            ],
+            "deny": ["jalin.>", "$JS.API.STREAM.DELETE.>", "$JS.API.STREAM.PURGE.>", "$JS.API.STREAM.UPDATE.>",
+                     "$JS.API.STREAM.MSG.DELETE.>"],
+        },
+        "subscribe": {"allow": ["_INBOX.>", f"jalin.{tenant}.>"]},
+    }
+
+
+@dataclass(frozen=True)
+class TenantBus:
+    id: str
+    active: bool
+
+
+def render_config(
+    creds: BusCredentials, tenants: Iterable[TenantBus], *, host: str, port: int, store_dir: Path,
+    consumers: dict[str, list[tuple[str, str]]] | None = None,
+) -> str:
+    """The whole nats-server configuration (JSON is a valid nats-server configuration)."""
+    consumers = consumers if consumers is not None else service_consumers()
+    tenants = sorted(tenants, key=lambda t: t.id)
+    users = [{"user": ADMIN, "password": creds.admin}] + [
+        {"user": s, "password": creds.services[s], "permissions": service_permissions(s, consumers.get(s, []))}
+        for s in SERVICES
+    ]
+    accounts: dict[str, Any] = {
+        "SYS": {"users": [{"user": "sys", "password": creds.system}]},
+        STREAM_NAME: {
+            "jetstream": "enabled",
+            "users": users,
+            "exports": [{"stream": f"jalin.{t.id}.>", "accounts": [account_of(t.id)]} for t in tenants],
+        },
+    }
+    for t in tenants:
+        passwords = creds.tenant(t.id)
+        tenant_users = [{"user": provisioner_of(t.id), "password": passwords["provisioner"],
+                         "permissions": {"publish": {"allow": ["$JS.API.>"], "deny": ["jalin.>"]},
+                                         "subscribe": {"allow": ["_INBOX.>"]}}}]
+        if t.active:  # a disabled region's systems can no longer log in; its stream stays
+            tenant_users.append({"user": t.id, "password": passwords["user"], "permissions": tenant_permissions(t.id)})
+        accounts[account_of(t.id)] = {
+            # No storage reservation (it would count against the server's and can break a reload);
+            # the size is bounded by the stream's max_bytes.
+            "jetstream": {"max_streams": 1, "max_consumers": TENANT_MAX_CONSUMERS},
+            "imports": [{"stream": {"account": STREAM_NAME, "subject": f"jalin.{t.id}.>"}}],
+            "users": tenant_users,
+        }
+    config = {
+        "host": host,
+        "port": port,
+        "max_payload": 1024 * 1024,
+        "jetstream": {"store_dir": str(store_dir)},
+        "system_account": "SYS",
+        "accounts": accounts,
+    }
+    return json.dumps(config, indent=2) + "\n"
+
+
+async def provision_tenant(url: str, creds: BusCredentials, tenant: str, attempts: int = 30) -> bool:
+    """Create the region's ``EVENTS`` stream with its provisioning user; True if created now.
+    Retries while a configuration reload has not reached the server yet."""
+    import nats
+    from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+    from nats.js.errors import NotFoundError
+
+    password = creds.tenant(tenant)["provisioner"]
+    last: Exception | None = None
+    for _ in range(attempts):
+        try:
+            nc = await nats.connect(url, user=provisioner_of(tenant), password=password, max_reconnect_attempts=1,
+                                    reconnect_time_wait=0.2, connect_timeout=2, error_cb=_quiet)
+        except Exception as exc:  # noqa: BLE001 - the reload may still be on its way
+            last = exc
+            await asyncio.sleep(0.2)
+            continue
+        try:
+            js = nc.jetstream(timeout=3)
+            try:
+                await js.stream_info(TENANT_STREAM)
+                return False
+            except NotFoundError:
+                await js.add_stream(StreamConfig(
+                    name=TENANT_STREAM, subjects=[f"jalin.{tenant}.>"], retention=RetentionPolicy.LIMITS,
+                    storage=StorageType.FILE, discard=DiscardPolicy.OLD, duplicate_window=DUPLICATE_WINDOW_SECONDS,
+                    max_age=TENANT_STREAM_MAX_AGE_SECONDS, max_bytes=TENANT_STREAM_MAX_BYTES, num_replicas=1,
+                ))
+                return True
+        except Exception as exc:  # noqa: BLE001
+            last = exc
+            await asyncio.sleep(0.2)
+        finally:
+            await nc.close()
+    raise ConnectionError(f"could not provision the bus of tenant {tenant}: {last!r}")
+
+
+async def _quiet(_exc: Exception) -> None:
+    """nats-py reports every failed attempt; the caller reports the last one."""
+
+
+@dataclass
+class BusReconciler:
+    """Keeps the bus's configuration in step with the tenant registry: a region onboarded
+    gets its account, users and stream; a disabled one loses its external user. The
+    embedded default runs it every second (``Platform``); an operator runs one round with
+    ``jalin bus sync`` after changing the registry (a reload of nats-server, no restart)."""
+
+    creds: BusCredentials
+    config_path: Path
+    host: str
+    port: int
+    store_dir: Path
+    reload: Any
+    """Called after the configuration file changed (sends the server its reload signal)."""
+    known: dict[str, bool] = field(default_factory=dict)
+    provisioned: set[str] = field(default_factory=set)
+
+    @property
+    def url(self) -> str:
+        return f"nats://{self.host}:{self.port}"
+
+    def write(self, tenants: dict[str, bool]) -> bool:
+        """Write the configuration for these regions (id -> enabled); True if it changed."""
+        text = render_config(self.creds, [TenantBus(t, a) for t, a in tenants.items()], host=self.host, port=self.port,
+                             store_dir=self.store_dir)
+        self.known = dict(tenants)
+        if self.config_path.exists() and self.config_path.read_text() == text:
+            return False
+        self.config_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.config_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+        return True
+
+    def sync(self, tenants: dict[str, bool]) -> list[str]:
+        """One round: configuration, reload if it changed, streams of the new regions.
+        Returns the regions whose stream was created now."""
+        if self.write(tenants) and self.reload is not None:
+            self.reload()
+        created = []
+        for tenant, active in sorted(tenants.items()):
+            if active and tenant not in self.provisioned:
+                if asyncio.run(provision_tenant(self.url, self.creds, tenant)):
+                    created.append(tenant)
+                self.provisioned.add(tenant)
+        return created

@@ -1,0 +1,259 @@
+"""The bus is not a trusted network: nothing connects without credentials; a region's
+credential reads that region's events (and those of cooperations shared with it) and
+nothing else, changes nothing, and catches up after being offline; a service may publish
+only its own aggregates; a consumer refuses an event its publisher could not have sent.
+On the platform as processes (the bus does not depend on the store: SQLite only)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import nats
+import nats.errors
+import pytest
+from jalin_e2e import Api, async_wait_for
+from jalin_kit.db import utcnow
+from jalin_kit.events import CloudEvent, Party, ProposalApproved
+from nats.aio.client import Client
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from jalin_cli.platform import Platform
+
+JS_TIMEOUT = 1.0  # a refused JetStream call answers nothing: it times out
+
+
+@pytest.fixture
+def bus_platform(platform: Platform) -> Platform:
+    if platform.config.database_urls:
+        pytest.skip("the bus does not depend on the store: checked on the SQLite platform")
+    return platform
+
+
+class Refusals:
+    """What the server says to a client it refuses (nats-py hands it to the error callback)."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+        async def record(exc: Exception) -> None:  # nats-py wants a coroutine function
+            self.errors.append(str(exc))
+
+        self.cb = record
+
+
+@pytest.fixture
+async def kukar(bus_platform: Platform) -> AsyncIterator[tuple[Client, Refusals]]:
+    refusals = Refusals()
+    nc = await nats.connect(bus_platform.tenant_url("kukar"), error_cb=refusals.cb)
+    yield nc, refusals
+    await nc.close()
+
+
+def pid_of(msg: Any) -> str | None:
+    try:
+        return json.loads(msg.data).get("proposal_id")  # type: ignore[no-any-return]
+    except ValueError:
+        return None
+
+
+async def drain(sub: Any, want: int = 500) -> list[Any]:
+    """Everything the durable has now, acked."""
+    out: list[Any] = []
+    while len(out) < want:
+        try:
+            msgs = await sub.fetch(100, timeout=1)
+        except TimeoutError:  # nats-py raises its own or asyncio's
+            break
+        for m in msgs:
+            await m.ack()
+        out += msgs
+    return out
+
+
+async def test_an_anonymous_or_wrong_connection_is_refused(bus_platform: Platform) -> None:
+    for url in (bus_platform.nats_url, bus_platform.nats_url.replace("nats://", "nats://kukar:wrong@")):
+        refusals = Refusals()
+        with pytest.raises((nats.errors.NoServersError, nats.errors.Error)):
+            await nats.connect(url, max_reconnect_attempts=1, reconnect_time_wait=0.1, error_cb=refusals.cb)
+        assert any("Authorization Violation" in e for e in refusals.errors), refusals.errors
+
+
+async def test_a_region_reads_its_own_events_and_the_cooperations_shared_with_it(
+    bus_platform: Platform, kukar: tuple[Client, Refusals]
+) -> None:
+    nc, _ = kukar
+    js = nc.jetstream()
+    sub = await js.pull_subscribe("jalin.kukar.>", durable=f"erp-{uuid.uuid4().hex[:8]}", stream="EVENTS")
+    await drain(sub)  # start from now
+    sumbar, kukar_api = Api(bus_platform), Api(bus_platform, tenant="kukar", unit="dishub")
+    shared = await asyncio.to_thread(sumbar.approved_proposal, title="Kerja sama bersama kukar")  # offered to kukar
+    own_of_sumbar = await asyncio.to_thread(sumbar.approved_proposal, partner={"name": "PT Swasta"})
+    own_of_kukar = await asyncio.to_thread(kukar_api.create, partner={"name": "Kota Balikpapan"})
+    await asyncio.to_thread(kukar_api.submit, own_of_kukar["id"])
+
+    got: list[Any] = []
+
+    async def received() -> bool:
+        got.extend(await drain(sub))
+        pids = {pid_of(m) for m in got}
+        return shared["id"] in pids and own_of_kukar["id"] in pids
+
+    for _ in range(100):
+        if await received():
+            break
+        await asyncio.sleep(0.1)
+    assert all(m.subject.startswith("jalin.kukar.") for m in got)
+    own = [m for m in got if pid_of(m) == own_of_kukar["id"]]
+    assert [m.subject for m in own] == ["jalin.kukar.proposal.submitted"]
+    copies = {m.subject for m in got if pid_of(m) == shared["id"]}
+    assert "jalin.kukar.shared.sumbar.proposal.approved" in copies
+    copy = next(m for m in got if m.subject == "jalin.kukar.shared.sumbar.proposal.approved")
+    assert (copy.headers["ce-tenantid"], copy.headers["ce-source"]) == ("sumbar", "/jalin/proposals")
+    assert ProposalApproved.model_validate_json(copy.data).shared_with == "kukar"
+    # Nothing of sumbar's own: neither its internal steps nor a cooperation with someone else.
+    assert not any(pid_of(m) == own_of_sumbar["id"] for m in got)
+    assert "jalin.kukar.shared.sumbar.proposal.submitted" not in copies  # before the offer it was sumbar's
+
+
+async def test_a_region_can_neither_publish_nor_reach_the_platforms_stream(
+    bus_platform: Platform, kukar: tuple[Client, Refusals]
+) -> None:
+    nc, refusals = kukar
+    js = nc.jetstream(timeout=JS_TIMEOUT)
+    forged_id = str(uuid.uuid4())
+    with pytest.raises(nats.errors.TimeoutError):
+        await js.publish("jalin.kukar.proposal.approved", b"{}", headers={"ce-id": forged_id})
+    attempts = {
+        "read JALIN": js.stream_info("JALIN"),
+        "purge JALIN": js.purge_stream("JALIN"),
+        "delete JALIN": js.delete_stream("JALIN"),
+        "read a platform consumer": js.consumer_info("JALIN", "documents-proposal-approved"),
+        "delete a platform consumer": js.delete_consumer("JALIN", "documents-proposal-approved"),
+        "purge its own stream": js.purge_stream("EVENTS"),
+        "delete its own stream": js.delete_stream("EVENTS"),
+    }
+    for what, attempt in attempts.items():
+        with pytest.raises((nats.errors.TimeoutError, nats.js.errors.NotFoundError)):
+            await attempt
+            pytest.fail(f"a region could {what}")
+    assert any("permissions violation for publish to" in e.lower() for e in refusals.errors)
+
+    admin = await nats.connect(bus_platform.admin_url)
+    try:
+        ajs = admin.jetstream()
+        info = await ajs.stream_info("JALIN")
+        assert info.state.messages > 0
+        await ajs.consumer_info("JALIN", "documents-proposal-approved")
+        # The forgery never reached the platform's stream: no service could act on it.
+        sub = await ajs.subscribe("jalin.kukar.proposal.approved", ordered_consumer=True,
+                                  config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
+        seen: list[str] = []
+        while True:
+            try:
+                msg = await sub.next_msg(timeout=1)
+            except nats.errors.TimeoutError:
+                break
+            seen.append((msg.headers or {}).get("ce-id", ""))
+        assert forged_id not in seen
+    finally:
+        await admin.close()
+    assert (await js.stream_info("EVENTS")).config.name == "EVENTS"  # its own stream is untouched
+
+
+async def test_a_region_catches_up_on_what_was_published_while_it_was_away(bus_platform: Platform) -> None:
+    durable = f"catch-up-{uuid.uuid4().hex[:8]}"
+    nc = await nats.connect(bus_platform.tenant_url("kukar"))
+    js = nc.jetstream()
+    sub = await js.pull_subscribe("jalin.kukar.>", durable=durable, stream="EVENTS")
+    await drain(sub)
+    await nc.close()  # offline
+
+    kukar_api = Api(bus_platform, tenant="kukar", unit="dishub")
+
+    def fifty() -> list[str]:
+        ids = []
+        for n in range(50):
+            draft = kukar_api.create(title=f"Usulan {n:02d}", partner={"name": "PT Mitra"})
+            kukar_api.submit(draft["id"])
+            ids.append(draft["id"])
+        return ids
+
+    ids = await asyncio.to_thread(fifty)
+
+    async def back_online() -> list[Any]:
+        again = await nats.connect(bus_platform.tenant_url("kukar"))
+        try:
+            resumed = await again.jetstream().pull_subscribe("jalin.kukar.>", durable=durable, stream="EVENTS")
+            return await drain(resumed)
+        finally:
+            await again.close()
+
+    async def pending() -> int:  # what waits for the durable, without taking it
+        probe = await nats.connect(bus_platform.tenant_url("kukar"))
+        try:
+            return (await probe.jetstream().consumer_info("EVENTS", durable)).num_pending
+        finally:
+            await probe.close()
+
+    # Once the 50 events have reached the region's stream (the relays publish them), it comes back once.
+    for _ in range(100):
+        if await pending() >= 50:
+            break
+        await asyncio.sleep(0.1)
+    got = await back_online()
+    submitted = [pid_of(m) for m in got if m.subject == "jalin.kukar.proposal.submitted"]
+    assert sorted(submitted) == sorted(ids)  # all 50, each once
+
+
+async def test_a_service_may_publish_only_its_own_aggregates(bus_platform: Platform) -> None:
+    refusals = Refusals()
+    nc = await nats.connect(bus_platform.service_url("documents"), error_cb=refusals.cb)
+    try:
+        js = nc.jetstream(timeout=JS_TIMEOUT)
+        ack = await js.publish("jalin.sumbar.document.bus-test", b"{}")  # its own aggregate (no consumer takes it)
+        assert ack.stream == "JALIN"
+        with pytest.raises(nats.errors.TimeoutError):
+            await js.publish("jalin.sumbar.proposal.approved", b"{}")
+        with pytest.raises(nats.errors.TimeoutError):
+            await js.delete_stream("JALIN")
+        assert any('permissions violation for publish to "jalin.sumbar.proposal.approved"' in e.lower()
+                   for e in refusals.errors), refusals.errors
+    finally:
+        await nc.close()
+
+
+async def test_an_event_its_source_could_not_have_published_is_dead_lettered(bus_platform: Platform) -> None:
+    """Published with the operator's unrestricted user, to get past the bus: a proposal
+    approval that claims to come from the documents service."""
+    pid = str(uuid.uuid4())
+    event = ProposalApproved(
+        proposal_id=pid, tenant="sumbar", title="Palsu", kind="ksdd", proposer=Party(name="Sumbar"),
+        partner=Party(name="Kukar", tenant="kukar"), objective="o", scope="s", term_months=12, financing="f",
+        actor="x", occurred_at=utcnow(), term_start=utcnow().date(), term_end=utcnow().date(), shared_with="kukar",
+    )
+    event_id = str(uuid.uuid4())
+    headers = CloudEvent(id=event_id, source="/jalin/documents", type=ProposalApproved.ce_type(),
+                         subject="jalin.sumbar.proposal.approved", tenant_id="sumbar", correlation_id=pid).headers()
+    nc = await nats.connect(bus_platform.admin_url)
+    try:
+        await nc.jetstream().publish("jalin.sumbar.proposal.approved", event.model_dump_json().encode(), headers=headers)
+    finally:
+        await nc.close()
+
+    api = Api(bus_platform)
+    operator = Api(bus_platform, tenant="platform").headers("platform_admin", unit=None)
+    for service in ("documents", "notifications", "evaluation"):
+        def refused(s: str = service) -> list[dict[str, Any]]:
+            rows = api.get(s, "/v1/admin/dead-letters", headers=operator).json()
+            return [r for r in rows if r["event_id"] == event_id]
+
+        [row] = await async_wait_for(refused, what=f"{service}'s dead letter")
+        assert row["deliveries"] == 1  # refused at once, not retried
+        assert row["error"] == ("Refused: ce-source '/jalin/documents' cannot publish proposal events "
+                                "(only '/jalin/proposals' does)")
+    assert api.documents(pid) == [] and api.plans(pid) == []
+    assert api.inbox(pid, headers=Api(bus_platform, tenant="kukar").section) == []
