@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig
 
@@ -21,6 +23,10 @@ async def test_waiting_messages_without_a_puller_are_stalled_and_a_puller_heals_
         assert await consumer_health(js, name, settle_seconds=0.2) == "ok"  # nothing waiting: idle is fine
         for i in range(3):
             await js.publish("jalin.healthtenant.thing.happened", str(i).encode())
+        for _ in range(50):  # the server counts them as pending a moment after the PubAcks
+            if (await js.consumer_info("JALIN", name)).num_pending == 3:
+                break
+            await asyncio.sleep(0.05)
         assert await consumer_health(js, name, settle_seconds=0.2) == "stalled"
         for msg in await sub.fetch(3, timeout=5):
             await msg.ack_sync()
