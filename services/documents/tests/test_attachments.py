@@ -237,7 +237,7 @@ async def test_each_allowed_type_is_told_by_its_bytes_not_its_name(api: Api) -> 
         (jpeg(), "foto.JPG", "image/png", "image/jpeg", "foto.JPG"),
     ]
     for data, name, declared, media_type, stored in cases:
-        body = await api.uploaded(pid, data=data, filename=name, content_type=declared, title="  Lampiran\x00 1 ")
+        body = await api.uploaded(pid, data=data, filename=name, content_type=declared, title="Lampiran \t\n 1")
         assert (body["media_type"], body["filename"]) == (media_type, stored), name
         assert (body["size"], body["sha256"]) == (len(data), hashlib.sha256(data).hexdigest())
         assert (body["tenant"], body["uploaded_by"], body["kind"], body["locked"]) == ("sumbar", "sumbar-opd_staff", "kak", False)
@@ -248,6 +248,11 @@ async def test_each_allowed_type_is_told_by_its_bytes_not_its_name(api: Api) -> 
         assert got.headers["x-content-type-options"] == "nosniff"
     assert len(api.attachment_files(pid)) == 4
     assert [a["filename"] for a in await api.listed(pid)] == [c[4] for c in reversed(cases)]  # newest first
+    # The title is taken as sent, as the schema says: no control characters, no blanks at the ends.
+    for title, words in (("  Lampiran 1", "whitespace"), ("Lampiran\x00 1", "control characters")):
+        r = await api.upload(pid, data=PDF, filename="a.pdf", content_type="application/pdf", title=title)
+        assert r.status_code == 422 and words in r.json()["errors"][0]["message"], r.text
+    assert len(api.attachment_files(pid)) == 4
 
 
 def multipart(fields: dict[str, str], filename_header: str, data: bytes) -> tuple[bytes, str]:
@@ -373,6 +378,7 @@ async def test_who_may_upload_and_the_errors_they_get(api: Api) -> None:
         ({"proposal_id": "../../etc", "kind": "kak"}, "proposal_id"),
         ({"proposal_id": pid, "kind": "surat_cinta"}, "kind"),
         ({"kind": "kak"}, "proposal_id"),
+        ({"proposal_id": pid, "kind": "kak", "tenant": "kukar"}, "tenant"),  # the form takes its fields only
     ]
     for form, field in bad:
         r = await api.client.post("/v1/attachments", data=form, files={"file": ("k.pdf", PDF)}, headers=OWNER)

@@ -254,7 +254,7 @@ async def test_running_cooperations_past_their_end_are_closed_once(api: Api) -> 
     await api.act(pid, "finalize_pks", SECTION)
     p = await api.act(pid, "sign_pks", HEAD, signing("PKS-3", signed_on="2024-01-15", term_months=12))
     assert (p["term_start"], p["term_end"]) == ("2024-01-15", "2025-01-15")
-    await api.act(pid, "expire", SECTION, expect=403)  # only the platform itself
+    await api.act(pid, "expire", SECTION, expect=404)  # only the platform itself: no route
     runtime = api.runtime
     assert await expire_due(runtime.db, runtime.tenants, date(2025, 1, 15)) == 0  # the last day still runs
     assert await expire_due(runtime.db, runtime.tenants, date(2025, 1, 16)) == 1
@@ -308,10 +308,17 @@ async def test_other_kinds_follow_their_own_stages(api: Api, kind: str, path: li
         offered_now |= {a["command"]: a for a in await api.get(f"/v1/proposals/{pid}/actions", DPRD)}
         assert command in offered_now, (command, sorted(offered_now))
         takes = offered_now[command]["body"]
-        body = BODIES.get(command) or (signing(f"{command}-1") if takes == "SignRequest" else None)
+        signs = takes in ("SignRequest", "PksSignRequest", "WorkPlanRequest")
+        body = BODIES.get(command) or (signing(f"{command}-1") if signs else None)
         doer = next(h for h in DOERS if offered_now[command]["roles"] and _holds(h, offered_now[command]["roles"]))
         await api.act(pid, command, doer, body)
-    assert (await api.get(f"/v1/proposals/{pid}", SECTION))["stage"] == "pelaksanaan"
+    running = await api.get(f"/v1/proposals/{pid}", SECTION)
+    assert running["stage"] == "pelaksanaan"
+    # Its extension copies the kind and what goes with it.
+    r = await api.client.post(f"/v1/proposals/{pid}/extend", headers=SECTION)
+    assert r.status_code == 201, r.text
+    keep = ("kind", "ksdd_type", "initiator", "ksdpk_kind", "unbudgeted", "term_months")
+    assert {k: r.json()[k] for k in keep} == {k: running[k] for k in keep}
 
 
 def _holds(h: dict[str, str], roles: list[str]) -> bool:
@@ -340,6 +347,8 @@ async def test_kind_fields_are_checked_and_never_set_by_the_client(api: Api) -> 
     r = await api.client.post(f"/v1/proposals/{p['id']}/actions/submit", json={"stage": "pelaksanaan"}, headers=STAFF)
     assert r.status_code == 422
     r = await api.client.post(f"/v1/proposals/{p['id']}/actions/teleport", headers=STAFF)
+    assert r.status_code == 404 and "no lifecycle command 'teleport'" in r.json()["detail"]
+    r = await api.client.post(f"/v1/proposals/{p['id']}/actions/approve", headers=STAFF)
     assert r.status_code == 409 and "possible: submit" in r.json()["detail"]
 
 

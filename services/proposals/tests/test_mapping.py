@@ -212,7 +212,8 @@ async def test_round_validation(api: Api) -> None:
     assert r.status_code == 422
     assert set(errors_by_field(r.json())) == {"status", "title"}
     r = await api.client.post("/v1/mapping-rounds", json=body(reminder_offsets_days=[7, -1]), headers=SECTION)
-    assert r.status_code == 422 and "reminder_offsets_days" in errors_by_field(r.json())
+    assert r.status_code == 422
+    assert errors_by_field(r.json()) == {"reminder_offsets_days.1": "Input should be greater than or equal to 0"}
     ok = await api.round(reminder_offsets_days=[1, 7, 7, 0, 3])
     assert ok["reminder_offsets_days"] == [7, 3, 1, 0]
     assert len(await api.rows(MappingRound)) == 1
@@ -358,7 +359,8 @@ async def test_who_may_propose_and_what_the_body_must_hold(api: Api) -> None:
     assert no_partner.status_code == 422 and "partner" in no_partner.json()["detail"]
     partner = {"name": "PT Sehat Bersama"}
     too_long = await api.client.post(url, json={**PROPOSE, "partner": partner, "term_months": 61}, headers=DINKES)
-    assert too_long.status_code == 422 and "maximum" in too_long.json()["detail"]
+    assert too_long.status_code == 422
+    assert errors_by_field(too_long.json()) == {"term_months": "Input should be less than or equal to 60"}
     wrong_kind = await api.client.post(url, json={**PROPOSE, "partner": partner, "ksdpk_kind": "investment"},
                                        headers=DINKES)
     assert wrong_kind.status_code == 422

@@ -1,23 +1,31 @@
-"""The FastAPI side of a service: app factory, health probes, errors, typed dependencies."""
+"""The FastAPI side of a service: app factory, health probes, errors, typed dependencies
+and typed identifiers (what the OpenAPI document says of errors: ``jalin_kit.openapi``)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
-from jalin_kit.auth import CurrentPrincipal, platform_operator
+from jalin_kit.auth import CurrentPrincipal, current_principal, platform_operator
 from jalin_kit.consumers import EventConsumers
-from jalin_kit.identifiers import TENANT_ID
+from jalin_kit.identifiers import TENANT_ID, UNIT_ID, IdPattern
 from jalin_kit.limits import BodyLimit
+from jalin_kit.openapi import NOT_FOUND, document_errors
 from jalin_kit.runtime import ServiceRuntime
 from jalin_kit.tenants import TenantInfo
+from jalin_kit.text import TEXT_PATTERN, text_problem
 
 log = structlog.get_logger(__name__)
 
@@ -46,16 +54,67 @@ TenantReadSession = Annotated[AsyncSession, Depends(tenant_read_session)]
 """For routes that only read: on SQLite they do not wait for the writer connection."""
 
 
+OBJECT_ID = IdPattern(r"[A-Za-z0-9][A-Za-z0-9_-]{0,35}")
+"""An object's id (a UUID here; at most 36 characters, as stored). Typed on every path and
+query parameter that names one, so the schema says what an id looks like and nothing else
+reaches the database (PostgreSQL refuses a NUL in text: that was a 500)."""
+
+ObjectId = Annotated[str, Path(pattern=OBJECT_ID.schema, description="The object's id.")]
+"""A path parameter naming an object."""
+
+IdQuery = Annotated[str | None, Query(pattern=OBJECT_ID.schema, description="Only those of this object.")]
+"""A query filter naming an object (e.g. ``proposal_id``)."""
+
+UnitQuery = Annotated[str | None, Query(pattern=UNIT_ID.schema, description="Only those of this unit (OPD).")]
+
+PATTERN_WORDS = {
+    OBJECT_ID.schema: "must be an id: 1-36 of A-Z, a-z, 0-9, '_', '-'",
+    TENANT_ID.schema: "must be a tenant id: 1-64 of a-z, 0-9, '-'",
+    UNIT_ID.schema: "must be a unit id: 1-64 of a-z, 0-9, '_', '-'",
+}
+"""Refusals of a known pattern, in words (pydantic's message would quote the expression)."""
+
+
 def not_found(what: str) -> HTTPException:
     return HTTPException(404, f"{what} not found")
+
+
+def _message(err: Any) -> str:
+    if err.get("type") == "value_error" and (err.get("ctx") or {}).get("error") is not None:
+        return str(err["ctx"]["error"])  # a validator's own words, without pydantic's "Value error, "
+    if err.get("type") == "string_pattern_mismatch":
+        pattern, value = (err.get("ctx") or {}).get("pattern"), err.get("input")
+        if pattern == TEXT_PATTERN and isinstance(value, str):
+            return text_problem(value) or "must not begin or end with whitespace"
+        if pattern in PATTERN_WORDS:
+            return PATTERN_WORDS[pattern]
+    return str(err.get("msg", "invalid"))
 
 
 def _validation_message(exc: RequestValidationError) -> list[dict[str, Any]]:
     out = []
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
-        out.append({"field": ".".join(loc) or "body", "message": err.get("msg", "invalid")})
+        out.append({"field": ".".join(loc) or "body", "message": _message(err)})
     return out
+
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Every method some route of ``app`` answers at the request's path (Starlette's own
+    405 names only the methods of the first route matching the path)."""
+    return [
+        method
+        for method in METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in app.router.routes)
+    ]
+
+
+class Readiness(BaseModel):
+    ready: bool
+    checks: dict[str, str] = Field(description="Each dependency: ok, or what is wrong.")
 
 
 def create_app(
@@ -90,6 +149,12 @@ def create_app(
             content={"detail": "invalid request", "errors": _validation_message(exc)},
         )
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:
+            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(allowed_methods(app, request))}
+        return await http_exception_handler(request, exc)
+
     @app.exception_handler(Exception)
     async def _unexpected(_req: Request, exc: Exception) -> JSONResponse:
         log.exception("http.unhandled", error=str(exc))
@@ -99,19 +164,21 @@ def create_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["ops"])
+    @app.get("/readyz", tags=["ops"], response_model=Readiness,
+             responses={503: {"model": Readiness, "description": "Not ready: the checks say why."}})
     async def readyz() -> JSONResponse:
         checks = await runtime.readiness()
         ready = all(v == "ok" for k, v in checks.items() if k not in REPORTED_ONLY)
         return JSONResponse(status_code=200 if ready else 503, content={"ready": ready, "checks": checks})
 
-    for router in routers:
-        app.include_router(router)
-    app.include_router(outbox_router(runtime))
+    routers = [*routers, outbox_router(runtime)]
     if runtime.registry_owner is None:
-        app.include_router(tenant_copy_router(runtime))
+        routers.append(tenant_copy_router(runtime))
     if runtime.consumers is not None:
-        app.include_router(dead_letter_router(runtime.consumers))
+        routers.append(dead_letter_router(runtime.consumers))
+    for router in routers:
+        document_errors(router.routes, current_principal)  # 401/403/413/422/400 as each route may answer them
+        app.include_router(router)
     return app
 
 
@@ -120,35 +187,60 @@ REPORTED_ONLY = frozenset({"outbox_relay", "outbox"})
 by itself while NATS is away, and parked events wait for an operator whatever happens."""
 
 
+class OutboxEventPublic(BaseModel):
+    """An event in a service's outbox: where it goes and how its tries went, never its payload."""
+
+    id: str
+    subject: str
+    type: str
+    tenant: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    due_at: datetime
+    parked_at: datetime | None
+    sent_at: datetime | None
+
+
+class DeadLetterPublic(BaseModel):
+    """An event a consumer gave up on: its error's class and place, never its payload."""
+
+    id: int
+    consumer: str
+    subject: str
+    event_id: str | None
+    tenant: str | None
+    stream_seq: int | None
+    deliveries: int
+    error: str
+    created_at: datetime
+    replayed_at: datetime | None
+    replay_count: int
+    replay_error: str | None
+
+
 def outbox_router(runtime: ServiceRuntime) -> APIRouter:
     """Operators list the events waiting or parked in a service's outbox and replay a parked
     one (``jalin outbox``). They see subjects and errors, never payloads."""
     router = APIRouter(prefix="/v1/admin/outbox", tags=["operations"])
     admin = Depends(platform_operator)
 
-    def public(row: Any) -> dict[str, Any]:
-        return {
-            "id": row.id,
-            "subject": row.subject,
-            "type": row.type,
-            "tenant": row.tenant_id,
-            "attempts": row.attempts,
-            "last_error": row.last_error,
-            "created_at": row.created_at.isoformat(),
-            "due_at": row.due_at.isoformat(),
-            "parked_at": row.parked_at.isoformat() if row.parked_at else None,
-            "sent_at": row.sent_at.isoformat() if row.sent_at else None,
-        }
+    def public(row: Any) -> OutboxEventPublic:
+        return OutboxEventPublic(
+            id=row.id, subject=row.subject, type=row.type, tenant=row.tenant_id, attempts=row.attempts,
+            last_error=row.last_error, created_at=row.created_at, due_at=row.due_at, parked_at=row.parked_at,
+            sent_at=row.sent_at,
+        )
 
     @router.get("", dependencies=[admin])
     async def list_outbox(
         parked: Annotated[bool, Query(description="true: parked events; false: events still waiting")] = True,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    ) -> list[dict[str, Any]]:
+    ) -> list[OutboxEventPublic]:
         return [public(r) for r in await runtime.relay.rows(parked=parked, limit=limit)]
 
-    @router.post("/{outbox_id}/replay", dependencies=[admin])
-    async def replay_outbox(outbox_id: Annotated[str, Path(max_length=36)]) -> dict[str, Any]:
+    @router.post("/{outbox_id}/replay", dependencies=[admin], responses=NOT_FOUND)
+    async def replay_outbox(outbox_id: ObjectId) -> OutboxEventPublic:
         row = await runtime.relay.replay(outbox_id)
         if row is None:
             raise not_found("outbox event")
@@ -162,7 +254,7 @@ def tenant_copy_router(runtime: ServiceRuntime) -> APIRouter:
     whether enabled): how far a change has come (``jalin tenants show``)."""
     router = APIRouter(prefix="/v1/admin/tenants", tags=["operations"])
 
-    @router.get("/{tenant_id}", dependencies=[Depends(platform_operator)], response_model=TenantInfo)
+    @router.get("/{tenant_id}", dependencies=[Depends(platform_operator)], response_model=TenantInfo, responses=NOT_FOUND)
     async def tenant_copy(tenant_id: Annotated[str, Path(pattern=TENANT_ID.schema)]) -> TenantInfo:
         await runtime.tenants.reload()
         if tenant_id not in runtime.tenants:
@@ -177,28 +269,21 @@ def dead_letter_router(consumers: EventConsumers) -> APIRouter:
     router = APIRouter(prefix="/v1/admin/dead-letters", tags=["operations"])
     admin = Depends(platform_operator)
 
-    def public(row: Any) -> dict[str, Any]:
-        return {
-            "id": row.id,
-            "consumer": row.consumer,
-            "subject": row.subject,
-            "event_id": row.event_id,
-            "tenant": row.tenant_id,
-            "stream_seq": row.stream_seq,
-            "deliveries": row.deliveries,
-            "error": row.error,
-            "created_at": row.created_at.isoformat(),
-            "replayed_at": row.replayed_at.isoformat() if row.replayed_at else None,
-            "replay_count": row.replay_count,
-            "replay_error": row.replay_error,
-        }
+    def public(row: Any) -> DeadLetterPublic:
+        return DeadLetterPublic(
+            id=row.id, consumer=row.consumer, subject=row.subject, event_id=row.event_id, tenant=row.tenant_id,
+            stream_seq=row.stream_seq, deliveries=row.deliveries, error=row.error, created_at=row.created_at,
+            replayed_at=row.replayed_at, replay_count=row.replay_count, replay_error=row.replay_error,
+        )
 
     @router.get("", dependencies=[admin])
-    async def list_dead_letters(all: bool = False) -> list[dict[str, Any]]:
+    async def list_dead_letters(
+        all: Annotated[bool, Query(description="true: the replayed ones too")] = False,
+    ) -> list[DeadLetterPublic]:
         return [public(r) for r in await consumers.list_dead_letters(include_replayed=all)]
 
-    @router.post("/{dead_letter_id}/replay", dependencies=[admin])
-    async def replay(dead_letter_id: int) -> dict[str, Any]:
+    @router.post("/{dead_letter_id}/replay", dependencies=[admin], responses=NOT_FOUND)
+    async def replay(dead_letter_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> DeadLetterPublic:
         row = await consumers.replay(dead_letter_id)
         if row is None:
             raise not_found("dead letter")

@@ -8,12 +8,14 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from jalin_kit.auth import CurrentPrincipal
 from jalin_kit.db import get_scoped
-from jalin_kit.http import TenantReadSession, not_found
+from jalin_kit.http import IdQuery, ObjectId, TenantReadSession, not_found
+from jalin_kit.openapi import GONE, NOT_FOUND
 from sqlmodel import col, select
 
 from jalin_documents import access
 from jalin_documents.handlers import deps
 from jalin_documents.models import Document, DocumentPublic
+from jalin_documents.render import DOCX_MEDIA_TYPE
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 
@@ -22,7 +24,7 @@ router = APIRouter(prefix="/v1/documents", tags=["documents"])
 async def list_documents(
     principal: CurrentPrincipal,
     session: TenantReadSession,
-    proposal_id: Annotated[str | None, Query(max_length=64)] = None,
+    proposal_id: IdQuery = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[DocumentPublic]:
     access.require("document.read", principal)
@@ -32,8 +34,8 @@ async def list_documents(
     return [DocumentPublic.of(d) for d in (await session.exec(query)).all()]
 
 
-@router.get("/{document_id}", response_model=DocumentPublic)
-async def get_document(document_id: str, principal: CurrentPrincipal, session: TenantReadSession) -> DocumentPublic:
+@router.get("/{document_id}", response_model=DocumentPublic, responses=NOT_FOUND)
+async def get_document(document_id: ObjectId, principal: CurrentPrincipal, session: TenantReadSession) -> DocumentPublic:
     access.require("document.read", principal)
     document = await get_scoped(session, Document, document_id)
     if document is None:
@@ -41,8 +43,14 @@ async def get_document(document_id: str, principal: CurrentPrincipal, session: T
     return DocumentPublic.of(document)
 
 
-@router.get("/{document_id}/content", response_class=Response)
-async def document_content(document_id: str, principal: CurrentPrincipal, session: TenantReadSession) -> Response:
+@router.get(
+    "/{document_id}/content",
+    response_class=Response,
+    responses={200: {"description": "The file (its media type is the document's: DOCX for KB drafts).",
+                     "content": {DOCX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}},
+               **NOT_FOUND, **GONE},
+)
+async def document_content(document_id: ObjectId, principal: CurrentPrincipal, session: TenantReadSession) -> Response:
     """The file itself (DOCX for drafts)."""
     access.require("document.read", principal)
     document = await get_scoped(session, Document, document_id)

@@ -6,22 +6,27 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, File, Form, HTTPException, Query, Response, UploadFile, status
+from fastapi import APIRouter, Form, HTTPException, Query, Response, UploadFile, status
 from fastapi.responses import FileResponse
 from jalin_kit.auth import CurrentPrincipal
 from jalin_kit.db import get_scoped, utcnow
 from jalin_kit.events import DocumentLocked
-from jalin_kit.http import Runtime, TenantReadSession, TenantSession, not_found
+from jalin_kit.http import OBJECT_ID, IdQuery, ObjectId, Runtime, TenantReadSession, TenantSession, not_found
+from jalin_kit.openapi import CONFLICT, GONE, NOT_FOUND, UNSUPPORTED, error, file_too_large
 from jalin_kit.outbox import record_event
+from jalin_kit.text import Text
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydField
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jalin_documents import access
 from jalin_documents.handlers import deps
 from jalin_documents.models import Attachment, AttachmentKind, AttachmentPublic, Document
+from jalin_documents.render import DOCX_MEDIA_TYPE
 from jalin_documents.sharing import counterpart
 from jalin_documents.uploads import (
     ALLOWED_LABELS,
@@ -37,7 +42,7 @@ from jalin_documents.uploads import (
 log = structlog.get_logger(__name__)
 
 SOURCE = "/jalin/documents"
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,35}$"
+ACCEPTED_MEDIA_TYPES = f"application/pdf, {DOCX_MEDIA_TYPE}, image/png, image/jpeg"
 
 router = APIRouter(prefix="/v1/attachments", tags=["attachments"])
 upload_router = APIRouter(prefix="/v1/attachments", tags=["attachments"], route_class=UploadRoute)
@@ -65,28 +70,48 @@ async def public(session: AsyncSession, attachments: Sequence[Attachment]) -> li
     return [AttachmentPublic.of(a, a.id in locked) for a in attachments]
 
 
+def _signed_scan_rules(schema: dict[str, Any]) -> None:
+    """A signed scan names the document it locks (and is a PDF or an image: its bytes say, 415)."""
+    schema["allOf"] = [{
+        "if": {"properties": {"kind": {"const": AttachmentKind.SIGNED_SCAN.value}}, "required": ["kind"]},
+        "then": {"required": ["document_id"], "properties": {"document_id": {"type": "string"}}},
+    }]
+
+
+class UploadForm(BaseModel):
+    """The multipart form of an upload. A ``signed_scan`` needs ``document_id``."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_signed_scan_rules)
+
+    proposal_id: str = PydField(pattern=OBJECT_ID.schema, description="The proposal the file belongs to.")
+    kind: AttachmentKind
+    file: UploadFile = PydField(description=f"{ALLOWED_LABELS}; the type is read from the content.")
+    document_id: str | None = PydField(
+        None, pattern=OBJECT_ID.schema, description="The generated document (required for a signed_scan, which locks it)."
+    )
+    title: Text | None = PydField(None, max_length=200)
+
+
 @upload_router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=AttachmentPublic,
     responses={
-        413: {"description": "The file is larger than the upload limit."},
-        415: {"description": f"The file's content is not {ALLOWED_LABELS}."},
-        409: {"description": "The document is already locked by a signed scan."},
+        **NOT_FOUND,
+        409: error("The document is already locked by a signed scan."),
+        **file_too_large("file"),
+        **UNSUPPORTED,
     },
+    # The accepted formats, as the file part's media types (the content decides, not the part's header).
+    openapi_extra={"requestBody": {"content": {"multipart/form-data": {
+        "encoding": {"file": {"contentType": ACCEPTED_MEDIA_TYPES}}}}}},
 )
 async def upload_attachment(
     principal: CurrentPrincipal,
     runtime: Runtime,
     reader: TenantReadSession,
     session: TenantSession,
-    proposal_id: Annotated[str, Form(pattern=ID_PATTERN, description="The proposal the file belongs to.")],
-    kind: Annotated[AttachmentKind, Form()],
-    file: Annotated[UploadFile, File(description=f"{ALLOWED_LABELS}; the type is read from the content.")],
-    document_id: Annotated[
-        str | None, Form(pattern=ID_PATTERN, description="The generated document (required for a signed_scan).")
-    ] = None,
-    title: Annotated[str | None, Form(min_length=1, max_length=200)] = None,
+    form: Annotated[UploadForm, Form(media_type="multipart/form-data")],
 ) -> AttachmentPublic:
     """Upload a KAK, feasibility study, letter, DPRD decision, signed scan or other file.
 
@@ -94,6 +119,7 @@ async def upload_attachment(
     of it is generated, and the proposal's earlier attachments can no longer be deleted.
     """
     access.require("attachment.upload", principal)
+    proposal_id, kind, file, document_id, title = form.proposal_id, form.kind, form.file, form.document_id, form.title
     limit = runtime.settings.max_upload_bytes  # type: ignore[attr-defined]
     try:
         file_type, sha256, size = await asyncio.to_thread(inspect, file.file)
@@ -107,7 +133,7 @@ async def upload_attachment(
         raise HTTPException(415, "a signed scan must be a PDF, PNG or JPEG")
 
     document: Document | None = None
-    if kind is AttachmentKind.SIGNED_SCAN and document_id is None:
+    if kind is AttachmentKind.SIGNED_SCAN and document_id is None:  # the schema's if/then, in words
         raise HTTPException(422, "a signed_scan needs document_id: the generated document whose signed text it is")
     if document_id is not None:
         document = await get_scoped(reader, Document, document_id)
@@ -184,7 +210,7 @@ async def lock(session: AsyncSession, document: Document, scan: Attachment) -> N
 async def list_attachments(
     principal: CurrentPrincipal,
     session: TenantReadSession,
-    proposal_id: Annotated[str | None, Query(max_length=64)] = None,
+    proposal_id: IdQuery = None,
     kind: AttachmentKind | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[AttachmentPublic]:
@@ -198,8 +224,8 @@ async def list_attachments(
     return await public(session, (await session.exec(query)).all())
 
 
-@router.get("/{attachment_id}", response_model=AttachmentPublic)
-async def get_attachment(attachment_id: str, principal: CurrentPrincipal, session: TenantReadSession) -> AttachmentPublic:
+@router.get("/{attachment_id}", response_model=AttachmentPublic, responses=NOT_FOUND)
+async def get_attachment(attachment_id: ObjectId, principal: CurrentPrincipal, session: TenantReadSession) -> AttachmentPublic:
     access.require("attachment.read", principal)
     attachment = await get_scoped(session, Attachment, attachment_id)
     if attachment is None:
@@ -207,8 +233,15 @@ async def get_attachment(attachment_id: str, principal: CurrentPrincipal, sessio
     return (await public(session, [attachment]))[0]
 
 
-@router.get("/{attachment_id}/content", response_class=FileResponse)
-async def attachment_content(attachment_id: str, principal: CurrentPrincipal, session: TenantReadSession) -> Response:
+@router.get(
+    "/{attachment_id}/content",
+    response_class=FileResponse,
+    responses={200: {"description": "The file as uploaded, with its detected media type.",
+                     "content": {t: {"schema": {"type": "string", "format": "binary"}}
+                                 for t in ACCEPTED_MEDIA_TYPES.split(", ")}},
+               **NOT_FOUND, **GONE},
+)
+async def attachment_content(attachment_id: ObjectId, principal: CurrentPrincipal, session: TenantReadSession) -> Response:
     """The file as uploaded, with its detected media type."""
     access.require("attachment.read", principal)
     attachment = await get_scoped(session, Attachment, attachment_id)
@@ -228,8 +261,9 @@ async def attachment_content(attachment_id: str, principal: CurrentPrincipal, se
     )
 
 
-@router.delete("/{attachment_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
-async def delete_attachment(attachment_id: str, principal: CurrentPrincipal, session: TenantSession) -> Response:
+@router.delete("/{attachment_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
+               responses=NOT_FOUND | CONFLICT)
+async def delete_attachment(attachment_id: ObjectId, principal: CurrentPrincipal, session: TenantSession) -> Response:
     """Only the region that uploaded it, and not once it is locked or a signed scan."""
     access.require("attachment.delete", principal)
     attachment = await get_scoped(session, Attachment, attachment_id)

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from jalin_kit.auth import CurrentPrincipal
 from jalin_kit.db import get_scoped
-from jalin_kit.http import TenantReadSession, not_found
+from jalin_kit.http import IdQuery, ObjectId, TenantReadSession, not_found
+from jalin_kit.openapi import NOT_FOUND
 from sqlmodel import col, select
 
 from jalin_evaluation import access
@@ -47,7 +48,7 @@ async def _public(session: TenantReadSession, plan: Plan) -> PlanPublic:
 async def list_plans(
     principal: CurrentPrincipal,
     session: TenantReadSession,
-    proposal_id: Annotated[str | None, Query(max_length=64)] = None,
+    proposal_id: IdQuery = None,
     status: PlanStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[PlanPublic]:
@@ -60,8 +61,8 @@ async def list_plans(
     return [await _public(session, p) for p in (await session.exec(query)).all()]
 
 
-@router.get("/{plan_id}", response_model=PlanPublic)
-async def get_plan(plan_id: str, principal: CurrentPrincipal, session: TenantReadSession) -> PlanPublic:
+@router.get("/{plan_id}", response_model=PlanPublic, responses=NOT_FOUND)
+async def get_plan(plan_id: ObjectId, principal: CurrentPrincipal, session: TenantReadSession) -> PlanPublic:
     access.require("plan.read", principal)
     plan = await get_scoped(session, Plan, plan_id)
     if plan is None:

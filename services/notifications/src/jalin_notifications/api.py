@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from jalin_kit.auth import CurrentPrincipal, Principal
 from jalin_kit.db import utcnow
-from jalin_kit.http import TenantReadSession, TenantSession, not_found
+from jalin_kit.http import IdQuery, ObjectId, TenantReadSession, TenantSession, not_found
+from jalin_kit.openapi import NOT_FOUND
 from sqlalchemy import and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -37,8 +38,8 @@ async def inbox(
     principal: CurrentPrincipal,
     session: TenantReadSession,
     lang: Lang = "id",
-    unread: bool = False,
-    proposal_id: Annotated[str | None, Query(max_length=64)] = None,
+    unread: Annotated[bool, Query(description="true: only messages not read yet")] = False,
+    proposal_id: IdQuery = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[MessagePublic]:
     access.require("inbox.read", principal)
@@ -58,17 +59,17 @@ async def _load(session: AsyncSession, principal: Principal, message_id: str) ->
     return message
 
 
-@router.get("/{message_id}", response_model=MessagePublic)
+@router.get("/{message_id}", response_model=MessagePublic, responses=NOT_FOUND)
 async def get_message(
-    message_id: str, principal: CurrentPrincipal, session: TenantReadSession, lang: Lang = "id"
+    message_id: ObjectId, principal: CurrentPrincipal, session: TenantReadSession, lang: Lang = "id"
 ) -> MessagePublic:
     access.require("inbox.read", principal)
     return MessagePublic.of(await _load(session, principal, message_id), lang)
 
 
-@router.post("/{message_id}/read", response_model=MessagePublic)
+@router.post("/{message_id}/read", response_model=MessagePublic, responses=NOT_FOUND)
 async def mark_read(
-    message_id: str, principal: CurrentPrincipal, session: TenantSession, lang: Lang = "id"
+    message_id: ObjectId, principal: CurrentPrincipal, session: TenantSession, lang: Lang = "id"
 ) -> MessagePublic:
     access.require("inbox.mark_read", principal)
     message = await _load(session, principal, message_id)

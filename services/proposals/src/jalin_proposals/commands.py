@@ -43,10 +43,13 @@ from jalin_proposals.schemas import (
     ApproveRequest,
     DprdRequest,
     NoteRequest,
+    PksSignRequest,
     ProposalCreate,
     RejectRequest,
+    SigningRequest,
     SignRequest,
     TerminateRequest,
+    WorkPlanRequest,
 )
 
 SOURCE = "/jalin/proposals"
@@ -56,11 +59,11 @@ BODIES: dict[str, type[BaseModel]] = {
     "approve": ApproveRequest,
     "reject": RejectRequest,
     "decline_offer": RejectRequest,
-    "sign_kb": SignRequest,
-    "sign_pks": SignRequest,
-    "sign": SignRequest,
+    "sign_kb": SignRequest,  # the kepala daerah signs; no term
+    "sign_pks": PksSignRequest,  # binding: the term; a delegate may sign
+    "sign": PksSignRequest,
     "sign_nk": SignRequest,
-    "adopt_work_plan": SignRequest,
+    "adopt_work_plan": WorkPlanRequest,  # binding, no delegate
     "record_dprd_approval": DprdRequest,
     "terminate": TerminateRequest,
 }
@@ -285,7 +288,7 @@ async def carry_out(session: AsyncSession, p: Proposal, t: Transition, body: Bas
         p.dprd_number, p.dprd_date, p.dprd_document_id = None, None, None
         await unshare(session, p)
     elif cmd in SIGNED:
-        assert isinstance(body, SignRequest)
+        assert isinstance(body, SigningRequest)
         agreement = _signed(p, cmd, body, actor, tenant)
         session.add(agreement)
     elif cmd == "record_dprd_approval":
@@ -318,37 +321,39 @@ async def carry_out(session: AsyncSession, p: Proposal, t: Transition, body: Bas
     return agreement
 
 
-def _signed(p: Proposal, cmd: str, body: SignRequest, actor: Actor, tenant: TenantInfo) -> Agreement:
+def _signed(p: Proposal, cmd: str, body: SigningRequest, actor: Actor, tenant: TenantInfo) -> Agreement:
     kind, binding = SIGNED[cmd]
-    if body.signed_as == "delegate" and kind != "pks":
+    term_start, term_months = getattr(body, "term_start", None), getattr(body, "term_months", None)
+    if getattr(body, "signed_as", None) == "delegate" and kind != "pks":
         raise CommandError(422, "only a PKS may be signed by a delegate under a power of attorney")
     if cmd == "sign_pks" and p.dprd_required and not p.dprd_number:
         raise CommandError(409, "this cooperation needs the DPRD's approval before the PKS is signed")
     start = end = None
     if binding:
-        months = body.term_months or p.term_months
+        months = term_months or p.term_months
         try:
             terms.validate_term(months, tenant.max_term_months)
         except ValueError as exc:
             raise CommandError(422, str(exc)) from exc
-        start = body.term_start or body.signed_on
+        start = term_start or body.signed_on
         try:
             end = terms.term_end(start, months)
         except (ValueError, OverflowError) as exc:
             raise CommandError(422, f"the term from {start.isoformat()} cannot be computed: {exc}") from exc
         p.term_months, p.term_start, p.term_end = months, start, end
-    elif body.term_start or body.term_months:
+    elif term_start or term_months:
         raise CommandError(422, f"a {kind.upper()} carries no term: term_start/term_months belong to the binding agreement")
     return _agreement(p, body, actor, type=kind, term_start=start, term_end=end)
 
 
-def _agreement(p: Proposal, body: SignRequest, actor: Actor, **fields: Any) -> Agreement:
+def _agreement(p: Proposal, body: SigningRequest, actor: Actor, **fields: Any) -> Agreement:
     """The record of a signing, visible to whoever sees the cooperation."""
     return Agreement(
         tenant_id=p.tenant_id, shared_with=p.shared_with, proposal_id=p.id, recorded_by=actor.user,
         number_first=body.number_first, number_second=body.number_second, signed_on=body.signed_on,
         signed_place=body.signed_place, signatory_name=body.signatory_name, signatory_title=body.signatory_title,
-        signed_as=body.signed_as, power_of_attorney=body.power_of_attorney, **fields,
+        signed_as=getattr(body, "signed_as", "kepala_daerah"), power_of_attorney=getattr(body, "power_of_attorney", None),
+        **fields,
     )
 
 

@@ -4,44 +4,66 @@ the audit fields: unknown fields are refused (422)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Literal
+from enum import StrEnum
+from typing import Any, Literal
 
 from jalin_kit.db import utcnow
+from jalin_kit.http import OBJECT_ID
 from jalin_kit.identifiers import TENANT_ID
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from jalin_kit.text import Day, Text
+from pydantic import BaseModel, ConfigDict, StrictBool, field_validator, model_validator
 from pydantic import Field as PydField
 
 from jalin_proposals.lifecycle import EndReason, Initiator, Kind, KsddType, KsdpkKind, Stage, Status
 from jalin_proposals.models import Agreement, HistoryEntry, Proposal
 
+MAX_TERM_MONTHS = 60
+"""The longest term of a cooperation: five years (PP 28/2018; a region's ``max_term_months``
+may only lower it, and a lower maximum is checked against the region's setting)."""
+
+TERM_MONTHS = "Jangka waktu, in months: at most 60 (five years), or the region's lower maximum."
+
 
 class Input(BaseModel):
-    """Base of what clients send: unknown fields refused, no control characters in text."""
+    """Base of what clients send: unknown fields refused. Text is taken as sent (``Text``:
+    no control characters, no whitespace at the ends, lengths counted as sent)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_control_characters(cls, value: object) -> object:
-        if isinstance(value, str) and any(ord(c) < 32 and c not in "\n\r\t" for c in value):
-            raise ValueError("must not contain control characters")
-        return value
+    model_config = ConfigDict(extra="forbid")
 
 
 class PartnerIn(Input):
-    name: str = PydField(min_length=2, max_length=200)
+    name: Text = PydField(min_length=2, max_length=200)
     tenant: str | None = PydField(
-        None, max_length=64, pattern=TENANT_ID.schema, description="The partner's Jalin tenant, if any."
+        None, max_length=64, pattern=TENANT_ID.schema,
+        description="The partner's Jalin tenant: a region onboarded and enabled (GET /v1/tenants), not the proposer. "
+        "None for a party outside Jalin.",
     )
 
 
+def _others(kind: Kind) -> list[str]:
+    return [k.value for k in Kind if k is not kind]
+
+
+def _kind_rules(schema: dict[str, Any]) -> None:
+    """``check_kind`` in the schema (JSON Schema if/then): a kind-specific field is null or
+    absent when the body names another kind."""
+    schema["allOf"] = [
+        {"if": {"properties": {"kind": {"enum": _others(Kind.KSDD)}}, "required": ["kind"]},
+         "then": {"properties": {"ksdd_type": {"type": "null"}}}},
+        {"if": {"properties": {"kind": {"enum": _others(Kind.KSDPK)}}, "required": ["kind"]},
+         "then": {"properties": {"initiator": {"type": "null"}, "ksdpk_kind": {"type": "null"}}}},
+    ]
+
+
 class _KindFields(Input):
+    model_config = ConfigDict(json_schema_extra=_kind_rules)
+
     ksdd_type: KsddType | None = PydField(None, description="KSDD only: wajib or sukarela (default sukarela).")
     initiator: Initiator | None = PydField(None, description="KSDPK only: region (default) or third_party.")
     ksdpk_kind: KsdpkKind | None = PydField(None, description="KSDPK only (PP art. 15).")
-    burdens_public: bool | None = PydField(None, description="Burdens the public and the region (PP art. 6(2)).")
-    unbudgeted: bool | None = PydField(None, description="Funding not yet in the current APBD (PP art. 6(2)).")
-    liaison_officer: str | None = PydField(None, max_length=200, description="PPKSD named by the OPD head.")
+    burdens_public: StrictBool | None = PydField(None, description="Burdens the public and the region (PP art. 6(2)).")
+    unbudgeted: StrictBool | None = PydField(None, description="Funding not yet in the current APBD (PP art. 6(2)).")
+    liaison_officer: Text | None = PydField(None, max_length=200, description="PPKSD named by the OPD head.")
 
     def check_kind(self, kind: Kind) -> None:
         if self.ksdd_type is not None and kind is not Kind.KSDD:
@@ -51,13 +73,13 @@ class _KindFields(Input):
 
 
 class ProposalCreate(_KindFields):
-    title: str = PydField(min_length=3, max_length=200)
+    title: Text = PydField(min_length=3, max_length=200)
     kind: Kind
     partner: PartnerIn
-    objective: str = PydField(min_length=3, max_length=4000, description="Maksud dan tujuan.")
-    scope: str = PydField(min_length=3, max_length=4000, description="Ruang lingkup.")
-    term_months: int = PydField(ge=1, le=600, description="Jangka waktu, in months.")
-    financing: str = PydField(min_length=3, max_length=2000, description="Pembiayaan.")
+    objective: Text = PydField(min_length=3, max_length=4000, description="Maksud dan tujuan.")
+    scope: Text = PydField(min_length=3, max_length=4000, description="Ruang lingkup.")
+    term_months: int = PydField(ge=1, le=MAX_TERM_MONTHS, description=TERM_MONTHS)
+    financing: Text = PydField(min_length=3, max_length=2000, description="Pembiayaan.")
 
     @model_validator(mode="after")
     def _kind_fields(self) -> ProposalCreate:
@@ -66,13 +88,21 @@ class ProposalCreate(_KindFields):
 
 
 class ProposalUpdate(_KindFields):
-    title: str | None = PydField(None, min_length=3, max_length=200)
+    """Without ``kind``, the stored kind decides which kind-specific fields apply (422 otherwise)."""
+
+    title: Text | None = PydField(None, min_length=3, max_length=200)
     kind: Kind | None = None
     partner: PartnerIn | None = None
-    objective: str | None = PydField(None, min_length=3, max_length=4000)
-    scope: str | None = PydField(None, min_length=3, max_length=4000)
-    term_months: int | None = PydField(None, ge=1, le=600)
-    financing: str | None = PydField(None, min_length=3, max_length=2000)
+    objective: Text | None = PydField(None, min_length=3, max_length=4000)
+    scope: Text | None = PydField(None, min_length=3, max_length=4000)
+    term_months: int | None = PydField(None, ge=1, le=MAX_TERM_MONTHS, description=TERM_MONTHS)
+    financing: Text | None = PydField(None, min_length=3, max_length=2000)
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> ProposalUpdate:
+        if self.kind is not None:
+            self.check_kind(self.kind)
+        return self
 
 
 def _plausible(value: date | None, back_days: int = 366, ahead_days: int = 5 * 366) -> date | None:
@@ -85,15 +115,15 @@ def _plausible(value: date | None, back_days: int = 366, ahead_days: int = 5 * 3
 
 
 class NoteRequest(Input):
-    note: str | None = PydField(None, max_length=2000)
-    reference: str | None = PydField(None, max_length=100, description="A letter or decision number, if any.")
+    note: Text | None = PydField(None, max_length=2000)
+    reference: Text | None = PydField(None, max_length=100, description="A letter or decision number, if any.")
 
 
 class ApproveRequest(Input):
-    term_start: date | None = PydField(
+    term_start: Day | None = PydField(
         None, description="Planned first day of the term; defaults to the day of approval. At most a year back, five ahead."
     )
-    note: str | None = PydField(None, max_length=2000)
+    note: Text | None = PydField(None, max_length=2000)
 
     @field_validator("term_start")
     @classmethod
@@ -102,25 +132,26 @@ class ApproveRequest(Input):
 
 
 class RejectRequest(Input):
-    reason: str = PydField(min_length=3, max_length=2000)
+    reason: Text = PydField(min_length=3, max_length=2000)
 
 
-class SignRequest(Input):
-    """The signing of a KB, PKS, Nota Kesepakatan, foreign agreement or work plan."""
+def _delegate_rules(schema: dict[str, Any]) -> None:
+    """A delegate signs with a power of attorney, the kepala daerah without one."""
+    schema["allOf"] = [{
+        "if": {"properties": {"signed_as": {"const": "delegate"}}, "required": ["signed_as"]},
+        "then": {"required": ["power_of_attorney"], "properties": {"power_of_attorney": {"type": "string"}}},
+        "else": {"properties": {"power_of_attorney": {"type": "null"}}},
+    }]
 
-    number_first: str = PydField(min_length=1, max_length=100, description="Our region's number.")
-    number_second: str | None = PydField(None, max_length=100, description="The partner's number.")
-    signed_on: date
-    signed_place: str = PydField(min_length=2, max_length=100)
-    signatory_name: str = PydField(min_length=2, max_length=200)
-    signatory_title: str = PydField(min_length=2, max_length=200)
-    signed_as: Literal["kepala_daerah", "delegate"] = "kepala_daerah"
-    power_of_attorney: str | None = PydField(None, max_length=100, description="Surat kuasa number (delegate only).")
-    term_start: date | None = PydField(
-        None, description="Binding agreements: first day (default: signed_on), within a year of signed_on."
-    )
-    term_months: int | None = PydField(None, ge=1, le=600, description="Binding agreements: default the proposal's.")
-    note: str | None = PydField(None, max_length=2000)
+
+class SigningRequest(Input):
+    number_first: Text = PydField(min_length=1, max_length=100, description="Our region's number.")
+    number_second: Text | None = PydField(None, max_length=100, description="The partner's number.")
+    signed_on: Day = PydField(description="The day of signing: since 1990, at the latest tomorrow.")
+    signed_place: Text = PydField(min_length=2, max_length=100)
+    signatory_name: Text = PydField(min_length=2, max_length=200)
+    signatory_title: Text = PydField(min_length=2, max_length=200)
+    note: Text | None = PydField(None, max_length=2000)
 
     @field_validator("signed_on")
     @classmethod
@@ -131,22 +162,63 @@ class SignRequest(Input):
             raise ValueError("signed_on is implausibly early")
         return value
 
+
+class SignRequest(SigningRequest):
+    """The signing of a KB or a Nota Kesepakatan: by the kepala daerah; it carries no term."""
+
+    signed_as: Literal["kepala_daerah"] = "kepala_daerah"
+
+
+class _Binding(SigningRequest):
+    term_start: Day | None = PydField(
+        None, description="The term's first day (default: signed_on), within a year of signed_on."
+    )
+    term_months: int | None = PydField(
+        None, ge=1, le=MAX_TERM_MONTHS, description="Default: the proposal's. " + TERM_MONTHS
+    )
+
     @model_validator(mode="after")
-    def _attorney(self) -> SignRequest:
+    def _start_near_signing(self) -> _Binding:
         if self.term_start is not None and abs((self.term_start - self.signed_on).days) > 366:
             raise ValueError("term_start must lie within a year of signed_on")
-        if self.signed_as == "delegate" and not self.power_of_attorney:
-            raise ValueError("a delegate signs with a power of attorney: give power_of_attorney")
-        if self.signed_as == "kepala_daerah" and self.power_of_attorney:
-            raise ValueError("power_of_attorney applies to a delegate only")
         return self
 
 
+class WorkPlanRequest(_Binding):
+    """The adoption of a work plan (central-government path): binding, it carries the term."""
+
+    signed_as: Literal["kepala_daerah"] = "kepala_daerah"
+
+
+class PksSignRequest(_Binding):
+    """The signing of a PKS or a foreign agreement: binding, it carries the term; a delegate
+    may sign it under a power of attorney."""
+
+    model_config = ConfigDict(json_schema_extra=_delegate_rules)
+
+    signed_as: Literal["kepala_daerah", "delegate"] = "kepala_daerah"
+    power_of_attorney: Text | None = PydField(None, max_length=100, description="Surat kuasa number (delegate only).")
+
+    @model_validator(mode="after")
+    def _attorney(self) -> PksSignRequest:
+        _check_attorney(self.signed_as, self.power_of_attorney)
+        return self
+
+
+def _check_attorney(signed_as: str, power_of_attorney: str | None) -> None:
+    if signed_as == "delegate" and not power_of_attorney:
+        raise ValueError("a delegate signs with a power of attorney: give power_of_attorney")
+    if signed_as == "kepala_daerah" and power_of_attorney:
+        raise ValueError("power_of_attorney applies to a delegate only")
+
+
 class DprdRequest(Input):
-    decision_number: str = PydField(min_length=1, max_length=100, description="Nomor keputusan DPRD.")
-    decision_date: date
-    document_id: str | None = PydField(None, max_length=36, description="The decision's attachment, if uploaded.")
-    note: str | None = PydField(None, max_length=2000)
+    decision_number: Text = PydField(min_length=1, max_length=100, description="Nomor keputusan DPRD.")
+    decision_date: Day = PydField(description="At the latest tomorrow.")
+    document_id: str | None = PydField(
+        None, pattern=OBJECT_ID.schema, description="The decision's attachment, if uploaded."
+    )
+    note: Text | None = PydField(None, max_length=2000)
 
     @field_validator("decision_date")
     @classmethod
@@ -157,23 +229,43 @@ class DprdRequest(Input):
 
 
 class TerminateRequest(Input):
-    reason: EndReason
-    note: str = PydField(min_length=3, max_length=2000)
+    reason: EndReason = PydField(description="PP art. 9/22; court_ruling and partner_bankrupt end a KSDPK only.")
+    note: Text = PydField(min_length=3, max_length=2000)
 
 
 class CommentRequest(Input):
-    text: str = PydField(min_length=1, max_length=4000)
+    text: Text = PydField(min_length=1, max_length=4000)
 
 
-class AddendumRequest(SignRequest):
-    summary: str = PydField(min_length=3, max_length=4000, description="What the addendum changes.")
-    new_term_end: date | None = PydField(None, description="If the addendum changes the end of the term.")
+class AddendumRequest(SigningRequest):
+    """A signed addendum; a delegate may sign one to a PKS under a power of attorney."""
+
+    model_config = ConfigDict(json_schema_extra=_delegate_rules)
+
+    signed_as: Literal["kepala_daerah", "delegate"] = "kepala_daerah"
+    power_of_attorney: Text | None = PydField(None, max_length=100, description="Surat kuasa number (delegate only).")
+    summary: Text = PydField(min_length=3, max_length=4000, description="What the addendum changes.")
+    new_term_end: Day | None = PydField(None, description="If the addendum changes the end of the term.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_term_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict) and ("term_start" in data or "term_months" in data):
+            raise ValueError("an addendum moves the end of the term with new_term_end; term_start/term_months do not apply")
+        return data
 
     @model_validator(mode="after")
-    def _no_term_fields(self) -> AddendumRequest:
-        if self.term_start is not None or self.term_months is not None:
-            raise ValueError("an addendum moves the end of the term with new_term_end; term_start/term_months do not apply")
+    def _attorney(self) -> AddendumRequest:
+        _check_attorney(self.signed_as, self.power_of_attorney)
         return self
+
+
+class AgreementType(StrEnum):
+    KB = "kb"  # Kesepakatan Bersama
+    PKS = "pks"  # Perjanjian Kerja Sama (or a foreign cooperation's agreement)
+    NK = "nk"  # Nota Kesepakatan (central government)
+    RENCANA_KERJA = "rencana_kerja"  # the work plan (central government)
+    ADDENDUM = "addendum"
 
 
 class PartnerOut(BaseModel):
@@ -232,7 +324,7 @@ class AgreementPublic(BaseModel):
 
     id: str
     proposal_id: str
-    type: str
+    type: AgreementType
     amends_id: str | None
     number_first: str
     number_second: str | None

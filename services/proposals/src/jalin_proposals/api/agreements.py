@@ -7,14 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from jalin_kit.auth import CurrentPrincipal
 from jalin_kit.db import get_scoped
-from jalin_kit.http import Runtime, TenantReadSession, not_found
+from jalin_kit.http import IdQuery, ObjectId, Runtime, TenantReadSession, not_found
+from jalin_kit.openapi import CONFLICT, NOT_FOUND
 from sqlmodel import col, select
 
 from jalin_proposals import access
 from jalin_proposals.api.common import actor_of, http_error, owner_only, owner_session
 from jalin_proposals.commands import CommandError, addendum, emit, log, step_event
 from jalin_proposals.models import Agreement
-from jalin_proposals.schemas import AddendumRequest, AgreementPublic
+from jalin_proposals.schemas import AddendumRequest, AgreementPublic, AgreementType
 
 router = APIRouter(prefix="/v1/agreements", tags=["agreements"])
 
@@ -23,8 +24,8 @@ router = APIRouter(prefix="/v1/agreements", tags=["agreements"])
 async def list_agreements(
     principal: CurrentPrincipal,
     session: TenantReadSession,
-    proposal_id: str | None = None,
-    type_: Annotated[str | None, Query(alias="type", max_length=16)] = None,
+    proposal_id: IdQuery = None,
+    type_: Annotated[AgreementType | None, Query(alias="type")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[AgreementPublic]:
@@ -33,12 +34,12 @@ async def list_agreements(
     if proposal_id is not None:
         query = query.where(Agreement.proposal_id == proposal_id)
     if type_ is not None:
-        query = query.where(Agreement.type == type_)
+        query = query.where(Agreement.type == type_.value)
     return [AgreementPublic.of(a) for a in (await session.exec(query)).all()]
 
 
-@router.get("/{agreement_id}", response_model=AgreementPublic)
-async def get_agreement(agreement_id: str, principal: CurrentPrincipal, session: TenantReadSession) -> AgreementPublic:
+@router.get("/{agreement_id}", response_model=AgreementPublic, responses=NOT_FOUND)
+async def get_agreement(agreement_id: ObjectId, principal: CurrentPrincipal, session: TenantReadSession) -> AgreementPublic:
     access.require("agreement.read", principal)
     agreement = await get_scoped(session, Agreement, agreement_id)
     if agreement is None:
@@ -46,9 +47,9 @@ async def get_agreement(agreement_id: str, principal: CurrentPrincipal, session:
     return AgreementPublic.of(agreement)
 
 
-@router.post("/{agreement_id}/addenda", status_code=201, response_model=AgreementPublic)
+@router.post("/{agreement_id}/addenda", status_code=201, response_model=AgreementPublic, responses=NOT_FOUND | CONFLICT)
 async def add_addendum(
-    agreement_id: str, body: AddendumRequest, principal: CurrentPrincipal, runtime: Runtime
+    agreement_id: ObjectId, body: AddendumRequest, principal: CurrentPrincipal, runtime: Runtime
 ) -> AgreementPublic:
     """Record a signed addendum of a running cooperation (it may move the end of the term)."""
     access.require("agreement.addendum", principal)

@@ -9,7 +9,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from jalin_kit.auth import CurrentPrincipal
-from jalin_kit.http import TenantReadSession
+from jalin_kit.http import ObjectId, TenantReadSession
+from jalin_kit.openapi import NOT_FOUND
 from sqlmodel import col, select
 
 from jalin_proposals import access
@@ -28,9 +29,17 @@ def _cell(value: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-@router.get("/{proposal_id}/history", response_model=list[HistoryPublic])
+@router.get(
+    "/{proposal_id}/history",
+    response_model=list[HistoryPublic],
+    responses={
+        200: {"description": "The entries, oldest first: JSON, or CSV (UTF-8, a header row) with ?format=csv.",
+              "content": {"text/csv": {"schema": {"type": "string"}}}},
+        **NOT_FOUND,
+    },
+)
 async def history(
-    proposal_id: str,
+    proposal_id: ObjectId,
     principal: CurrentPrincipal,
     session: TenantReadSession,
     format_: Annotated[Literal["json", "csv"], Query(alias="format")] = "json",

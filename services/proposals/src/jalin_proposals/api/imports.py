@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from jalin_kit.auth import CurrentPrincipal
 from jalin_kit.db import utcnow
 from jalin_kit.http import Runtime
+from jalin_kit.openapi import ValidationErrorBody, error, file_too_large
 from pydantic import BaseModel
 from pydantic import Field as PydField
 from starlette.concurrency import run_in_threadpool
@@ -36,14 +37,26 @@ router = APIRouter(prefix="/v1/imports", tags=["imports"])
 MULTIPART_ENVELOPE = 64 * 1024
 """What the multipart framing may add to the file's own size."""
 
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ImportRefused(ValidationErrorBody):
+    """422 of the import: the request's fields, or a file that cannot be imported at all."""
+
+    missing_columns: list[str] = PydField(default_factory=list, description="Required columns the file lacks.")
+
+
 UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
             "multipart/form-data": {
+                # The formats read, as the file part's media types (the content decides, not the part's header).
+                "encoding": {"file": {"contentType": f"text/csv, {XLSX_MEDIA_TYPE}"}},
                 "schema": {
                     "type": "object",
                     "required": ["file"],
+                    "additionalProperties": False,
                     "properties": {
                         "file": {
                             "type": "string",
@@ -108,6 +121,9 @@ async def read_upload(request: Request, limit: int) -> tuple[str | None, bytes]:
     except MultiPartException as exc:
         raise HTTPException(400, exc.message) from exc
     try:
+        unknown = sorted(set(form.keys()) - {"file"})
+        if unknown:
+            raise HTTPException(422, f"unknown multipart field(s) {', '.join(unknown)}: send the file alone, in the field 'file'")
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise HTTPException(422, "no file: send it in the multipart field 'file'")
@@ -130,7 +146,19 @@ def _read_and_check(data: bytes, name: str | None, tenant: Any, today: Any) -> t
     return table, imports.validate(table, tenant, today)
 
 
-@router.post("/agreements", response_model=ImportReport, openapi_extra=UPLOAD_BODY, response_model_exclude_none=True)
+@router.post(
+    "/agreements",
+    response_model=ImportReport,
+    openapi_extra=UPLOAD_BODY,
+    response_model_exclude_none=True,
+    responses={
+        400: error("The multipart body could not be parsed (or has more parts than an import takes)."),
+        **file_too_large("file"),
+        415: error("Not a multipart body, or a file that is neither CSV (UTF-8) nor XLSX."),
+        422: error("No file, an unknown field, or a file that cannot be imported at all (a required column "
+                   "missing, more than 5,000 rows, an unreadable sheet). Bad rows are reported with 200.", ImportRefused),
+    },
+)
 async def import_agreements(
     request: Request,
     principal: CurrentPrincipal,
@@ -174,7 +202,8 @@ async def import_agreements(
 
 
 @router.get("/agreements/template.csv", response_class=Response,
-            responses={200: {"content": {"text/csv": {}}, "description": "Header row and one example row."}})
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+                             "description": "Header row and one example row."}})
 async def import_template(
     principal: CurrentPrincipal,
     runtime: Runtime,

@@ -7,13 +7,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, status
 from jalin_kit.auth import CurrentPrincipal
 from jalin_kit.db import utcnow
-from jalin_kit.http import Runtime, TenantReadSession, TenantSession
+from jalin_kit.http import ObjectId, Runtime, TenantReadSession, TenantSession
+from jalin_kit.openapi import CONFLICT, NOT_FOUND
 from sqlmodel import col, select
 
 from jalin_proposals import access, terms
 from jalin_proposals.api.common import actor_of, load, owner_only
 from jalin_proposals.commands import add_draft, body_model, lifecycle_of, log
-from jalin_proposals.lifecycle import DRAFT_STAGES, Kind, Stage, Status, start_stage
+from jalin_proposals.lifecycle import DRAFT_STAGES, Initiator, Kind, KsddType, KsdpkKind, Stage, Status, start_stage
 from jalin_proposals.models import Proposal
 from jalin_proposals.partners import check_partner
 from jalin_proposals.schemas import ActionPublic, PartnerIn, ProposalCreate, ProposalPublic, ProposalUpdate
@@ -77,15 +78,15 @@ async def list_offers(principal: CurrentPrincipal, session: TenantReadSession) -
     return [ProposalPublic.of(p) for p in (await session.exec(query)).all()]
 
 
-@router.get("/proposals/{proposal_id}", response_model=ProposalPublic)
-async def get_proposal(proposal_id: str, principal: CurrentPrincipal, session: TenantReadSession) -> ProposalPublic:
+@router.get("/proposals/{proposal_id}", response_model=ProposalPublic, responses=NOT_FOUND)
+async def get_proposal(proposal_id: ObjectId, principal: CurrentPrincipal, session: TenantReadSession) -> ProposalPublic:
     access.require("proposal.read", principal)
     return ProposalPublic.of(await load(session, proposal_id))
 
 
-@router.get("/proposals/{proposal_id}/actions", response_model=list[ActionPublic])
+@router.get("/proposals/{proposal_id}/actions", response_model=list[ActionPublic], responses=NOT_FOUND)
 async def available_actions(
-    proposal_id: str, principal: CurrentPrincipal, session: TenantReadSession, runtime: Runtime
+    proposal_id: ObjectId, principal: CurrentPrincipal, session: TenantReadSession, runtime: Runtime
 ) -> list[ActionPublic]:
     """What the caller may do next (the commands of POST .../actions/{command})."""
     access.require("proposal.read", principal)
@@ -103,11 +104,16 @@ async def available_actions(
     return out
 
 
-@router.patch("/proposals/{proposal_id}", response_model=ProposalPublic)
+@router.patch(
+    "/proposals/{proposal_id}",
+    response_model=ProposalPublic,
+    responses=NOT_FOUND | {409: CONFLICT[409] | {"description": "Only a draft is edited."}},
+)
 async def edit_proposal(
-    proposal_id: str, body: ProposalUpdate, principal: CurrentPrincipal, session: TenantSession, runtime: Runtime
+    proposal_id: ObjectId, body: ProposalUpdate, principal: CurrentPrincipal, session: TenantSession, runtime: Runtime
 ) -> ProposalPublic:
-    """Edit a proposal in its draft stage (a rejected one is revised first: action ``revise``)."""
+    """Edit a proposal in its draft stage (a rejected one is revised first: action ``revise``).
+    Without ``kind`` in the body, the stored kind decides which kind-specific fields apply (422)."""
     access.require("proposal.edit", principal)
     p = await load(session, proposal_id, for_update=True)
     owner_only(p, principal, "edit it")
@@ -117,9 +123,9 @@ async def edit_proposal(
     changes = body.model_dump(exclude_unset=True)
     kind = Kind(changes.get("kind") or p.kind)
     try:
-        body.check_kind(kind)
+        body.check_kind(kind)  # with kind in the body, its schema says so already
     except ValueError as exc:
-        raise HTTPException(422, str(exc)) from exc
+        raise HTTPException(422, f"{exc}; this proposal is a {kind.value}") from exc
     if changes.get("term_months") is not None:
         _term(runtime, principal.tenant_id, changes["term_months"])
     for field, value in changes.items():
@@ -145,9 +151,10 @@ async def edit_proposal(
     return ProposalPublic.of(p)
 
 
-@router.post("/proposals/{proposal_id}/extend", status_code=status.HTTP_201_CREATED, response_model=ProposalPublic)
+@router.post("/proposals/{proposal_id}/extend", status_code=status.HTTP_201_CREATED, response_model=ProposalPublic,
+             responses=NOT_FOUND | CONFLICT)
 async def extend(
-    proposal_id: str, principal: CurrentPrincipal, session: TenantSession, runtime: Runtime
+    proposal_id: ObjectId, principal: CurrentPrincipal, session: TenantSession, runtime: Runtime
 ) -> ProposalPublic:
     """Extension runs the procedure again: a new draft copying this cooperation, linked to it."""
     access.require("proposal.extend", principal)
@@ -155,12 +162,12 @@ async def extend(
     owner_only(old, principal, "extend it")
     if old.stage not in (Stage.PELAKSANAAN.value, Stage.SELESAI.value):
         raise HTTPException(409, f"only a running or completed cooperation is extended; this one is at stage {old.stage}")
-    body = ProposalCreate(
-        title=old.title, kind=Kind(old.kind), partner=PartnerIn(name=old.partner_name, tenant=old.partner_tenant),
+    body = ProposalCreate.model_construct(  # stored values, checked when they were stored (or imported)
+        title=old.title, kind=Kind(old.kind), partner=PartnerIn.model_construct(name=old.partner_name, tenant=old.partner_tenant),
         objective=old.objective, scope=old.scope, term_months=old.term_months, financing=old.financing,
-        ksdd_type=old.ksdd_type if old.kind == Kind.KSDD.value else None,  # type: ignore[arg-type]
-        initiator=old.initiator if old.kind == Kind.KSDPK.value else None,  # type: ignore[arg-type]
-        ksdpk_kind=old.ksdpk_kind,  # type: ignore[arg-type]
+        ksdd_type=KsddType(old.ksdd_type) if old.kind == Kind.KSDD.value and old.ksdd_type else None,
+        initiator=Initiator(old.initiator) if old.kind == Kind.KSDPK.value else None,
+        ksdpk_kind=KsdpkKind(old.ksdpk_kind) if old.ksdpk_kind else None,
         burdens_public=old.burdens_public, unbudgeted=old.unbudgeted, liaison_officer=old.liaison_officer,
     )
     actor = actor_of(principal)

@@ -13,7 +13,8 @@ from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.exceptions import RequestValidationError
 from jalin_kit.auth import CurrentPrincipal, Principal
 from jalin_kit.db import get_scoped, utcnow
-from jalin_kit.http import Runtime, TenantReadSession, TenantSession, not_found
+from jalin_kit.http import IdQuery, ObjectId, Runtime, TenantReadSession, TenantSession, UnitQuery, not_found
+from jalin_kit.openapi import CONFLICT, NOT_FOUND
 from jalin_kit.runtime import ServiceRuntime
 from jalin_kit.tenants import TenantInfo
 from pydantic import ValidationError
@@ -26,6 +27,7 @@ from jalin_proposals.commands import Actor, add_draft
 from jalin_proposals.mapping import affairs
 from jalin_proposals.mapping.models import MappingReminder, MappingRound, Potential, RoundStatus
 from jalin_proposals.mapping.schemas import (
+    AffairId,
     AffairPublic,
     MissingUnit,
     PotentialCreate,
@@ -179,15 +181,15 @@ async def list_rounds(
     return [round_public(r, counts(tenant, per_round.get(r.id, {})), today) for r in rounds]
 
 
-@router.get("/mapping-rounds/{round_id}", response_model=RoundDetail)
-async def get_round(round_id: str, principal: CurrentPrincipal, session: TenantReadSession,
+@router.get("/mapping-rounds/{round_id}", response_model=RoundDetail, responses=NOT_FOUND)
+async def get_round(round_id: ObjectId, principal: CurrentPrincipal, session: TenantReadSession,
                     runtime: Runtime) -> RoundDetail:
     access.require("mapping.read", principal)
     return await round_detail(session, await load_round(session, round_id), runtime)
 
 
-@router.post("/mapping-rounds/{round_id}/close", response_model=RoundDetail)
-async def close_round(round_id: str, principal: CurrentPrincipal, session: TenantSession,
+@router.post("/mapping-rounds/{round_id}/close", response_model=RoundDetail, responses=NOT_FOUND | CONFLICT)
+async def close_round(round_id: ObjectId, principal: CurrentPrincipal, session: TenantSession,
                       runtime: Runtime) -> RoundDetail:
     """Close a round before its deadline (it closes by itself the day after)."""
     access.require("mapping.round.close", principal)
@@ -200,8 +202,8 @@ async def close_round(round_id: str, principal: CurrentPrincipal, session: Tenan
     return await round_detail(session, r, runtime)
 
 
-@router.get("/mapping-rounds/{round_id}/missing", response_model=list[MissingUnit])
-async def missing(round_id: str, principal: CurrentPrincipal, session: TenantReadSession,
+@router.get("/mapping-rounds/{round_id}/missing", response_model=list[MissingUnit], responses=NOT_FOUND)
+async def missing(round_id: ObjectId, principal: CurrentPrincipal, session: TenantReadSession,
                   runtime: Runtime) -> list[MissingUnit]:
     """The region's units (OPDs of the tenant directory) without a potential in the round yet."""
     access.require("mapping.missing", principal)
@@ -221,8 +223,8 @@ def _require_unit(principal: Principal) -> str:
 
 
 @router.post("/mapping-rounds/{round_id}/potentials", status_code=status.HTTP_201_CREATED,
-             response_model=PotentialPublic)
-async def submit_potential(round_id: str, body: PotentialCreate, principal: CurrentPrincipal, session: TenantSession,
+             response_model=PotentialPublic, responses=NOT_FOUND | CONFLICT)
+async def submit_potential(round_id: ObjectId, body: PotentialCreate, principal: CurrentPrincipal, session: TenantSession,
                            runtime: Runtime) -> PotentialPublic:
     """An OPD submits a cooperation potential for its unit (several per unit are welcome)."""
     access.require("mapping.potential.submit", principal)
@@ -235,7 +237,7 @@ async def submit_potential(round_id: str, body: PotentialCreate, principal: Curr
     if today_of(runtime) > r.deadline:
         raise HTTPException(409, f"the round's deadline ({r.deadline.isoformat()}) has passed")
     p = Potential(
-        tenant_id=principal.tenant_id, round_id=r.id, unit=unit, affair=body.affair, title=body.title,
+        tenant_id=principal.tenant_id, round_id=r.id, unit=unit, affair=body.affair.value, title=body.title,
         description=body.description, benefit=body.benefit,
         candidate_partners=[c.model_dump() for c in body.candidate_partners], submitted_by=principal.user_id,
     )
@@ -249,9 +251,9 @@ async def list_potentials(
     principal: CurrentPrincipal,
     session: TenantReadSession,
     runtime: Runtime,
-    round_id: Annotated[str | None, Query(max_length=36)] = None,
-    unit: Annotated[str | None, Query(max_length=64)] = None,
-    affair: Annotated[str | None, Query(max_length=64)] = None,
+    round_id: IdQuery = None,
+    unit: UnitQuery = None,
+    affair: AffairId | None = None,
     proposed: Annotated[bool | None, Query(description="true: became proposals; false: not yet")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
@@ -264,22 +266,22 @@ async def list_potentials(
     if unit is not None:
         query = query.where(Potential.unit == unit)
     if affair is not None:
-        query = query.where(Potential.affair == affair)
+        query = query.where(Potential.affair == affair.value)
     if proposed is not None:
         query = query.where(col(Potential.proposal_id).is_not(None) if proposed else col(Potential.proposal_id).is_(None))
     return [potential_public(p, runtime) for p in (await session.exec(query)).all()]
 
 
-@router.get("/potentials/{potential_id}", response_model=PotentialPublic)
-async def get_potential(potential_id: str, principal: CurrentPrincipal, session: TenantReadSession,
+@router.get("/potentials/{potential_id}", response_model=PotentialPublic, responses=NOT_FOUND)
+async def get_potential(potential_id: ObjectId, principal: CurrentPrincipal, session: TenantReadSession,
                         runtime: Runtime) -> PotentialPublic:
     access.require("mapping.read", principal)
     return potential_public(await load_potential(session, potential_id), runtime)
 
 
 @router.post("/potentials/{potential_id}/propose", status_code=status.HTTP_201_CREATED,
-             response_model=ProposalPublic)
-async def propose(potential_id: str, body: PotentialPropose, principal: CurrentPrincipal, session: TenantSession,
+             response_model=ProposalPublic, responses=NOT_FOUND | CONFLICT)
+async def propose(potential_id: ObjectId, body: PotentialPropose, principal: CurrentPrincipal, session: TenantSession,
                   runtime: Runtime) -> ProposalPublic:
     """The potential becomes a draft proposal of its unit, in one step: title, objective
     (from the benefit) and partner (the first candidate) default from the potential."""

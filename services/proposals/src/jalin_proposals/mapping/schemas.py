@@ -3,25 +3,44 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
 
+from jalin_kit.text import Day, Text
 from pydantic import BaseModel, field_validator, model_validator
 from pydantic import Field as PydField
 
 from jalin_proposals.lifecycle import Kind
 from jalin_proposals.mapping import affairs
 from jalin_proposals.mapping.models import MappingReminder, Potential
-from jalin_proposals.schemas import Input, PartnerIn, PartnerOut, _KindFields
+from jalin_proposals.schemas import MAX_TERM_MONTHS, TERM_MONTHS, Input, PartnerIn, PartnerOut, _KindFields
+
+MAX_OFFSET_DAYS = 366
+"""Reminder offsets are days before the deadline, 0 to 366 (as a region's setting allows)."""
+
+AffairId = StrEnum("AffairId", {a.id: a.id for a in affairs.AFFAIRS})  # type: ignore[misc]
+"""The concurrent government affairs of UU 23/2014 art. 12 (GET /v1/government-affairs), as an enum."""
+
+
+def _known_affair(value: Any) -> Any:
+    """The law's list in words, rather than the enum's long list of values."""
+    if isinstance(value, str):
+        affairs.check(value)
+    return value
+
+
+Affair = Annotated[AffairId, PydField(description="A government affair of UU 23/2014 art. 12 (GET /v1/government-affairs).")]
 
 
 class RoundCreate(Input):
-    title: str = PydField(min_length=3, max_length=200, examples=["Pemetaan Potensi Kerja Sama 2027"])
+    title: Text = PydField(min_length=3, max_length=200, examples=["Pemetaan Potensi Kerja Sama 2027"])
     year: int = PydField(ge=2000, le=2100, description="The budget year the potentials are for.")
-    deadline: date = PydField(description="The last day on which OPDs submit potentials (today or later).")
-    description: str | None = PydField(None, max_length=4000)
-    reminder_offsets_days: list[int] | None = PydField(
+    deadline: Day = PydField(description="The last day on which OPDs submit potentials: from today to two years ahead.")
+    description: Text | None = PydField(None, max_length=4000)
+    reminder_offsets_days: list[Annotated[int, PydField(ge=0, le=MAX_OFFSET_DAYS)]] | None = PydField(
         None,
         max_length=10,
-        description="Days before the deadline at which units that have not submitted are reminded "
+        description="Days before the deadline (0 to 366) at which units that have not submitted are reminded "
         "(default: the region's setting, 14, 7, 3 and 1 unless it says otherwise).",
     )
 
@@ -34,26 +53,24 @@ class RoundCreate(Input):
 
 
 def checked_offsets(value: list[int]) -> list[int]:
-    if any(not 0 <= v <= 365 for v in value):
-        raise ValueError("reminder offsets are days before the deadline, from 0 to 365")
+    if any(not 0 <= v <= MAX_OFFSET_DAYS for v in value):
+        raise ValueError(f"reminder offsets are days before the deadline, from 0 to {MAX_OFFSET_DAYS}")
     return sorted(set(value), reverse=True)
 
 
 class PotentialCreate(Input):
-    affair: str = PydField(
-        max_length=64, description="A government affair of UU 23/2014 art. 12 (GET /v1/government-affairs)."
-    )
-    title: str = PydField(min_length=3, max_length=200)
-    description: str = PydField(min_length=3, max_length=4000)
-    benefit: str = PydField(
+    affair: Affair
+    title: Text = PydField(min_length=3, max_length=200)
+    description: Text = PydField(min_length=3, max_length=4000)
+    benefit: Text = PydField(
         min_length=3, max_length=4000, description="The externality across regions, or the benefit of cooperating."
     )
     candidate_partners: list[PartnerIn] = PydField(default_factory=list, max_length=20)
 
-    @field_validator("affair")
+    @field_validator("affair", mode="before")
     @classmethod
-    def _affair(cls, value: str) -> str:
-        return affairs.check(value)
+    def _affair(cls, value: Any) -> Any:
+        return _known_affair(value)
 
 
 class PotentialPropose(_KindFields):
@@ -62,13 +79,13 @@ class PotentialPropose(_KindFields):
 
     kind: Kind
     partner: PartnerIn | None = PydField(None, description="Default: the potential's first candidate partner.")
-    title: str | None = PydField(None, min_length=3, max_length=200, description="Default: the potential's title.")
-    objective: str | None = PydField(
+    title: Text | None = PydField(None, min_length=3, max_length=200, description="Default: the potential's title.")
+    objective: Text | None = PydField(
         None, min_length=3, max_length=4000, description="Maksud dan tujuan. Default: the potential's benefit."
     )
-    scope: str = PydField(min_length=3, max_length=4000, description="Ruang lingkup.")
-    term_months: int = PydField(ge=1, le=600, description="Jangka waktu, in months.")
-    financing: str = PydField(min_length=3, max_length=2000, description="Pembiayaan.")
+    scope: Text = PydField(min_length=3, max_length=4000, description="Ruang lingkup.")
+    term_months: int = PydField(ge=1, le=MAX_TERM_MONTHS, description=TERM_MONTHS)
+    financing: Text = PydField(min_length=3, max_length=2000, description="Pembiayaan.")
 
     @model_validator(mode="after")
     def _kind_fields(self) -> PotentialPropose:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 from jalin_kit.auth import CurrentPrincipal, PlatformOperator
 from jalin_kit.http import Runtime
 from jalin_kit.identifiers import TENANT_ID
+from jalin_kit.openapi import NOT_FOUND, error
 from jalin_kit.regions import RegionKind, regions
 from jalin_kit.tenants import TenantInfo, TenantStatus
 
@@ -36,7 +37,8 @@ async def list_tenants(
     return [t for t in runtime.tenants.all() if (status_ is None or t.status is status_) and (kind is None or t.kind is kind)]
 
 
-@router.post("/admin/tenants", status_code=status.HTTP_201_CREATED, response_model=TenantInfo)
+@router.post("/admin/tenants", status_code=status.HTTP_201_CREATED, response_model=TenantInfo,
+             responses={409: error("The tenant id is taken, or the region is onboarded already.")})
 async def onboard_tenant(body: TenantOnboard, operator: PlatformOperator, runtime: Runtime) -> TenantInfo:
     """Onboard a region: from now on its tokens are admitted by every service (as soon as each
     has the ``tenant.changed`` event) and other regions may name it as a partner."""
@@ -52,7 +54,7 @@ async def onboard_tenant(body: TenantOnboard, operator: PlatformOperator, runtim
     return info
 
 
-@router.get("/admin/tenants/{tenant_id}", response_model=TenantInfo)
+@router.get("/admin/tenants/{tenant_id}", response_model=TenantInfo, responses=NOT_FOUND)
 async def show_tenant(tenant_id: TenantId, _op: PlatformOperator, runtime: Runtime) -> TenantInfo:
     await runtime.tenants.reload()
     if tenant_id not in runtime.tenants:
@@ -60,7 +62,7 @@ async def show_tenant(tenant_id: TenantId, _op: PlatformOperator, runtime: Runti
     return runtime.tenants.get(tenant_id)
 
 
-@router.patch("/admin/tenants/{tenant_id}", response_model=TenantInfo)
+@router.patch("/admin/tenants/{tenant_id}", response_model=TenantInfo, responses=NOT_FOUND)
 async def change_tenant(tenant_id: TenantId, body: TenantChange, operator: PlatformOperator, runtime: Runtime) -> TenantInfo:
     """Change what the region says of itself: its kepala daerah, seat, section, units, settings."""
     async with runtime.db.system_session() as session:
@@ -86,13 +88,13 @@ async def _set_status(tenant_id: str, state: TenantStatus, operator: PlatformOpe
     return info
 
 
-@router.post("/admin/tenants/{tenant_id}/disable", response_model=TenantInfo)
+@router.post("/admin/tenants/{tenant_id}/disable", response_model=TenantInfo, responses=NOT_FOUND)
 async def disable_tenant(tenant_id: TenantId, operator: PlatformOperator, runtime: Runtime) -> TenantInfo:
     """Every service refuses the region's tokens (403) once it has the event; its data stays."""
     return await _set_status(tenant_id, TenantStatus.DISABLED, operator, runtime)
 
 
-@router.post("/admin/tenants/{tenant_id}/enable", response_model=TenantInfo)
+@router.post("/admin/tenants/{tenant_id}/enable", response_model=TenantInfo, responses=NOT_FOUND)
 async def enable_tenant(tenant_id: TenantId, operator: PlatformOperator, runtime: Runtime) -> TenantInfo:
     return await _set_status(tenant_id, TenantStatus.ACTIVE, operator, runtime)
 

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from jalin_kit.identifiers import REGION_CODE, TENANT_ID
+from typing import Annotated
+
+from jalin_kit.identifiers import REGION_CODE, TENANT_ID, UNIT_ID
 from jalin_kit.regions import Region, RegionKind, TimeZone
 from jalin_kit.tenants import TenantSettings
-from pydantic import BaseModel
+from jalin_kit.text import Text
+from pydantic import BaseModel, StringConstraints
 from pydantic import Field as PydField
 
 from jalin_proposals.schemas import Input
 
 EMAIL_DOMAIN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"
+
+UnitId = Annotated[str, StringConstraints(pattern=UNIT_ID.schema)]
+UnitName = Annotated[Text, PydField(min_length=2, max_length=200)]
+Units = dict[UnitId, UnitName]
 
 
 class TenantOnboard(Input):
@@ -21,26 +28,26 @@ class TenantOnboard(Input):
     id: str | None = PydField(
         None, pattern=TENANT_ID.schema, description="The tenant id (its event subjects' token); default from the region's name."
     )
-    head_name: str = PydField(min_length=2, max_length=200, description="The kepala daerah's name.")
-    head_title: str | None = PydField(None, min_length=2, max_length=200, description="Default: Gubernur / Bupati / Wali Kota X.")
-    seat: str = PydField(min_length=2, max_length=100, description="The seat of government, where agreements are signed.")
+    head_name: Text = PydField(min_length=2, max_length=200, description="The kepala daerah's name.")
+    head_title: Text | None = PydField(None, min_length=2, max_length=200, description="Default: Gubernur / Bupati / Wali Kota X.")
+    seat: Text = PydField(min_length=2, max_length=100, description="The seat of government, where agreements are signed.")
     email_domain: str = PydField(pattern=EMAIL_DOMAIN, max_length=200, description="The region's mail domain.")
-    cooperation_section: str | None = PydField(
+    cooperation_section: Text | None = PydField(
         None, min_length=2, max_length=200, description="Default: Biro/Bagian Kerja Sama Setda of the region."
     )
-    units: dict[str, str] = PydField(default_factory=dict, max_length=200, description="The OPDs: unit id -> name.")
+    units: Units = PydField(default_factory=dict, max_length=200, description="The OPDs: unit id -> name.")
     settings: TenantSettings = PydField(default_factory=TenantSettings)
 
 
 class TenantChange(Input):
     """What the operator may change of an onboarded region (not its code, id or kind)."""
 
-    head_name: str | None = PydField(None, min_length=2, max_length=200)
-    head_title: str | None = PydField(None, min_length=2, max_length=200)
-    seat: str | None = PydField(None, min_length=2, max_length=100)
+    head_name: Text | None = PydField(None, min_length=2, max_length=200)
+    head_title: Text | None = PydField(None, min_length=2, max_length=200)
+    seat: Text | None = PydField(None, min_length=2, max_length=100)
     email_domain: str | None = PydField(None, pattern=EMAIL_DOMAIN, max_length=200)
-    cooperation_section: str | None = PydField(None, min_length=2, max_length=200)
-    units: dict[str, str] | None = PydField(None, max_length=200, description="Replaces the list of units.")
+    cooperation_section: Text | None = PydField(None, min_length=2, max_length=200)
+    units: Units | None = PydField(None, max_length=200, description="Replaces the list of units.")
     settings: TenantSettings | None = PydField(None, description="Replaces the region's settings.")
 
 
