@@ -168,12 +168,18 @@ class Api:
                 b"trailer\n<</Size 4/Root 1 0 R>>\nstartxref\n170\n%%EOF\n"
             )
         form = {"proposal_id": pid, "kind": kind, **({"document_id": document_id} if document_id else {})}
-        r = self.client.post(
-            self.url("documents", "/v1/attachments"),
-            data=form,
-            files={"file": (filename, data, "application/octet-stream")},
-            headers=headers or self.staff,
-        )
+
+        def upload() -> httpx.Response | None:
+            r = self.client.post(
+                self.url("documents", "/v1/attachments"),
+                data=form,
+                files={"file": (filename, data, "application/octet-stream")},
+                headers=headers or self.staff,
+            )
+            # The documents service learns of a new proposal from its proposal.drafted event.
+            return None if r.status_code == 404 and r.json() == {"detail": "proposal not found"} else r
+
+        r = wait_for(upload, what="the documents service to know the proposal")
         assert r.status_code == 201, r.text
         return r.json()  # type: ignore[no-any-return]
 

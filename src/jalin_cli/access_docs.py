@@ -24,10 +24,26 @@ platform running as processes, and checks that every route of theirs is named by
 (✓ allowed, · refused with 403). A role is checked before the object is looked up: a refused
 role gets 403 whether or not the object exists.
 `platform_admin` runs the deployment and sees no tenant's content: it counts only in the
-operators' tenant `platform`, whose tokens reach the dead-letter routes and nothing else;
-the tenant roles count only in a region's tenant. A partner region acts
-through its own tenant's roles; the commands marked *partner* are made by the partner
-region when it is a Jalin tenant (otherwise the owner records them on its behalf)."""
+operators' tenant `platform`, whose tokens reach the operators' routes (registry, outbox, dead
+letters) and nothing else; the tenant roles count only in a region's tenant, and only for a
+region onboarded and enabled (else 401/403), with a unit that is one of the region's. A
+partner region acts through its own tenant's roles; the commands marked *partner* are made by
+the partner region when it is a Jalin tenant (otherwise the owner records them on its behalf).
+
+## The unit rule
+
+An OPD's drafts belong to that OPD; the cooperation section sees all. A caller whose roles
+are all an OPD's (`opd_staff`, `opd_head`) acts for the unit its token names: it sees and
+touches only its own region's proposals of that unit (at every stage), their agreements,
+documents, attachments and evaluation plans, and its unit's potentials — another unit's are
+404, as another region's are, and a cooperation a partner region shares is the partner's
+section's, not its OPDs'. With no unit in its token it sees none of these. Every other role of
+the region (`kerja_sama`, `tkksd`, `sekda`, `kepala_daerah`, `dprd`, `auditor`) sees the whole
+region, and a holder of an OPD role and one of these counts as the latter. Notices follow the
+same rule by their address: a message to a unit reaches that unit's people, one to a role
+that role's holders. The rule is one mechanism (`jalin_kit.db`, `jalin_kit.access.unit_scope`),
+not a check in each route; the tables below say which roles may do what, the unit rule then
+which objects they see."""
 
 NOTES = {
     "documents": "Generated agreement texts and uploaded attachments (`services/documents/src/jalin_documents/access.py`). "

@@ -13,7 +13,7 @@ import pytest
 from jalin_documents.access import OPERATIONS as DOCUMENTS
 from jalin_e2e import Api, wait_for
 from jalin_evaluation.access import OPERATIONS as EVALUATION
-from jalin_kit.access import SHOWN_ROLES, Operations
+from jalin_kit.access import SHOWN_ROLES, UNIT_BOUND, Operations
 from jalin_notifications.access import OPERATIONS as NOTIFICATIONS
 
 from jalin_cli.platform import Platform
@@ -141,3 +141,41 @@ def test_every_cell_over_http(platform: Platform, api: Api, objects: dict[str, s
         assert r.status_code == expected(op, method), (service, op, method, path, role, r.status_code, r.text)
     assert api.get("notifications", f"/v1/inbox/{objects['message_id']}").json()["read_at"] is not None
     assert api.get("documents", f"/v1/attachments/{objects['attachment_id']}").status_code == 200
+
+
+def test_the_unit_rule_in_every_cell(platform: Platform, api: Api, objects: dict[str, str]) -> None:
+    """The objects belong to sumbar's dinkes. Every role the table lets through, with another
+    unit (dpupr) or none: an OPD's role gets 404 on them (and its lists leave them out), a
+    tenant-wide role gets what it always gets; a notice addressed to dinkes reaches only
+    dinkes, whatever the role."""
+    cells = [
+        (service, op, method, path, role)
+        for service, operations in TABLES.items()
+        for op, (roles, routes) in operations.items()
+        if op.split(".")[0] in ("document", "attachment", "inbox", "plan")
+        for method, path in named_routes(routes)
+        if "{" in path or op == "attachment.upload"
+        for role in SHOWN_ROLES
+        if role in roles
+    ]
+    assert {role for *_, role in cells} >= UNIT_BOUND
+    lists = {"documents": "/v1/documents", "evaluation": "/v1/plans"}
+    for unit in ("dpupr", None):
+        for service, op, method, path, role in cells:
+            ids = objects
+            if op == "attachment.delete":
+                ids = {**objects, "attachment_id": api.upload_attachment(objects["proposal_id"])["id"]}
+            headers = Api(platform, tenant="sumbar", unit=unit).headers(role, unit=unit)
+            r = call(api, service, op, method, path, headers, ids)
+            if role in UNIT_BOUND or service == "notifications":
+                assert r.status_code == 404, (service, op, method, path, role, unit, r.status_code, r.text)
+            else:
+                assert r.status_code == expected(op, method), (service, op, method, path, role, unit, r.text)
+        for role in sorted(UNIT_BOUND):
+            headers = Api(platform, tenant="sumbar", unit=unit).headers(role, unit=unit)
+            for service, path in lists.items():
+                assert api.get(service, path, headers=headers, proposal_id=objects["proposal_id"]).json() == []
+            assert api.get("documents", "/v1/attachments", headers=headers, proposal_id=objects["proposal_id"]).json() == []
+    # The refused calls changed nothing the unit sees.
+    assert api.get("documents", f"/v1/attachments/{objects['attachment_id']}").status_code == 200
+    assert api.get("notifications", f"/v1/inbox/{objects['message_id']}").json()["read_at"] is None

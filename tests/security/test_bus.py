@@ -108,7 +108,7 @@ async def test_a_region_reads_its_own_events_and_the_cooperations_shared_with_it
         await asyncio.sleep(0.1)
     assert all(m.subject.startswith("jalin.kukar.") for m in got)
     own = [m for m in got if pid_of(m) == own_of_kukar["id"]]
-    assert [m.subject for m in own] == ["jalin.kukar.proposal.submitted"]
+    assert [m.subject for m in own] == ["jalin.kukar.proposal.drafted", "jalin.kukar.proposal.submitted"]
     copies = {m.subject for m in got if pid_of(m) == shared["id"]}
     assert "jalin.kukar.shared.sumbar.proposal.approved" in copies
     copy = next(m for m in got if m.subject == "jalin.kukar.shared.sumbar.proposal.approved")

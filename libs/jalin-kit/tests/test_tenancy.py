@@ -120,3 +120,47 @@ async def test_new_rows_for_a_named_partner_only(database_url: str) -> None:
             assert sorted(w.id for w in (await s.exec(select(Widget))).all()) == [2, 3]
     finally:
         await db.dispose()
+
+
+class Draft(SharedScoped, table=True):
+    """A table whose rows belong to a unit of the tenant (an OPD's drafts)."""
+
+    __tablename__ = "kit_test_unit_drafts"
+    __unit_column__ = "unit"
+
+    id: int = Field(primary_key=True)
+    unit: str | None = None
+    title: str = ""
+
+
+async def test_a_unit_session_sees_and_changes_its_units_rows_only(database_url: str) -> None:
+    from jalin_kit.db import WHOLE_TENANT
+
+    db = Database(database_url)
+    await db.create_all([Draft.__table__])  # type: ignore[attr-defined]
+    try:
+        async with db.tenant_session("sumbar") as s:
+            s.add_all([Draft(id=1, unit="dinkes"), Draft(id=2, unit="dpupr"), Draft(id=3, unit=None)])
+            await s.commit()
+        async with db.tenant_session("kukar") as s:
+            s.add_all([Draft(id=4, unit="dinkes", shared_with="sumbar")])  # kukar's, shared with sumbar
+            await s.commit()
+
+        async def visible(unit: object) -> list[int]:
+            async with db.tenant_session("sumbar", readonly=True, unit=unit) as s:
+                return sorted(d.id for d in (await s.exec(select(Draft))).all())
+
+        assert await visible(WHOLE_TENANT) == [1, 2, 3, 4]  # the section: the tenant's and what is shared with it
+        assert await visible("dinkes") == [1]  # an OPD: its own unit's, not the partner's dinkes
+        assert await visible("dpupr") == [2]
+        assert await visible(None) == []  # an OPD's staff whose token names no unit
+        async with db.tenant_session("sumbar", unit="dinkes") as s:
+            assert await get_scoped(s, Draft, 2) is None
+            await s.exec(update(Draft).values(title="changed"))
+            await s.exec(delete(Draft).where(Draft.id == 2))
+            await s.commit()
+        async with db.system_session() as s:
+            titles = {d.id: d.title for d in (await s.exec(select(Draft))).all()}
+        assert titles == {1: "changed", 2: "", 3: "", 4: ""}
+    finally:
+        await db.dispose()

@@ -32,7 +32,7 @@ from jalin_documents.handlers import consumers
 from jalin_documents.models import Attachment, CooperationParty, Document
 from jalin_documents.settings import DocumentsSettings
 from jalin_kit.auth import issue_dev_token
-from jalin_kit.events import CloudEvent, DocumentLocked, Party, ProposalApproved
+from jalin_kit.events import CloudEvent, DocumentLocked, Party, ProposalApproved, ProposalDrafted
 from jalin_kit.inbox import ProcessedEvent
 from jalin_kit.outbox import OutboxMessage
 from jalin_kit.runtime import ServiceRuntime
@@ -45,12 +45,15 @@ LOCKED_TYPE = "id.jalin.document.locked.v1"
 ALL_ROLES = ("opd_staff", "opd_head", "kerja_sama", "tkksd", "sekda", "kepala_daerah", "dprd", "auditor")
 
 
-def headers(tenant: str, *roles: str) -> dict[str, str]:
-    tok = issue_dev_token(SECRET, tenant=tenant, roles=list(roles), user=f"{tenant}-{roles[0]}")
+def headers(tenant: str, *roles: str, unit: str | None = None) -> dict[str, str]:
+    tok = issue_dev_token(SECRET, tenant=tenant, roles=list(roles), user=f"{tenant}-{roles[0]}", unit=unit)
     return {"Authorization": f"Bearer {tok}"}
 
 
-OWNER = headers("sumbar", "opd_staff")
+UNIT = "dpupr"  # the proposals' unit (OPD)
+OWNER = headers("sumbar", "opd_staff", unit=UNIT)
+OTHER_UNIT = headers("sumbar", "opd_staff", unit="dinkes")  # another OPD of the same region
+NO_UNIT = headers("sumbar", "opd_head")  # an OPD's head whose token names no unit
 OWNER_SECTION = headers("sumbar", "kerja_sama")
 AUDITOR = headers("sumbar", "auditor")
 PARTNER = headers("kukar", "kerja_sama")
@@ -113,7 +116,7 @@ def approval(proposal_id: str, tenant: str = "sumbar", partner: str | None = "ku
         title="Jalan Penghubung",
         kind="ksdd",
         proposer=Party(name="Pemerintah Provinsi Sumatera Barat", tenant=tenant),
-        proposer_unit="dpupr",
+        proposer_unit=UNIT,
         partner=Party(name="Mitra", tenant=partner),
         shared_with=partner,
         objective="Konektivitas.",
@@ -156,6 +159,18 @@ class Api:
         r = await self.upload(pid, **kwargs)
         assert r.status_code == 201, r.text
         return r.json()  # type: ignore[no-any-return]
+
+    async def drafted(self, unit: str | None = UNIT) -> str:
+        """A proposal of sumbar's ``unit`` the service has heard of (``proposal.drafted``)."""
+        pid = new_pid()
+        event = ProposalDrafted(**{**approval(pid).model_dump(exclude={"term_start", "term_end"}),
+                                   "proposer_unit": unit, "shared_with": None, "stage": "persiapan"})
+        envelope = CloudEvent(
+            id=str(uuid.uuid4()), source="/jalin/proposals", type=ProposalDrafted.ce_type(),
+            subject="jalin.sumbar.proposal.drafted", tenant_id="sumbar", correlation_id=pid,
+        )
+        assert await consumers.process(consumers.registrations["documents-proposal-drafted"], envelope, event)
+        return pid
 
     async def approve(self, pid: str, partner: str | None = "kukar", event_id: str | None = None) -> bool:
         event = approval(pid, partner=partner)
@@ -228,7 +243,7 @@ def new_pid() -> str:
 
 
 async def test_each_allowed_type_is_told_by_its_bytes_not_its_name(api: Api) -> None:
-    pid = new_pid()
+    pid = await api.drafted()
     cases = [  # (bytes, client's name, client's content type, expected media type, stored name)
         (PDF, "KAK final.pdf", "application/octet-stream", "application/pdf", "KAK final.pdf"),
         (word(), "studi.docx", "application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -267,7 +282,7 @@ def multipart(fields: dict[str, str], filename_header: str, data: bytes) -> tupl
 
 
 async def test_file_name_is_sanitised_for_storage_and_content_disposition(api: Api) -> None:
-    pid = new_pid()
+    pid = await api.drafted()
     # In the header: ..\..\etc/Surat "Kesepakatan";<RTL override> ü<BEL>.pdf
     hostile = r'..\\..\\etc/Surat \"Kesepakatan\";' + "\u202e \u00fc\x07.pdf"
     body, content_type = multipart({"proposal_id": pid, "kind": "kak"}, hostile, PDF)
@@ -286,7 +301,7 @@ async def test_file_name_is_sanitised_for_storage_and_content_disposition(api: A
 
 
 async def test_disguised_and_unsupported_files_are_refused_and_nothing_is_stored(api: Api) -> None:
-    pid = new_pid()
+    pid = await api.drafted()
     refused = [
         (b"MZ\x90\x00\x03" + b"\x00" * 200, "kak.pdf", 415, "not PDF, DOCX, PNG or JPEG"),  # a Windows program
         (b"Ini hanya teks biasa, bukan PDF.\n", "kak.pdf", 415, "read from the bytes, not the name"),
@@ -307,7 +322,7 @@ async def test_disguised_and_unsupported_files_are_refused_and_nothing_is_stored
 
 
 async def test_oversize_uploads_are_413_without_storing_anything(api: Api) -> None:
-    pid = new_pid()
+    pid = await api.drafted()
     # Declared length far over the limit: refused before the body is read.
     r = await api.upload(pid, data=b"%PDF-" + b"0" * (LIMIT + 100_000))
     assert r.status_code == 413
@@ -345,7 +360,7 @@ async def test_oversize_uploads_are_413_without_storing_anything(api: Api) -> No
 
 
 async def test_who_may_upload_and_the_errors_they_get(api: Api) -> None:
-    pid = new_pid()
+    pid = await api.drafted()
     r = await api.upload(pid, as_=AUDITOR)
     assert r.status_code == 403 and "attachment.upload needs one of the roles" in r.json()["detail"]
     assert "auditor" not in r.json()["detail"]
@@ -372,7 +387,8 @@ async def test_who_may_upload_and_the_errors_they_get(api: Api) -> None:
     forged = {"Authorization": "Bearer " + issue_dev_token("x" * 48, tenant="sumbar", roles=["opd_staff"], user="u")}
     assert (await api.upload(pid, as_=forged)).status_code == 401
     for role in ("opd_head", "kerja_sama", "tkksd", "sekda", "kepala_daerah", "dprd"):
-        assert (await api.upload(pid, as_=headers("sumbar", role))).status_code == 201, role
+        unit = UNIT if role == "opd_head" else None  # an OPD acts for its unit's proposals
+        assert (await api.upload(pid, as_=headers("sumbar", role, unit=unit))).status_code == 201, role
 
     bad = [
         ({"proposal_id": "../../etc", "kind": "kak"}, "proposal_id"),
@@ -395,7 +411,7 @@ async def test_who_may_upload_and_the_errors_they_get(api: Api) -> None:
 
 
 async def test_another_tenant_gets_404_on_every_attachment_route_and_changes_nothing(api: Api) -> None:
-    pid = new_pid()
+    pid = await api.drafted()
     await api.approve(pid)
     [doc] = await api.kb(pid)
     att = await api.uploaded(pid)
@@ -412,7 +428,7 @@ async def test_another_tenant_gets_404_on_every_attachment_route_and_changes_not
     assert await api.listed(pid, as_=THIRD) == []
     assert await api.kb(pid, as_=THIRD) == []
     r = await api.upload(pid, kind="signed_scan", document_id=doc["id"], as_=THIRD)
-    assert r.status_code == 404 and r.json() == {"detail": "document not found"}
+    assert r.status_code == 404 and r.json() == {"detail": "proposal not found"}  # not its proposal at all
     r = await api.upload(pid, kind="letter", document_id=doc["id"], as_=THIRD)
     assert r.status_code == 404
 
@@ -424,7 +440,7 @@ async def test_another_tenant_gets_404_on_every_attachment_route_and_changes_not
 
 
 async def test_the_partner_region_reads_the_cooperation_and_a_third_region_sees_nothing(api: Api) -> None:
-    pid = new_pid()
+    pid = await api.drafted()
     before = await api.uploaded(pid, kind="kak")  # uploaded before approval: sumbar's alone for now
     assert await api.listed(pid, as_=PARTNER) == []
 
@@ -440,9 +456,12 @@ async def test_the_partner_region_reads_the_cooperation_and_a_third_region_sees_
     # The partner's own upload is the partner's, shared back with the owner.
     letter = await api.uploaded(pid, kind="letter", filename="surat-balasan.pdf", as_=PARTNER, document_id=doc["id"])
     assert (letter["tenant"], letter["uploaded_by"], letter["document_id"]) == ("kukar", "kukar-kerja_sama", doc["id"])
-    assert {a["id"] for a in await api.listed(pid)} == {before["id"], letter["id"]}
-    owner_view = await api.client.get(f"/v1/attachments/{letter['id']}/content", headers=OWNER)
+    assert {a["id"] for a in await api.listed(pid, as_=OWNER_SECTION)} == {before["id"], letter["id"]}
+    owner_view = await api.client.get(f"/v1/attachments/{letter['id']}/content", headers=OWNER_SECTION)
     assert owner_view.status_code == 200
+    # The unit rule: the OPD sees its own region's files of its cooperation; the partner's are its section's.
+    assert {a["id"] for a in await api.listed(pid)} == {before["id"]}
+    assert (await api.client.get(f"/v1/attachments/{letter['id']}", headers=OWNER)).status_code == 404
     stored = {a.id: (a.tenant_id, a.shared_with) for a in await api.rows(Attachment, pid)}
     assert stored == {before["id"]: ("sumbar", "kukar"), letter["id"]: ("kukar", "sumbar")}
     # Each region's files sit in its own folder of the blob store.
@@ -457,23 +476,32 @@ async def test_the_partner_region_reads_the_cooperation_and_a_third_region_sees_
     # Each side deletes only its own uploads.
     r = await api.client.delete(f"/v1/attachments/{before['id']}", headers=PARTNER)
     assert r.status_code == 403 and r.json()["detail"] == "only the region that uploaded an attachment may delete it"
-    assert (await api.client.delete(f"/v1/attachments/{letter['id']}", headers=OWNER)).status_code == 403
+    assert (await api.client.delete(f"/v1/attachments/{letter['id']}", headers=OWNER_SECTION)).status_code == 403
     assert (await api.client.delete(f"/v1/attachments/{letter['id']}", headers=PARTNER)).status_code == 204
     assert [a["id"] for a in await api.listed(pid, as_=PARTNER)] == [before["id"]]
     assert not list(api.blob_root.joinpath("kukar", pid).glob("att-*"))
 
 
-async def test_a_proposal_unknown_to_the_service_keeps_uploads_with_the_uploader(api: Api) -> None:
-    pid = new_pid()
-    mine = await api.uploaded(pid, as_=PARTNER)  # kukar uploads for a proposal no approval named
-    assert mine["tenant"] == "kukar"
-    assert await api.listed(pid) == [] and await api.listed(pid, as_=THIRD) == []
-    assert [(a.tenant_id, a.shared_with) for a in await api.rows(Attachment, pid)] == [("kukar", None)]
+async def test_files_go_only_to_a_proposal_the_service_knows_and_the_caller_sees(api: Api) -> None:
+    """Not to a proposal nobody drafted, nor to one of another region (not yet offered to
+    it), nor to one of another unit: each is 404, and nothing is stored."""
+    unknown = new_pid()
+    pid = await api.drafted()
+    for proposal, who in ((unknown, OWNER), (unknown, OWNER_SECTION), (pid, PARTNER), (pid, OTHER_UNIT), (pid, NO_UNIT)):
+        r = await api.upload(proposal, as_=who)
+        assert r.status_code == 404 and r.json() == {"detail": "proposal not found"}, r.text
+    assert await api.rows(Attachment, unknown) == [] and await api.rows(Attachment, pid) == []
+    assert api.attachment_files(unknown) == [] and api.attachment_files(pid) == [] and api.temp_files() == []
+    mine = await api.uploaded(pid)  # its own unit's: taken, and marked with the unit
+    assert [(a.tenant_id, a.unit) for a in await api.rows(Attachment, pid)] == [("sumbar", UNIT)]
+    assert await api.listed(pid, as_=OTHER_UNIT) == [] and await api.listed(pid, as_=NO_UNIT) == []
+    assert (await api.client.get(f"/v1/attachments/{mine['id']}", headers=OTHER_UNIT)).status_code == 404
+    assert [a["id"] for a in await api.listed(pid, as_=OWNER_SECTION)] == [mine["id"]]  # the section sees all
 
 
 async def test_a_partner_that_is_not_a_tenant_shares_nothing(api: Api) -> None:
     for partner in (None, "not-on-jalin", "sumbar"):  # a third party, an unknown region, itself
-        pid = new_pid()
+        pid = await api.drafted()
         await api.uploaded(pid)
         await api.approve(pid, partner=partner)
         assert len(await api.kb(pid)) == 1
@@ -483,7 +511,7 @@ async def test_a_partner_that_is_not_a_tenant_shares_nothing(api: Api) -> None:
 
 
 async def test_approval_again_is_idempotent_and_keeps_sharing(api: Api) -> None:
-    pid = new_pid()
+    pid = await api.drafted()
     event_id = str(uuid.uuid4())
     assert await api.approve(pid, event_id=event_id) is True
     assert await api.approve(pid, event_id=event_id) is False  # the same message redelivered
@@ -507,7 +535,7 @@ async def test_approval_again_is_idempotent_and_keeps_sharing(api: Api) -> None:
 
 
 async def test_signed_scan_locks_the_document_and_what_came_before(api: Api) -> None:
-    pid = new_pid()
+    pid = await api.drafted()
     kak = await api.uploaded(pid, kind="kak")
     await api.approve(pid)
     [doc] = await api.kb(pid)
@@ -542,7 +570,8 @@ async def test_signed_scan_locks_the_document_and_what_came_before(api: Api) -> 
     for att, who in ((kak, OWNER), (partner_letter, PARTNER), (scan, OWNER_SECTION)):
         r = await api.client.delete(f"/v1/attachments/{att['id']}", headers=who)
         assert r.status_code == 409, r.text
-    assert {a["id"]: a["locked"] for a in await api.listed(pid)} == {kak["id"]: True, partner_letter["id"]: True, scan["id"]: True}
+    everything = await api.listed(pid, as_=OWNER_SECTION)
+    assert {a["id"]: a["locked"] for a in everything} == {kak["id"]: True, partner_letter["id"]: True, scan["id"]: True}
 
     # No new KB version once the KB is signed; the approval is still acked and recorded.
     assert await api.approve(pid) is True
@@ -557,7 +586,7 @@ async def test_signed_scan_locks_the_document_and_what_came_before(api: Api) -> 
 
 
 async def test_only_the_owner_locks_and_only_a_document_of_that_proposal(api: Api) -> None:
-    pid, other = new_pid(), new_pid()
+    pid, other = await api.drafted(), await api.drafted()
     await api.approve(pid)
     await api.approve(other)
     [doc] = await api.kb(pid)
@@ -572,7 +601,7 @@ async def test_only_the_owner_locks_and_only_a_document_of_that_proposal(api: Ap
 
 
 async def test_concurrent_signed_scans_one_wins_and_the_loser_leaves_nothing(api: Api) -> None:
-    pid = new_pid()
+    pid = await api.drafted()
     await api.approve(pid)
     [doc] = await api.kb(pid)
     results = await asyncio.gather(
@@ -585,7 +614,7 @@ async def test_concurrent_signed_scans_one_wins_and_the_loser_leaves_nothing(api
 
 
 async def test_a_failed_database_write_removes_the_stored_file(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    pid = new_pid()
+    pid = await api.drafted()
     await api.approve(pid)
     [doc] = await api.kb(pid)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from jalin_kit.access import UNIT_BOUND
 from jalin_kit.auth import issue_dev_token
 from jalin_proposals.access import OPERATIONS, SHOWN_ROLES
 from jalin_proposals.app import build
@@ -40,9 +41,9 @@ def test_docs_access_md_is_generated_from_the_code() -> None:
     )
 
 
-def as_role(role: str) -> dict[str, str]:
+def as_role(role: str, unit: str | None = "dpupr") -> dict[str, str]:
     tenant = "platform" if role == "platform_admin" else "sumbar"
-    tok = issue_dev_token(SECRET, tenant=tenant, roles=[role], user=f"u-{role}", unit="dpupr")
+    tok = issue_dev_token(SECRET, tenant=tenant, roles=[role], user=f"u-{role}", unit=unit)
     return {"Authorization": f"Bearer {tok}"}
 
 
@@ -146,6 +147,42 @@ async def test_every_operation_cell_over_http(client: httpx.AsyncClient) -> None
             assert r.status_code not in (401, 403) and r.status_code < 500, (op, role, r.status_code, r.text)
         else:
             assert r.status_code == 403, (op, role, r.status_code, r.text)
+
+
+# The operations on one proposal or potential: where the unit rule decides who sees the object.
+ON_AN_OBJECT = ("proposal.edit", "proposal.read", "proposal.history", "proposal.comment", "proposal.extend",
+                "mapping.potential.propose")
+
+
+async def test_the_unit_rule_in_every_cell(client: httpx.AsyncClient) -> None:
+    """An OPD's draft and potential are that OPD's: every role the table lets through, holding
+    an OPD role only, gets 404 with another unit or none; every tenant-wide role gets what it
+    gets with any unit. Lists and lifecycle commands follow the same rule."""
+    draft = (await client.post("/v1/proposals", json=PROPOSAL, headers=STAFF)).json()["id"]
+    rnd = (await CALLS["mapping.round.create"](client, SECTION, {})).json()["id"]
+    potential = (await CALLS["mapping.potential.submit"](client, STAFF, {"round": rnd})).json()["id"]
+    ids = {"draft": draft, "round": rnd, "potential": potential}
+    cells = [(op, role) for op in ON_AN_OBJECT for role in SHOWN_ROLES if role in OPERATIONS[op][0]]
+    assert {role for _, role in cells} >= UNIT_BOUND
+    for op, role in sorted(cells, key=lambda cell: cell[0] == "proposal.edit"):
+        for unit in ("dinkes", None):
+            r = await CALLS[op](client, as_role(role, unit), ids)
+            if role in UNIT_BOUND:
+                assert r.status_code == 404, (op, role, unit, r.status_code, r.text)
+            else:
+                assert r.status_code not in (401, 403, 404) and r.status_code < 500, (op, role, unit, r.text)
+    for role in sorted(UNIT_BOUND):
+        for unit in ("dinkes", None):
+            h = as_role(role, unit)
+            assert draft not in {p["id"] for p in (await client.get("/v1/proposals", headers=h)).json()}
+            assert potential not in {p["id"] for p in (await client.get("/v1/potentials", headers=h)).json()}
+            assert (await client.post(f"/v1/proposals/{draft}/actions/submit", headers=h)).status_code == 404
+        own = as_role(role)
+        assert draft in {p["id"] for p in (await client.get("/v1/proposals", headers=own)).json()}
+        assert potential in {p["id"] for p in (await client.get("/v1/potentials", headers=own)).json()}
+    # Nothing of the draft was changed by the refused calls (the section reads it whole).
+    stored = (await client.get(f"/v1/proposals/{draft}", headers=SECTION)).json()
+    assert (stored["stage"], stored["scope"], stored["unit"]) == ("persiapan", PROPOSAL["scope"], "dpupr")
 
 
 VARIANTS = [

@@ -28,6 +28,7 @@ from sqlmodel import col, select
 
 SECRET = "test-secret-for-the-proposals-api-0123456789abcdef"
 APPROVED_TYPE = "id.jalin.proposal.approved.v1"
+DRAFTED_TYPE = "id.jalin.proposal.drafted.v1"
 
 PROPOSAL: dict[str, Any] = {
     "title": "Jalan & Jembatan <Tahap 1>",
@@ -87,6 +88,8 @@ class Api:
             query = query.where(shared if copies else ~shared)
             if ce_type:
                 query = query.where(OutboxMessage.type == ce_type)
+            else:  # the steps; that a draft exists (proposal.drafted) is asked for by its type
+                query = query.where(OutboxMessage.type != DRAFTED_TYPE)
             # The regions' events (the registry's own, of the seeded regions, are not the test's).
             query = query.where(OutboxMessage.tenant_id != REGISTRY_TENANT)
             return list((await s.exec(query)).all())
@@ -137,7 +140,9 @@ async def test_create_returns_201_draft_with_unit_and_creator_from_token(api: Ap
     assert (await api.stored(body["id"])).tenant_id == "sumbar"
     got = await api.client.get(f"/v1/proposals/{body['id']}", headers=STAFF)
     assert got.status_code == 200 and got.json() == body
-    assert await api.outbox() == []  # a draft publishes nothing
+    assert await api.outbox() == []  # a draft publishes no step, only that it exists, with its unit:
+    [drafted] = await api.outbox(DRAFTED_TYPE)
+    assert (drafted.subject, json.loads(drafted.data)["proposer_unit"]) == ("jalin.sumbar.proposal.drafted", "dpupr")
 
 
 def without(key: str) -> dict[str, Any]:

@@ -123,7 +123,7 @@ async def test_ksdd_between_two_tenants_from_offer_to_pelaksanaan_and_end(api: A
 
     # Only the partner answers the offer, with a role that may.
     assert "partner region (kukar) answers" in (await api.act(pid, "accept_offer", SECTION, expect=403))["detail"]
-    await api.act(pid, "accept_offer", KUKAR_STAFF, expect=403)
+    await api.act(pid, "accept_offer", KUKAR_STAFF, expect=404)  # the partner's OPDs do not see it: its section's
     await api.act(pid, "accept_offer", KALTIM, expect=404)
     actions = await api.get(f"/v1/proposals/{pid}/actions", KUKAR_SECTION)
     assert {a["command"] for a in actions} == {"accept_offer", "decline_offer"}
@@ -194,16 +194,16 @@ async def test_ksdd_between_two_tenants_from_offer_to_pelaksanaan_and_end(api: A
     rows = await api.outbox(pid)
     subjects = [r.subject.removeprefix("jalin.sumbar.") for r in rows]
     assert subjects == [
-        "proposal.submitted", "proposal.approved", "proposal.offer-accepted", "agreement.kb-finalized",
+        "proposal.drafted", "proposal.submitted", "proposal.approved", "proposal.offer-accepted", "agreement.kb-finalized",
         "agreement.kb-signed", "agreement.dprd-approved", "agreement.pks-finalized", "agreement.pks-signed",
         "proposal.commented", "agreement.amended", "agreement.terminated",
     ]
     # From the offer on, each is also kukar's, on kukar's subjects (its external systems see them).
     copies = [r.subject for r in await api.outbox(pid, copies=True)]
-    assert copies == [f"jalin.kukar.shared.sumbar.{s}" for s in subjects[1:]]
-    accepted = json.loads(rows[2].data)
+    assert copies == [f"jalin.kukar.shared.sumbar.{s}" for s in subjects[2:]]
+    accepted = json.loads(rows[3].data)
     assert (accepted["actor_tenant"], accepted["stage"], accepted["stage_from"]) == ("kukar", "penyusunan_kb", "penawaran")
-    signed = CooperationStep.model_validate_json(rows[7].data)
+    signed = CooperationStep.model_validate_json(rows[8].data)
     assert signed.agreement is not None and signed.agreement.number_first == "PKS-1"
     assert json.loads(rows[-1].data)["end_reason"] == "mutual_agreement"
 
@@ -212,7 +212,7 @@ async def test_partner_declines_and_the_owner_revises(api: Api) -> None:
     pid = await offered(api, unbudgeted=False)
     declined = await api.act(pid, "decline_offer", KUKAR_SECTION, {"reason": "Belum menjadi prioritas."})
     assert (declined["stage"], declined["decision_reason"]) == ("ditolak", "Belum menjadi prioritas.")
-    await api.act(pid, "revise", KUKAR_STAFF, expect=403)  # the partner's staff cannot revise our draft
+    await api.act(pid, "revise", KUKAR_STAFF, expect=404)  # the partner's staff do not even see it
     revised = await api.act(pid, "revise", STAFF)
     assert (revised["stage"], revised["shared_with"]) == ("persiapan", None)
     # A draft again: the partner no longer sees it, nor can touch it, until it is offered again.

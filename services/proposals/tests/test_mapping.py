@@ -344,7 +344,7 @@ async def test_a_potential_becomes_a_proposal_in_one_step(api: Api) -> None:
     again = await api.client.post(f"/v1/potentials/{pot['id']}/propose", json=PROPOSE, headers=DINKES)
     assert again.status_code == 409
     assert len(await api.rows(Proposal)) == 1 and len(await api.rows(HistoryEntry)) == 1
-    assert await api.outbox(None) == []  # a draft publishes nothing
+    assert [r.type for r in await api.outbox(None)] == ["id.jalin.proposal.drafted.v1"]  # a draft: only its existence
 
 
 async def test_who_may_propose_and_what_the_body_must_hold(api: Api) -> None:
@@ -354,7 +354,7 @@ async def test_who_may_propose_and_what_the_body_must_hold(api: Api) -> None:
     for headers in (TKKSD, SEKDA, AUDITOR, KEPALA, DPRD, PLATFORM):
         assert (await api.client.post(url, json=PROPOSE, headers=headers)).status_code == 403
     other_unit = await api.client.post(url, json=PROPOSE, headers=DPUPR)
-    assert other_unit.status_code == 403 and "dinkes" in other_unit.json()["detail"]
+    assert other_unit.status_code == 404  # the unit rule: another OPD's potential is not even seen
     no_partner = await api.client.post(url, json=PROPOSE, headers=DINKES)
     assert no_partner.status_code == 422 and "partner" in no_partner.json()["detail"]
     partner = {"name": "PT Sehat Bersama"}

@@ -14,10 +14,12 @@ tenant's content, and a tenant role in the operators' tenant reaches nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from fastapi import HTTPException, status
 
 from jalin_kit.auth import PLATFORM_TENANT, TENANT_ROLES, Principal
+from jalin_kit.db import WHOLE_TENANT
 
 Operations = Mapping[str, tuple[frozenset[str], str]]
 """operation → (the roles that may do it, the routes it covers)."""
@@ -49,6 +51,22 @@ TENANT_COPY_OPERATIONS: dict[str, tuple[frozenset[str], str]] = {
 }
 """The operators' route of every service that keeps a copy of the registry
 (``jalin_kit.http.tenant_copy_router``)."""
+
+
+UNIT_BOUND = frozenset({"opd_staff", "opd_head"})
+"""The roles of an OPD: their holder acts for one unit and sees that unit's drafts,
+proposals, potentials, documents, attachments and plans only (an OPD's drafts belong to
+that OPD; the cooperation section sees all)."""
+
+
+def unit_scope(principal: Principal) -> Any:
+    """The unit a principal's sessions are limited to (``Database.tenant_session(unit=)``):
+    its unit when all its roles are an OPD's — ``None``, which sees nothing of any unit, when
+    its token names none — else the whole tenant."""
+    roles = roles_in_effect(principal)
+    if roles and roles <= UNIT_BOUND:
+        return principal.unit
+    return WHOLE_TENANT
 
 
 def roles_in_effect(principal: Principal) -> frozenset[str]:

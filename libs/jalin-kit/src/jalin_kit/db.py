@@ -10,6 +10,13 @@ A cooperation between two regions that are both tenants is visible to both: its 
 inherit :class:`SharedScoped`, whose ``shared_with`` names the other party. Selects of a
 tenant session also return rows shared with it; updates and deletes never reach them,
 so the other party can read but only the owner's session can write.
+
+Inside a tenant, an OPD's rows belong to that OPD: a table that names its unit
+(``__unit_column__``) is scoped further in a session opened for a unit (``unit=``), which
+then sees and changes only its own tenant's rows of that unit — none shared by a partner,
+none of another unit, and with ``unit=None`` (an OPD's staff whose token names no unit)
+none at all. Sessions of the cooperation section and the other tenant-wide roles are
+opened without a unit and see the whole tenant (``jalin_kit.access.unit_scope``).
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event, false, or_
+from sqlalchemy import and_, event, false, or_
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, with_loader_criteria
@@ -32,6 +39,17 @@ T = TypeVar("T", bound=SQLModel)
 TENANT_KEY = "jalin_tenant"
 SYSTEM_KEY = "jalin_system"
 ALSO_KEY = "jalin_also_new_rows_for"
+UNIT_KEY = "jalin_unit"
+
+
+class _WholeTenant:
+    """A session that is not limited to one unit (the default)."""
+
+    def __repr__(self) -> str:
+        return "WHOLE_TENANT"
+
+
+WHOLE_TENANT: Any = _WholeTenant()
 
 
 def utcnow() -> datetime:
@@ -67,7 +85,20 @@ def _scope_queries(state: Any) -> None:
     if not scoped:
         return
     tenant = info.get(TENANT_KEY)
+    unit = info.get(UNIT_KEY, WHOLE_TENANT)
     for cls in scoped:
+        column = getattr(cls, "__unit_column__", None)
+        if unit is not WHOLE_TENANT and column is not None:
+            # One unit's own rows: not the partner's shared ones, not another unit's.
+            if tenant is None or unit is None:
+                option = with_loader_criteria(cls, lambda c: false(), include_aliases=True)
+            else:
+                # An expression on the class itself (not a lambda): the column's name varies.
+                option = with_loader_criteria(
+                    cls, and_(cls.tenant_id == tenant, getattr(cls, column) == unit), include_aliases=True
+                )
+            state.statement = state.statement.options(option)
+            continue
         if tenant is None:
             # Fail closed: a session that names no tenant sees no tenant's rows.
             option = with_loader_criteria(cls, lambda c: false(), include_aliases=True)
@@ -164,10 +195,15 @@ class Database:
         )
 
     @asynccontextmanager
-    async def tenant_session(self, tenant_id: str, *, readonly: bool = False) -> AsyncIterator[AsyncSession]:
+    async def tenant_session(
+        self, tenant_id: str, *, readonly: bool = False, unit: str | None = WHOLE_TENANT
+    ) -> AsyncIterator[AsyncSession]:
+        """A session of one tenant; with ``unit``, of one unit (OPD) of it (see the module)."""
         factory = self._read_factory if readonly else self._factory
         async with factory() as session:
             session.sync_session.info[TENANT_KEY] = tenant_id
+            if unit is not WHOLE_TENANT:
+                session.sync_session.info[UNIT_KEY] = unit
             yield session
 
     @asynccontextmanager

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from jalin_kit.access import unit_scope
 from jalin_kit.auth import CurrentPrincipal, current_principal, platform_operator
 from jalin_kit.consumers import EventConsumers
 from jalin_kit.identifiers import TENANT_ID, UNIT_ID, IdPattern
@@ -38,7 +39,8 @@ Runtime = Annotated[ServiceRuntime, Depends(get_runtime)]
 
 
 async def tenant_session(principal: CurrentPrincipal, runtime: Runtime) -> AsyncIterator[AsyncSession]:
-    async with runtime.db.tenant_session(principal.tenant_id) as session:
+    """The caller's tenant, and for an OPD its unit only (the unit rule, ``access.unit_scope``)."""
+    async with runtime.db.tenant_session(principal.tenant_id, unit=unit_scope(principal)) as session:
         yield session
 
 
@@ -46,7 +48,7 @@ TenantSession = Annotated[AsyncSession, Depends(tenant_session)]
 
 
 async def tenant_read_session(principal: CurrentPrincipal, runtime: Runtime) -> AsyncIterator[AsyncSession]:
-    async with runtime.db.tenant_session(principal.tenant_id, readonly=True) as session:
+    async with runtime.db.tenant_session(principal.tenant_id, readonly=True, unit=unit_scope(principal)) as session:
         yield session
 
 

@@ -27,7 +27,7 @@ from jalin_documents import access
 from jalin_documents.handlers import deps
 from jalin_documents.models import Attachment, AttachmentKind, AttachmentPublic, Document
 from jalin_documents.render import DOCX_MEDIA_TYPE
-from jalin_documents.sharing import counterpart
+from jalin_documents.sharing import counterpart, known_proposal
 from jalin_documents.uploads import (
     ALLOWED_LABELS,
     UnsupportedFile,
@@ -120,6 +120,10 @@ async def upload_attachment(
     """
     access.require("attachment.upload", principal)
     proposal_id, kind, file, document_id, title = form.proposal_id, form.kind, form.file, form.document_id, form.title
+    # Files only for a proposal this service knows and the caller sees (its unit's, for an OPD).
+    party = await known_proposal(reader, proposal_id)
+    if party is None:
+        raise not_found("proposal")
     limit = runtime.settings.max_upload_bytes  # type: ignore[attr-defined]
     try:
         file_type, sha256, size = await asyncio.to_thread(inspect, file.file)
@@ -149,6 +153,7 @@ async def upload_attachment(
         tenant_id=principal.tenant_id,
         shared_with=await counterpart(reader, proposal_id, principal.tenant_id),
         proposal_id=proposal_id,
+        unit=party.unit if party.tenant_id == principal.tenant_id else None,  # the partner's own uploads: its section's
         document_id=document_id,
         kind=kind.value,
         title=clean_text(title),

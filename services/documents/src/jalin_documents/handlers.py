@@ -14,7 +14,14 @@ from pathlib import Path
 import structlog
 from jalin_kit.consumers import EventConsumers, EventContext
 from jalin_kit.db import utcnow
-from jalin_kit.events import STEP_EVENTS, CloudEvent, CooperationStep, DocumentGenerated, ProposalApproved
+from jalin_kit.events import (
+    STEP_EVENTS,
+    CloudEvent,
+    CooperationStep,
+    DocumentGenerated,
+    ProposalApproved,
+    ProposalDrafted,
+)
 from jalin_kit.tenants import TenantDirectory, follow_registry
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -23,7 +30,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from jalin_documents.blobs import LocalBlobStore
 from jalin_documents.models import Document
 from jalin_documents.render import DOCX_MEDIA_TYPE, kb_context, render_docx
-from jalin_documents.sharing import partner_tenant, record_parties
+from jalin_documents.sharing import know_proposal, partner_tenant, record_parties
 
 log = structlog.get_logger(__name__)
 
@@ -88,7 +95,7 @@ async def render_draft(envelope: CloudEvent, event: ProposalApproved) -> Rendere
 async def draft_kesepakatan_bersama(ctx: EventContext, event: ProposalApproved) -> None:
     """Render the Kesepakatan Bersama (KB) draft of an approved proposal."""
     partner = partner_tenant(event, deps.tenants)
-    await record_parties(ctx.session, event.proposal_id, event.tenant, partner)
+    await record_parties(ctx.session, event.proposal_id, event.tenant, partner, event.proposer_unit)
     draft: RenderedDraft | None = ctx.prepared
     if draft is not None and await locked_document(ctx.session, event.proposal_id, "kb") is not None:
         # Signed while this draft was rendering: the file is nobody's.
@@ -108,6 +115,7 @@ async def draft_kesepakatan_bersama(ctx: EventContext, event: ProposalApproved) 
         tenant_id=event.tenant,
         shared_with=partner,
         proposal_id=event.proposal_id,
+        unit=event.proposer_unit,
         kind="kb",
         version=version,
         filename=f"kesepakatan-bersama-{_slug(event.title)}-v{version}.docx",
@@ -134,6 +142,18 @@ async def draft_kesepakatan_bersama(ctx: EventContext, event: ProposalApproved) 
             shared_with=partner,
         )
     )
+
+
+@consumers.on(ProposalDrafted)
+async def know_a_drafted_proposal(ctx: EventContext, event: ProposalDrafted) -> None:
+    """A new proposal: files may now be attached to it, by its unit (OPD) or its region's section."""
+    await know_proposal(ctx.session, event.proposal_id, event.tenant, event.proposer_unit)
+
+
+@consumers.on(STEP_EVENTS[("agreement", "imported")], "agreement-imported")
+async def know_an_imported_cooperation(ctx: EventContext, event: CooperationStep) -> None:
+    """A cooperation entered from a legacy register: its signed scans may now be attached."""
+    await know_proposal(ctx.session, event.proposal_id, event.tenant, event.proposer_unit)
 
 
 @consumers.on(STEP_EVENTS[("proposal", "revised")])

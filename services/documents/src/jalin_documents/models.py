@@ -23,9 +23,11 @@ class Document(SharedScoped, table=True):
 
     __tablename__ = "documents"
     __table_args__ = (UniqueConstraint("tenant_id", "proposal_id", "kind", "version"),)
+    __unit_column__ = "unit"  # an OPD's cooperation's documents are that OPD's (jalin_kit.db)
 
     id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
     proposal_id: str = Field(index=True, max_length=36)
+    unit: str | None = Field(default=None, max_length=64, index=True, description="The proposal's unit (OPD).")
     kind: str = Field(max_length=16)
     version: int
     filename: str = Field(max_length=255)
@@ -72,9 +74,13 @@ class Attachment(SharedScoped, table=True):
     """A file a region uploaded for a proposal. ``tenant_id`` is the uploading region."""
 
     __tablename__ = "attachments"
+    __unit_column__ = "unit"
 
     id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True, max_length=36)
     proposal_id: str = Field(index=True, max_length=36)
+    unit: str | None = Field(
+        default=None, max_length=64, index=True, description="The proposal's unit (OPD); none for the partner's uploads."
+    )
     document_id: str | None = Field(default=None, index=True, max_length=36)
     kind: str = Field(max_length=32)
     title: str | None = Field(default=None, max_length=200)
@@ -125,12 +131,16 @@ class AttachmentPublic(BaseModel):
 
 
 class CooperationParty(SharedScoped, table=True):
-    """The two sides of a proposal, learnt from ``proposal.approved``: ``tenant_id`` is the
-    owner (the proposing region), ``shared_with`` the partner region when it is a tenant."""
+    """A proposal this service knows, learnt from the proposals service's events (drafted,
+    imported, approved): ``tenant_id`` is the owner (the proposing region), ``unit`` its OPD,
+    ``shared_with`` the partner region when it is a tenant and the offer was made. Files are
+    accepted only for a proposal known here."""
 
     __tablename__ = "cooperation_parties"
+    __unit_column__ = "unit"
 
     proposal_id: str = Field(primary_key=True, max_length=36)
+    unit: str | None = Field(default=None, max_length=64)
     updated_at: datetime = Field(default_factory=utcnow)
 
 

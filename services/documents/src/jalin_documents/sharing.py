@@ -1,8 +1,11 @@
-"""Who else sees a cooperation: the partner region, when it is a Jalin tenant.
+"""Which proposals this service knows, whose they are, and who else sees them: the partner
+region, when it is a Jalin tenant.
 
-The proposals service shares a proposal with its partner at approval; this service learns
-the two parties from the same ``proposal.approved`` event and keeps them in
-``cooperation_parties``. The owner's documents and attachments of that proposal carry
+A proposal becomes known from ``proposal.drafted`` (or ``agreement.imported``, for a
+cooperation entered from a legacy register): its owner and unit (OPD), kept in
+``cooperation_parties``; files are accepted only for a known proposal. The proposals service
+shares a proposal with its partner at approval; this service learns the partner from the
+same ``proposal.approved`` event. The owner's documents and attachments of that proposal carry
 ``shared_with`` = the partner; the partner's own uploads carry ``shared_with`` = the owner.
 A third tenant sees none of it (the kit's tenant scope).
 """
@@ -29,7 +32,28 @@ def partner_tenant(event: ProposalApproved, tenants: TenantDirectory) -> str | N
     return None
 
 
-async def record_parties(session: AsyncSession, proposal_id: str, owner: str, partner: str | None) -> None:
+async def known_proposal(session: AsyncSession, proposal_id: str) -> CooperationParty | None:
+    """The proposal as this service knows it, if the session's tenant (and unit) may see it:
+    its owner's (of the OPD's unit, for an OPD), or the partner's it is shared with."""
+    return (
+        await session.exec(select(CooperationParty).where(CooperationParty.proposal_id == proposal_id))
+    ).first()
+
+
+async def know_proposal(session: AsyncSession, proposal_id: str, owner: str, unit: str | None) -> None:
+    """Remember a proposal (idempotent; a proposal id is never re-pointed to another owner)."""
+    found = (
+        await session.exec(select(CooperationParty).where(CooperationParty.proposal_id == proposal_id))
+    ).first()
+    if found is None:
+        session.add(CooperationParty(proposal_id=proposal_id, tenant_id=owner, unit=unit))
+    elif found.tenant_id != owner:
+        log.warning("sharing.proposal_of_another_owner", proposal_id=proposal_id)
+
+
+async def record_parties(
+    session: AsyncSession, proposal_id: str, owner: str, partner: str | None, unit: str | None = None
+) -> None:
     """Remember the parties and share the owner's existing rows of the proposal with the
     partner (idempotent: an approval may come again after a revision). ``session`` is the
     owner's tenant session, so the updates reach the owner's rows only."""
@@ -41,7 +65,7 @@ async def record_parties(session: AsyncSession, proposal_id: str, owner: str, pa
         log.warning("sharing.proposal_of_another_owner", proposal_id=proposal_id)
         return
     if found is None:
-        session.add(CooperationParty(proposal_id=proposal_id, tenant_id=owner, shared_with=partner))
+        session.add(CooperationParty(proposal_id=proposal_id, tenant_id=owner, shared_with=partner, unit=unit))
     elif found.shared_with != partner:
         found.shared_with = partner
         found.updated_at = utcnow()

@@ -22,6 +22,7 @@ class Plan(TenantScoped, table=True):
     """The evaluation plan of one cooperation: monev rounds and expiry reminders."""
 
     __tablename__ = "plans"
+    __unit_column__ = "proposer_unit"  # the plan of an OPD's cooperation is that OPD's (jalin_kit.db)
     __table_args__ = (UniqueConstraint("tenant_id", "proposal_id"),)
 
     id: str = Field(default_factory=_uuid, primary_key=True, max_length=36)

@@ -15,6 +15,7 @@ from jalin_kit.events import (
     IntegrationEvent,
     Party,
     ProposalApproved,
+    ProposalDrafted,
     ProposalRejected,
     ProposalSubmitted,
 )
@@ -175,6 +176,7 @@ def add_draft(session: AsyncSession, body: ProposalCreate, actor: Actor, tenant:
     p.enter(stage)
     session.add(p)
     log(session, p, actor, "create", note=note)
+    emit(session, p, ProposalDrafted(**_snapshot(p, tenant, actor)))  # the services keeping files for it learn of it
     return p
 
 
@@ -349,7 +351,7 @@ def _signed(p: Proposal, cmd: str, body: SigningRequest, actor: Actor, tenant: T
 def _agreement(p: Proposal, body: SigningRequest, actor: Actor, **fields: Any) -> Agreement:
     """The record of a signing, visible to whoever sees the cooperation."""
     return Agreement(
-        tenant_id=p.tenant_id, shared_with=p.shared_with, proposal_id=p.id, recorded_by=actor.user,
+        tenant_id=p.tenant_id, shared_with=p.shared_with, proposal_id=p.id, unit=p.unit, recorded_by=actor.user,
         number_first=body.number_first, number_second=body.number_second, signed_on=body.signed_on,
         signed_place=body.signed_place, signatory_name=body.signatory_name, signatory_title=body.signatory_title,
         signed_as=getattr(body, "signed_as", "kepala_daerah"), power_of_attorney=getattr(body, "power_of_attorney", None),

@@ -6,6 +6,7 @@ from jalin_kit.events import (
     STEP_EVENTS,
     MappingReminderDue,
     ProposalApproved,
+    ProposalDrafted,
     ProposalRejected,
     ProposalSubmitted,
     TenantChanged,
@@ -18,6 +19,6 @@ def asyncapi_app() -> FastStream:
         "The cooperation lifecycle (PP 28/2018): proposal and agreement steps, potential-mapping reminders; "
         "and the tenant registry's changes (jalin.platform.tenant.changed).",
         consumers=None,
-        publishes=[ProposalSubmitted, ProposalApproved, ProposalRejected, *STEP_EVENTS.values(), MappingReminderDue,
+        publishes=[ProposalDrafted, ProposalSubmitted, ProposalApproved, ProposalRejected, *STEP_EVENTS.values(), MappingReminderDue,
                    TenantChanged],
     )

@@ -635,6 +635,7 @@ def build(row: ValidRow, tenant: TenantInfo, actor: commands.Actor, today: date)
     a = Agreement(
         tenant_id=tenant.id,
         proposal_id=p.id,
+        unit=row.unit,
         type=row.doc_type,
         number_first=row.number_first,
         number_second=row.number_second,

@@ -25,6 +25,7 @@ class Proposal(SharedScoped, table=True):
     """Usulan kerja sama, and the cooperation it becomes."""
 
     __tablename__ = "proposals"
+    __unit_column__ = "unit"  # an OPD's proposals are that OPD's (jalin_kit.db)
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     title: str = Field(max_length=200)
@@ -87,9 +88,11 @@ class Agreement(SharedScoped, table=True):
     """A signed KB, PKS, Nota Kesepakatan, Rencana Kerja, or an addendum to one of them."""
 
     __tablename__ = "agreements"
+    __unit_column__ = "unit"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     proposal_id: str = Field(index=True, max_length=36, foreign_key="proposals.id")
+    unit: str | None = Field(default=None, max_length=64, index=True, description="The proposal's unit (OPD).")
     type: str = Field(max_length=16)
     amends_id: str | None = Field(default=None, max_length=36)
     number_first: str = Field(max_length=100)

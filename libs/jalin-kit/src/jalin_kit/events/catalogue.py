@@ -78,6 +78,14 @@ class ProposalSnapshot(IntegrationEvent):
         return self.shared_with
 
 
+class ProposalDrafted(ProposalSnapshot):
+    """A proposal was drafted (by an OPD, from a potential, or to extend a cooperation): the
+    services that keep files or plans for proposals learn that it exists, and whose it is."""
+
+    aggregate: ClassVar[str] = "proposal"
+    event: ClassVar[str] = "drafted"
+
+
 class ProposalSubmitted(ProposalSnapshot):
     aggregate: ClassVar[str] = "proposal"
     event: ClassVar[str] = "submitted"
@@ -254,6 +262,7 @@ class TenantChanged(IntegrationEvent):
 
 
 CATALOGUE: tuple[type[IntegrationEvent], ...] = (
+    ProposalDrafted,
     ProposalSubmitted,
     ProposalApproved,
     ProposalRejected,

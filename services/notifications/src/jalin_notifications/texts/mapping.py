@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from jalin_kit.identifiers import UNIT_ID
 from jalin_kit.events import MappingReminderDue
 from jalin_kit.i18n import tanggal
+from jalin_kit.identifiers import UNIT_ID
 from jalin_kit.tenants import TenantInfo
 
 from jalin_notifications.texts.common import Notice, to_section, to_unit

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from jalin_kit.access import unit_scope
 from jalin_kit.auth import CurrentPrincipal
 from jalin_kit.db import get_scoped
 from jalin_kit.http import IdQuery, ObjectId, Runtime, TenantReadSession, not_found
@@ -53,7 +54,7 @@ async def add_addendum(
 ) -> AgreementPublic:
     """Record a signed addendum of a running cooperation (it may move the end of the term)."""
     access.require("agreement.addendum", principal)
-    async with runtime.db.tenant_session(principal.tenant_id, readonly=True) as session:
+    async with runtime.db.tenant_session(principal.tenant_id, readonly=True, unit=unit_scope(principal)) as session:
         base = await get_scoped(session, Agreement, agreement_id)  # closed before the owner's transaction opens
     if base is None:
         raise not_found("agreement")

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import HTTPException
+from jalin_kit.access import unit_scope
 from jalin_kit.auth import Principal
 from jalin_kit.db import get_scoped
 from jalin_kit.http import not_found
@@ -39,7 +40,7 @@ async def owner_session(runtime: ServiceRuntime, principal: Principal, proposal_
     steps are written in the owner's tenant, which is the one place a request of one
     tenant writes rows of another. What the partner may do is checked by the caller.
     """
-    async with runtime.db.tenant_session(principal.tenant_id, readonly=True) as seen:
+    async with runtime.db.tenant_session(principal.tenant_id, readonly=True, unit=unit_scope(principal)) as seen:
         owner = (await load(seen, proposal_id)).tenant_id
     async with runtime.db.tenant_session(owner) as session:
         proposal = await load(session, proposal_id, for_update=True)

@@ -50,6 +50,7 @@ class Potential(TenantScoped, table=True):
     """A cooperation potential an OPD submits in a round."""
 
     __tablename__ = "potentials"
+    __unit_column__ = "unit"  # an OPD's potentials are that OPD's (jalin_kit.db)
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     round_id: str = Field(foreign_key="mapping_rounds.id", index=True, max_length=36)
