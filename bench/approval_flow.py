@@ -171,6 +171,7 @@ def kit_hop_main(argv: list[str]) -> None:
     settings_cls = type(f"BenchKit{args.hop}Settings", (ServiceSettings,), {"service_name": name})
     args.data_dir.mkdir(parents=True, exist_ok=True)
     settings = settings_cls(
+        environment="development",
         nats_url=args.nats_url,
         data_dir=args.data_dir,
         database_url=f"sqlite+aiosqlite:///{(args.data_dir / f'{name}.db').resolve()}",
@@ -1131,7 +1132,7 @@ def settings_for(args: argparse.Namespace) -> dict[str, Any]:
 async def run_bench(platform: Platform, secret: str, s: dict[str, Any], helpers: Helpers,
                     data_dir: Path, sampler: Sampler) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    url = platform.admin_url  # the bench measures on the platform's bus with the operator's user
+    url = platform.unrestricted_url  # the bench measures on the platform's bus, past its permissions
     watcher = Watcher(url, [
         (JALIN, C_DOCUMENT), (JALIN, C_PLAN), (JALIN, C_NOTIFY_DOC), (JALIN, C_NOTIFY_APPROVED),
         (JALIN, C_NOTIFY_SUBMITTED), (JALIN, KIT_END), (raw.RAW_STREAM, raw.HOP_DURABLE["b"]),
@@ -1501,6 +1502,7 @@ def main() -> None:
                                           "--port", str(smtp_port), "--dir", str(data_dir / "mail")])
         wait_port(smtp_port, sink)
         platform = Platform(PlatformConfig(
+            unrestricted_user=True,  # the raw baselines and the watcher run on the same bus
             data_dir=data_dir,
             nats_port=free_port(),
             ports={name: free_port() for name in SERVICES},

@@ -54,6 +54,7 @@ def start_platform(
         smtp_port=smtp_port,
         jwt_secret=secrets.token_urlsafe(48),
         database_urls=database_urls or {},
+        unrestricted_user=True,  # the tests that must get past the bus (forged events) use it
         extra_env={
             "JALIN_EVALUATION_SCAN_INTERVAL_SECONDS": "1",
             "JALIN_BACKOFF_SECONDS": "[0.2, 0.5, 1.0]",

@@ -22,11 +22,13 @@ import importlib
 import json
 import os
 import secrets
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jalin_kit.bus import fetcher_of, inbox_of
 from jalin_kit.events.catalogue import PUBLISHERS
 from jalin_kit.events.stream import DUPLICATE_WINDOW_SECONDS, STREAM_NAME
 
@@ -60,15 +62,20 @@ class BusCredentials:
     admin: str = field(default_factory=_secret)
     system: str = field(default_factory=_secret)
     services: dict[str, str] = field(default_factory=dict)
-    tenants: dict[str, dict[str, str]] = field(default_factory=dict)
-    """tenant -> {"user": the external systems' password, "provisioner": the platform's}."""
+    tenants: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """tenant -> {"user": the external systems' password, "provisioner": the platform's,
+    "active": whether its systems may log in}."""
+    unrestricted: str = field(default_factory=_secret)
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+    """The reconciler's thread and the process's others use one object: one writer at a time."""
 
     @classmethod
     def load_or_create(cls, folder: Path) -> BusCredentials:
         path = folder / "credentials.json"
         if path.exists():
             raw = json.loads(path.read_text())
-            creds = cls(path, raw["admin"], raw["system"], raw.get("services", {}), raw.get("tenants", {}))
+            creds = cls(path, raw["admin"], raw["system"], raw.get("services", {}), raw.get("tenants", {}),
+                        raw.get("unrestricted") or _secret())
         else:
             creds = cls(path)
         changed = not path.exists()
@@ -81,20 +88,34 @@ class BusCredentials:
         return creds
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"admin": self.admin, "system": self.system, "services": self.services, "tenants": self.tenants}
-        temporary = self.path.with_suffix(".tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            json.dump(data, out, indent=2)
-        temporary.replace(self.path)
+        with self.lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            data = {"admin": self.admin, "system": self.system, "services": self.services, "tenants": self.tenants,
+                    "unrestricted": self.unrestricted}
+            temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as out:
+                json.dump(data, out, indent=2)
+            temporary.replace(self.path)
 
-    def tenant(self, tenant: str) -> dict[str, str]:
+    def tenant(self, tenant: str) -> dict[str, Any]:
         """The region's passwords, made on first need."""
-        if tenant not in self.tenants:
-            self.tenants[tenant] = {"user": _secret(), "provisioner": _secret()}
-            self.save()
-        return self.tenants[tenant]
+        with self.lock:
+            if tenant not in self.tenants:
+                self.tenants[tenant] = {"user": _secret(), "provisioner": _secret(), "active": True}
+                self.save()
+            return self.tenants[tenant]
+
+    def set_active(self, states: dict[str, bool]) -> None:
+        """Record which regions' systems may log in; saved only when something changed."""
+        with self.lock:
+            changed = False
+            for tenant, active in states.items():
+                entry = self.tenant(tenant)
+                if entry.get("active") != active:
+                    entry["active"], changed = active, True
+            if changed:
+                self.save()
 
 
 def service_consumers() -> dict[str, list[tuple[str, str]]]:
@@ -114,19 +135,39 @@ def service_permissions(service: str, durables: Iterable[tuple[str, str]]) -> di
     aggregates = sorted(a for a, source in PUBLISHERS.items() if source == f"/jalin/{service}")
     publish = [s for a in aggregates for s in (f"jalin.*.{a}.>", f"jalin.*.shared.*.{a}.>")]
     publish += [f"$JS.API.STREAM.INFO.{STREAM_NAME}", f"$JS.API.STREAM.CREATE.{STREAM_NAME}"]
-    subscribe = ["_INBOX.>"]
+    subscribe = [f"{inbox_of(service)}.>"]
     durables = list(durables)
     if durables:
-        publish.append(f"$JS.API.STREAM.MSG.GET.{STREAM_NAME}")  # a dead letter from the server's advisory
         subscribe.append(f"$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{STREAM_NAME}.* jalin-{service}-dead-letters")
     for durable, filter_subject in durables:
+        fetcher = fetcher_of(durable)  # reads one message of its own filter again (a dead letter)
         publish += [
             f"$JS.API.CONSUMER.INFO.{STREAM_NAME}.{durable}",
             f"$JS.API.CONSUMER.CREATE.{STREAM_NAME}.{durable}.{filter_subject}",
             f"$JS.API.CONSUMER.MSG.NEXT.{STREAM_NAME}.{durable}",
             f"$JS.ACK.{STREAM_NAME}.{durable}.>",
+            f"$JS.API.CONSUMER.CREATE.{STREAM_NAME}.{fetcher}.{filter_subject}",
+            f"$JS.API.CONSUMER.MSG.NEXT.{STREAM_NAME}.{fetcher}",
+            f"$JS.API.CONSUMER.DELETE.{STREAM_NAME}.{fetcher}",
         ]
     return {"publish": {"allow": publish}, "subscribe": {"allow": subscribe}}
+
+
+ADMIN_PERMISSIONS: dict[str, Any] = {
+    # The operator's tools manage the stream and see consumers' state, never an event's content.
+    "publish": {
+        "allow": ["$JS.API.INFO", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST", f"$JS.API.STREAM.INFO.{STREAM_NAME}",
+                  f"$JS.API.STREAM.CREATE.{STREAM_NAME}", f"$JS.API.STREAM.UPDATE.{STREAM_NAME}",
+                  f"$JS.API.STREAM.DELETE.{STREAM_NAME}",  # the services recreate it (docs/operations.md)
+                  f"$JS.API.CONSUMER.NAMES.{STREAM_NAME}", f"$JS.API.CONSUMER.LIST.{STREAM_NAME}",
+                  f"$JS.API.CONSUMER.INFO.{STREAM_NAME}.>", f"$JS.API.CONSUMER.DELETE.{STREAM_NAME}.>"],
+        "deny": ["jalin.>"],
+    },
+    "subscribe": {"allow": [f"{inbox_of(ADMIN)}.>"], "deny": ["jalin.>"]},
+}
+UNRESTRICTED = "unrestricted"
+"""A user with every right in the platform account: only where a test (or the bench) asks for
+it, to get past the bus; never on the embedded default or in production."""
 
 
 def tenant_permissions(tenant: str) -> dict[str, Any]:
@@ -136,7 +177,7 @@ def tenant_permissions(tenant: str) -> dict[str, Any]:
         "publish": {
             "allow": [
                 "$JS.API.INFO", "$JS.API.STREAM.NAMES", f"$JS.API.STREAM.INFO.{s}",
-                f"$JS.API.CONSUMER.CREATE.{s}.>", f"$JS.API.CONSUMER.DURABLE.CREATE.{s}.>",
+                f"$JS.API.CONSUMER.CREATE.{s}", f"$JS.API.CONSUMER.CREATE.{s}.>", f"$JS.API.CONSUMER.DURABLE.CREATE.{s}.>",
                 f"$JS.API.CONSUMER.INFO.{s}.>", f"$JS.API.CONSUMER.NAMES.{s}", f"$JS.API.CONSUMER.LIST.{s}",
                 f"$JS.API.CONSUMER.DELETE.{s}.>", f"$JS.API.CONSUMER.MSG.NEXT.{s}.>",
                 f"$JS.ACK.{s}.>", f"$JS.FC.{s}.>",
@@ -156,15 +197,17 @@ class TenantBus:
 
 def render_config(
     creds: BusCredentials, tenants: Iterable[TenantBus], *, host: str, port: int, store_dir: Path,
-    consumers: dict[str, list[tuple[str, str]]] | None = None,
+    consumers: dict[str, list[tuple[str, str]]] | None = None, unrestricted: bool = False,
 ) -> str:
     """The whole nats-server configuration (JSON is a valid nats-server configuration)."""
     consumers = consumers if consumers is not None else service_consumers()
     tenants = sorted(tenants, key=lambda t: t.id)
-    users = [{"user": ADMIN, "password": creds.admin}] + [
+    users = [{"user": ADMIN, "password": creds.admin, "permissions": ADMIN_PERMISSIONS}] + [
         {"user": s, "password": creds.services[s], "permissions": service_permissions(s, consumers.get(s, []))}
         for s in SERVICES
     ]
+    if unrestricted:
+        users.append({"user": UNRESTRICTED, "password": creds.unrestricted})
     accounts: dict[str, Any] = {
         "SYS": {"users": [{"user": "sys", "password": creds.system}]},
         STREAM_NAME: {
@@ -243,8 +286,8 @@ async def _quiet(_exc: Exception) -> None:
 class BusReconciler:
     """Keeps the bus's configuration in step with the tenant registry: a region onboarded
     gets its account, users and stream; a disabled one loses its external user. The
-    embedded default runs it every second (``Platform``); an operator runs one round with
-    ``jalin bus sync`` after changing the registry (a reload of nats-server, no restart)."""
+    embedded default runs it every second (``Platform``): a configuration reload of
+    nats-server, no restart."""
 
     creds: BusCredentials
     config_path: Path
@@ -253,7 +296,7 @@ class BusReconciler:
     store_dir: Path
     reload: Any
     """Called after the configuration file changed (sends the server its reload signal)."""
-    known: dict[str, bool] = field(default_factory=dict)
+    unrestricted: bool = False
     provisioned: set[str] = field(default_factory=set)
 
     @property
@@ -263,8 +306,7 @@ class BusReconciler:
     def write(self, tenants: dict[str, bool]) -> bool:
         """Write the configuration for these regions (id -> enabled); True if it changed."""
         text = render_config(self.creds, [TenantBus(t, a) for t, a in tenants.items()], host=self.host, port=self.port,
-                             store_dir=self.store_dir)
-        self.known = dict(tenants)
+                             store_dir=self.store_dir, unrestricted=self.unrestricted)
         if self.config_path.exists() and self.config_path.read_text() == text:
             return False
         self.config_path.parent.mkdir(parents=True, exist_ok=True)

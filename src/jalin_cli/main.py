@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from jalin_kit.auth import ROLES
+from jalin_kit.tenants import DEMO_TENANTS
 
 from jalin_cli.access_docs import ACCESS_MD, cmd_docs
 from jalin_cli.bus import BusCredentials
@@ -116,7 +117,7 @@ def print_banner(platform: Platform, folder: Path) -> None:
         print(f"  {token}")
     print("\nWhat a region's external systems see on the bus, with that region's own credential only")
     print("(its events, and those of cooperations shared with it; ./jalin tenants credentials <tenant>):")
-    for tenant in ("sumbar", "kukar"):
+    for tenant in DEMO_TENANTS:
         print(f"  ./jalin --data-dir {folder} events {tenant} --nats-port {platform.config.nats_port}")
     print("\nTry: jalin demo        (in another terminal)\nCtrl-C stops everything.\n", flush=True)
 

@@ -6,6 +6,7 @@ Used by ``jalin up`` and by the cross-service tests, so both run the same thing.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -22,7 +23,7 @@ from jalin_kit.auth import issue_dev_token
 from jalin_kit.settings import development_secret
 from jalin_kit.tenants import DEMO_TENANTS
 
-from jalin_cli.bus import ADMIN, SERVICES, BusCredentials, BusReconciler
+from jalin_cli.bus import ADMIN, SERVICES, UNRESTRICTED, BusCredentials, BusReconciler, inbox_of
 
 DEFAULT_PORTS = {"proposals": 8101, "documents": 8102, "notifications": 8103, "evaluation": 8104}
 DEFAULT_NATS_PORT = 4322
@@ -116,6 +117,11 @@ async def _quiet(_exc: Exception) -> None:
     """nats-py logs every failed attempt with a traceback; the caller reports the last one."""
 
 
+def redacted(url: str) -> str:
+    """A bus URL fit to print: its password hidden."""
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+
+
 def apply_stream(url: str, attempts: int = 50) -> None:
     """Create or update the JALIN stream from its one definition (jalin-kit); ``url`` carries
     the bus's admin credential (``nats://admin:…@host:port``)."""
@@ -129,7 +135,8 @@ def apply_stream(url: str, attempts: int = 50) -> None:
             try:
                 # nats-py keeps retrying a refused first connection: bound it ourselves.
                 nc = await asyncio.wait_for(
-                    nats.connect(url, connect_timeout=2, allow_reconnect=False, error_cb=_quiet), timeout=3
+                    nats.connect(url, connect_timeout=2, allow_reconnect=False, error_cb=_quiet,
+                                 inbox_prefix=inbox_of(ADMIN).encode()), timeout=3
                 )
                 try:
                     await ensure_stream(nc.jetstream())
@@ -138,7 +145,7 @@ def apply_stream(url: str, attempts: int = 50) -> None:
                     await nc.close()
             except Exception as exc:  # noqa: BLE001 - JetStream may still be recovering
                 if attempt == attempts - 1:
-                    raise ConnectionError(f"NATS at {url} did not answer ({type(exc).__name__} {exc})") from exc
+                    raise ConnectionError(f"NATS at {redacted(url)} did not answer ({type(exc).__name__} {exc})") from exc
                 await asyncio.sleep(0.2)
 
     asyncio.run(apply())
@@ -219,6 +226,9 @@ class PlatformConfig:
     extra_env: Mapping[str, str] = field(default_factory=dict)
     environment: str = "development"
     bus_sync_seconds: float = 1.0
+    unrestricted_user: bool = False
+    """A user with every right in the platform account, for tests that must get past the bus
+    (``Platform.unrestricted_url``); never for ``jalin up``."""
 
 
 class Platform:
@@ -233,7 +243,8 @@ class Platform:
         self.nats = NatsServer(config.data_dir / "nats" / "jetstream", config.nats_port,
                                config=config.data_dir / "bus" / "nats-server.conf")
         self.bus = BusReconciler(self.creds, config.data_dir / "bus" / "nats-server.conf", "127.0.0.1",
-                                 config.nats_port, config.data_dir / "nats" / "jetstream", self.nats.reload)
+                                 config.nats_port, config.data_dir / "nats" / "jetstream", self.nats.reload,
+                                 unrestricted=config.unrestricted_user)
         self._sync_stop = threading.Event()
         self._sync_thread: threading.Thread | None = None
         self.services: dict[str, ServiceProcess] = {
@@ -252,8 +263,15 @@ class Platform:
 
     @property
     def admin_url(self) -> str:
-        """The bus with the operator's unrestricted user of the platform account."""
+        """The bus with the operator's user (stream management; no event's content; replies
+        on ``inbox_of(ADMIN)``)."""
         return f"nats://{ADMIN}:{self.creds.admin}@127.0.0.1:{self.config.nats_port}"
+
+    @property
+    def unrestricted_url(self) -> str:
+        """The bus with every right in the platform account (only with ``unrestricted_user``)."""
+        assert self.config.unrestricted_user, "this platform has no unrestricted user"
+        return f"nats://{UNRESTRICTED}:{self.creds.unrestricted}@127.0.0.1:{self.config.nats_port}"
 
     def tenant_url(self, tenant: str) -> str:
         """The bus with a region's credential for its external systems."""
@@ -292,7 +310,8 @@ class Platform:
     def _first_tenants(self) -> dict[str, bool]:
         """Before the registry answers: the regions the bus had, and the demo ones (the
         services onboard them on the embedded default's first start)."""
-        known = {t: bool(v.get("active", True)) for t, v in self.creds.tenants.items()}
+        with self.creds.lock:
+            known = {t: bool(v.get("active", True)) for t, v in self.creds.tenants.items()}
         if self.config.environment != "production":
             known.update({t: known.get(t, True) for t in DEMO_TENANTS})
         return known
@@ -309,9 +328,7 @@ class Platform:
     def sync_bus(self) -> list[str]:
         """One round of the reconciler (accounts of new regions, external users of disabled ones)."""
         tenants = self.registry()
-        for tenant, active in tenants.items():
-            self.creds.tenant(tenant)["active"] = active  # type: ignore[assignment]
-        self.creds.save()
+        self.creds.set_active(tenants)
         return self.bus.sync(tenants)
 
     def _keep_bus(self) -> None:

@@ -26,11 +26,15 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from jalin_documents.app import build as build_documents
+from jalin_documents.settings import DocumentsSettings
 from jalin_e2e import wait_for
 from jalin_evaluation.app import build as build_evaluation
+from jalin_evaluation.settings import EvaluationSettings
 from jalin_kit.auth import issue_dev_token
 from jalin_notifications.app import build as build_notifications
+from jalin_notifications.settings import NotificationsSettings
 from jalin_proposals.app import build as build_proposals
+from jalin_proposals.settings import ProposalsSettings
 
 from jalin_cli.platform import SERVICES, Platform
 
@@ -48,10 +52,14 @@ CONFIG = schemathesis.Config.from_dict({
 })
 
 APPS = {
-    "proposals": build_proposals, "documents": build_documents,
-    "notifications": build_notifications, "evaluation": build_evaluation,
+    "proposals": (build_proposals, ProposalsSettings), "documents": (build_documents, DocumentsSettings),
+    "notifications": (build_notifications, NotificationsSettings), "evaluation": (build_evaluation, EvaluationSettings),
 }
-SCHEMAS = {name: schemathesis.openapi.from_dict(build().openapi(), config=CONFIG) for name, build in APPS.items()}
+# Settings only so that the factory runs (the document does not depend on them).
+SCHEMAS = {
+    name: schemathesis.openapi.from_dict(build(settings(environment="test", jwt_secret="openapi")).openapi(), config=CONFIG)
+    for name, (build, settings) in APPS.items()
+}
 
 # The upload routes list the formats they read as their file part's media types (multipart
 # `encoding.contentType`): these are files of those formats, so that a positive case sends

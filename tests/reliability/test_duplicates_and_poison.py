@@ -47,7 +47,7 @@ async def test_same_event_twice_has_one_effect(shared_platform: Platform) -> Non
     pid, marker = str(uuid.uuid4()), str(uuid.uuid4())
     event_id = str(uuid.uuid4())
     data = approved_event(pid).model_dump_json().encode()
-    nc = await nats.connect(shared_platform.admin_url)  # the operator's unrestricted user: past the bus, to test the consumers
+    nc = await nats.connect(shared_platform.unrestricted_url)  # past the bus, to test the consumers
     js = nc.jetstream()
     try:
         first = await js.publish("jalin.sumbar.proposal.approved", data, headers=headers_for(event_id))
@@ -78,7 +78,7 @@ async def test_poison_message_is_dead_lettered_and_the_rest_flows(shared_platfor
     api = Api(shared_platform)
     poison_id = str(uuid.uuid4())
     good = str(uuid.uuid4())
-    nc = await nats.connect(shared_platform.admin_url)  # the operator's unrestricted user: past the bus, to test the consumers
+    nc = await nats.connect(shared_platform.unrestricted_url)  # past the bus, to test the consumers
     js = nc.jetstream()
     try:
         await js.publish(

@@ -30,12 +30,15 @@ def test_unpublishable_events_are_parked_reported_listed_and_replayable(shared_p
     database = platform.config.data_dir / "data" / "proposals.db"
     bad = [str(uuid.uuid4()) for _ in range(20)]
     now = datetime.now(UTC).isoformat(sep=" ")
-    with sqlite3.connect(database) as db:  # as a bug once wrote them: a tenant id with a newline
+    # Half as a bug once wrote them (a tenant id with a newline), half on another service's
+    # subjects (the bus would not let proposals publish them: no answer would ever come).
+    subjects = ["jalin.sumbar\n.proposal.submitted", "jalin.sumbar.document.generated"]
+    with sqlite3.connect(database) as db:
         db.executemany(
             "INSERT INTO outbox (id, tenant_id, subject, type, source, correlation_id, occurred_at, data, created_at,"
-            " due_at, attempts) VALUES (?, 'sumbar', 'jalin.sumbar\n.proposal.submitted', 'id.jalin.proposal.submitted.v1',"
+            " due_at, attempts) VALUES (?, 'sumbar', ?, 'id.jalin.proposal.submitted.v1',"
             " '/jalin/proposals', ?, ?, ?, ?, ?, 0)",
-            [(i, i, now, b"{}", now, now) for i in bad],
+            [(i, subjects[n % 2], i, now, b"{}", now, now) for n, i in enumerate(bad)],
         )
     api = Api(platform)
     draft = api.create(title="Di belakang yang rusak")
@@ -62,7 +65,8 @@ def test_unpublishable_events_are_parked_reported_listed_and_replayable(shared_p
     assert listed.returncode == 0, listed.stderr
     rows = [json.loads(line) for line in listed.stdout.splitlines()]
     assert {r["id"] for r in rows} == set(bad)
-    assert all(r["last_error"].startswith("Unpublishable: subject") and r["attempts"] == 3 for r in rows)
+    assert {r["last_error"].split(" ")[1] for r in rows} == {"subject", "/jalin/proposals"}  # both kinds, each named
+    assert all(r["last_error"].startswith("Unpublishable: ") and r["attempts"] == 3 for r in rows)
     replayed = jalin(platform, "outbox", "replay", "--service", "proposals", "--id", bad[0])
     assert replayed.returncode == 0 and "will be sent again" in replayed.stdout
     wait_for(lambda: len(parked()) == len(bad), timeout=30, what="the replayed row parked again (it is still bad)")

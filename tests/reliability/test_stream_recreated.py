@@ -22,7 +22,7 @@ async def test_the_services_recreate_the_stream_and_their_consumers(own_platform
     before = api.approved_proposal(title="Sebelum aliran dihapus")
     wait_for(lambda: api.documents(before["id"]) and api.plans(before["id"]), what="effects before the deletion")
 
-    nc = await nats.connect(own_platform.admin_url)
+    nc = await nats.connect(own_platform.admin_url, inbox_prefix="_INBOX_admin")  # the operator's tool user
     try:
         js = nc.jetstream()
         assert await js.delete_stream("JALIN")

@@ -142,7 +142,7 @@ async def test_a_region_can_neither_publish_nor_reach_the_platforms_stream(
             pytest.fail(f"a region could {what}")
     assert any("permissions violation for publish to" in e.lower() for e in refusals.errors)
 
-    admin = await nats.connect(bus_platform.admin_url)
+    admin = await nats.connect(bus_platform.unrestricted_url)  # to read the stream's content: past the bus
     try:
         ajs = admin.jetstream()
         info = await ajs.stream_info("JALIN")
@@ -211,7 +211,7 @@ async def test_a_region_catches_up_on_what_was_published_while_it_was_away(bus_p
 
 async def test_a_service_may_publish_only_its_own_aggregates(bus_platform: Platform) -> None:
     refusals = Refusals()
-    nc = await nats.connect(bus_platform.service_url("documents"), error_cb=refusals.cb)
+    nc = await nats.connect(bus_platform.service_url("documents"), error_cb=refusals.cb, inbox_prefix="_INBOX_documents")
     try:
         js = nc.jetstream(timeout=JS_TIMEOUT)
         ack = await js.publish("jalin.sumbar.document.bus-test", b"{}")  # its own aggregate (no consumer takes it)
@@ -238,7 +238,7 @@ async def test_an_event_its_source_could_not_have_published_is_dead_lettered(bus
     event_id = str(uuid.uuid4())
     headers = CloudEvent(id=event_id, source="/jalin/documents", type=ProposalApproved.ce_type(),
                          subject="jalin.sumbar.proposal.approved", tenant_id="sumbar", correlation_id=pid).headers()
-    nc = await nats.connect(bus_platform.admin_url)
+    nc = await nats.connect(bus_platform.unrestricted_url)
     try:
         await nc.jetstream().publish("jalin.sumbar.proposal.approved", event.model_dump_json().encode(), headers=headers)
     finally:
@@ -255,5 +255,68 @@ async def test_an_event_its_source_could_not_have_published_is_dead_lettered(bus
         assert row["deliveries"] == 1  # refused at once, not retried
         assert row["error"] == ("Refused: ce-source '/jalin/documents' cannot publish proposal events "
                                 "(only '/jalin/proposals' does)")
+        # A replay by the operator is refused the same way: it never acts on the forgery.
+        replayed = api.client.post(api.url(service, f"/v1/admin/dead-letters/{row['id']}/replay"), headers=operator)
+        assert replayed.status_code == 200 and replayed.json()["replayed_at"] is None
+        assert replayed.json()["replay_error"].startswith("Refused: ce-source '/jalin/documents' cannot publish")
     assert api.documents(pid) == [] and api.plans(pid) == []
     assert api.inbox(pid, headers=Api(bus_platform, tenant="kukar").section) == []
+
+
+async def test_a_service_reads_no_more_than_it_consumes(bus_platform: Platform) -> None:
+    """Not another user's replies, not any message of the stream by its sequence; only a
+    message of its own consumers' subjects, again, for a dead letter."""
+    from jalin_kit.bus import fetch_at
+
+    api = Api(bus_platform)
+    pid = (await asyncio.to_thread(api.approved_proposal, title="Dibaca lagi"))["id"]
+    await async_wait_for(lambda: api.documents(pid), what="the document")
+    refusals = Refusals()
+    nc = await nats.connect(bus_platform.service_url("evaluation"), error_cb=refusals.cb,
+                            inbox_prefix="_INBOX_evaluation")
+    try:
+        await nc.subscribe("_INBOX.>")  # the replies of every other user of the account
+        await nc.subscribe("_INBOX_documents.>")
+        await nc.flush()
+        js = nc.jetstream(timeout=JS_TIMEOUT)
+        with pytest.raises(TimeoutError):
+            await js.get_msg("JALIN", 1)
+        approved = await fetch_at(js, "evaluation-proposal-approved", "jalin.*.proposal.approved",
+                                  await first_seq(bus_platform, "jalin.sumbar.proposal.approved"), "_INBOX_evaluation")
+        assert approved is not None and approved.subject == "jalin.sumbar.proposal.approved"
+        with pytest.raises(TimeoutError):  # another's durable, or another filter: refused
+            await fetch_at(js, "documents-proposal-approved", "jalin.*.proposal.approved", 1, "_INBOX_evaluation")
+    finally:
+        await nc.close()
+    denied = " ".join(refusals.errors).lower()
+    assert 'subscription to "_inbox.>"' in denied and 'subscription to "_inbox_documents.>"' in denied
+
+
+async def first_seq(platform: Platform, subject: str) -> int:
+    nc = await nats.connect(platform.unrestricted_url)
+    try:
+        return (await nc.jetstream().get_last_msg("JALIN", subject)).seq  # type: ignore[no-any-return]
+    finally:
+        await nc.close()
+
+
+async def test_the_operators_tool_user_manages_the_stream_and_reads_no_event(bus_platform: Platform) -> None:
+    refusals = Refusals()
+    nc = await nats.connect(bus_platform.admin_url, error_cb=refusals.cb, inbox_prefix="_INBOX_admin")
+    try:
+        js = nc.jetstream(timeout=JS_TIMEOUT)
+        info = await js.stream_info("JALIN")
+        assert info.config.subjects == ["jalin.>"] and info.state.messages > 0
+        names = {c.name for c in await js.consumers_info("JALIN")}
+        assert "documents-proposal-approved" in names
+        await nc.subscribe("jalin.>")
+        await nc.flush()
+        with pytest.raises(TimeoutError):
+            await js.get_msg("JALIN", 1)
+        with pytest.raises(TimeoutError):
+            await js.publish("jalin.sumbar.proposal.approved", b"{}")
+        with pytest.raises(TimeoutError):
+            await js.add_consumer("JALIN", ConsumerConfig(name="peek", filter_subject="jalin.>"))
+    finally:
+        await nc.close()
+    assert any('subscription to "jalin.>"' in e.lower() for e in refusals.errors), refusals.errors

@@ -10,7 +10,7 @@ SECRET = "a-test-secret-that-is-long-enough-for-hs256!"
 
 
 def verifier() -> TokenVerifier:
-    return TokenVerifier(ServiceSettings(jwt_secret=SECRET))
+    return TokenVerifier(ServiceSettings(jwt_secret=SECRET, environment="test"))
 
 
 def test_dev_token_verifies_to_principal() -> None:
@@ -62,8 +62,9 @@ def test_wrong_secret_is_refused() -> None:
 
 def test_jwks_requires_asymmetric_algorithms() -> None:
     with pytest.raises(ValueError, match="asymmetric"):
-        ServiceSettings(jwt_jwks_url="https://idp.example.id/jwks", jwt_algorithms=["HS256"])
-    assert ServiceSettings(jwt_jwks_url="https://idp.example.id/jwks", jwt_algorithms=["RS256"]).jwt_algorithms == ["RS256"]
+        ServiceSettings(jwt_jwks_url="https://idp.example.id/jwks", jwt_algorithms=["HS256"], environment="test")
+    asymmetric = ServiceSettings(jwt_jwks_url="https://idp.example.id/jwks", jwt_algorithms=["RS256"], environment="test")
+    assert asymmetric.jwt_algorithms == ["RS256"]
 
 
 @pytest.mark.parametrize("claim,value", [

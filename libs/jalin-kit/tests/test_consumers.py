@@ -34,7 +34,7 @@ def event(name: str) -> ProposalApproved:
 
 
 def envelope(event_id: str) -> CloudEvent:
-    return CloudEvent(event_id, "/test", ProposalApproved.ce_type(), "jalin.sumbar.proposal.approved", "sumbar", "c")
+    return CloudEvent(event_id, "/jalin/proposals", ProposalApproved.ce_type(), "jalin.sumbar.proposal.approved", "sumbar", "c")
 
 
 @pytest.fixture

@@ -51,7 +51,7 @@ def jwks_url(keys: dict[str, Any]) -> Iterator[str]:
 
 
 def verifier(url: str) -> TokenVerifier:
-    return TokenVerifier(ServiceSettings(jwt_jwks_url=url, jwt_issuer=ISSUER, jwt_audience=AUDIENCE,
+    return TokenVerifier(ServiceSettings(environment="test", jwt_jwks_url=url, jwt_issuer=ISSUER, jwt_audience=AUDIENCE,
                                          jwt_algorithms=["RS256"]))
 
 

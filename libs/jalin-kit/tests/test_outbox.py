@@ -25,7 +25,7 @@ def event(n: int) -> DocumentGenerated:
 
 async def write(db: Database, n: int) -> str:
     async with db.tenant_session("sumbar") as s:
-        row = record_event(s, event(n), tenant_id="sumbar", source="/test", correlation_id=f"c{n}")
+        row = record_event(s, event(n), tenant_id="sumbar", source="/jalin/documents", correlation_id=f"c{n}")
         await s.commit()
         return row.id
 
@@ -100,7 +100,7 @@ async def test_unpublishable_rows_never_hold_back_a_good_one_and_are_parked(
     bad_ids = []
     async with db.tenant_session("sumbar") as s:
         for n in range(500):
-            row = record_event(s, event(n), tenant_id="sumbar", source="/test")
+            row = record_event(s, event(n), tenant_id="sumbar", source="/jalin/documents")
             if n % 100 == 99:
                 row.data = b"x" * (nc.max_payload + 1)
             else:
@@ -163,7 +163,7 @@ async def test_an_event_of_a_shared_cooperation_has_a_copy_on_the_partners_subje
         async with db.tenant_session("sumbar") as s:
             row = record_event(s, shared, tenant_id="sumbar", source="/jalin/documents")
             record_event(s, event(2), tenant_id="sumbar", source="/jalin/documents")  # not shared
-            record_event(s, event(3).model_copy(update={"shared_with": "sumbar"}), tenant_id="sumbar", source="/x")
+            record_event(s, event(3).model_copy(update={"shared_with": "sumbar"}), tenant_id="sumbar", source="/jalin/documents")
             await s.commit()
         async with db.system_session() as s:
             rows = (await s.exec(select(OutboxMessage).order_by(OutboxMessage.subject))).all()

@@ -13,6 +13,7 @@ class DemoSettings(ServiceSettings):
 
 
 def test_service_prefix_overrides_shared(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JALIN_ENVIRONMENT", "development")
     monkeypatch.setenv("JALIN_NATS_URL", "nats://shared:4222")
     monkeypatch.setenv("JALIN_DEMO_NATS_URL", "nats://own:4222")
     monkeypatch.setenv("JALIN_MAX_DELIVER", "7")
@@ -51,15 +52,23 @@ def test_a_start_without_a_secret_is_refused_naming_the_setting(
     assert DemoSettings().jwt_secret is None  # OIDC needs no shared secret
 
 
+def test_a_start_that_says_nothing_is_a_production_start(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="JALIN_JWT_SECRET"):
+        DemoSettings()
+    assert not (tmp_path / ".jalin").exists()  # nothing generated, no demo region seeded
+
+
 def test_the_embedded_default_generates_its_secret_into_the_data_folder(tmp_path: Path) -> None:
-    settings = DemoSettings(data_dir=tmp_path)
+    settings = DemoSettings(data_dir=tmp_path, environment="development")
     assert settings.jwt_secret is None
     key = settings.jwt_key()
     path = tmp_path / DEV_SECRET_FILE
     assert path.read_text() == key and len(key) >= 32
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert DemoSettings(data_dir=tmp_path).jwt_key() == key  # every process of the platform reads the same
-    assert DemoSettings(data_dir=tmp_path / "other").jwt_key() != key
+    again = DemoSettings(data_dir=tmp_path, environment="development")
+    assert again.jwt_key() == key  # every process of the platform reads the same
+    assert DemoSettings(data_dir=tmp_path / "other", environment="development").jwt_key() != key
 
 
 def test_production_secret_must_be_long(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -82,7 +91,7 @@ def test_production_connects_to_the_bus_with_a_credential(monkeypatch: pytest.Mo
 
 
 def test_public_settings_hide_secrets() -> None:
-    s = DemoSettings(jwt_secret="hunter2-hunter2", database_url="postgresql+asyncpg://jalin:pw@db/x")
+    s = DemoSettings(jwt_secret="hunter2-hunter2", database_url="postgresql+asyncpg://jalin:pw@db/x", environment="test")
     public = s.public()
     assert public["jwt_secret"] == "***"
     assert "pw" not in public["database_url"]

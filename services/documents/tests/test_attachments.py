@@ -36,6 +36,7 @@ from jalin_kit.events import CloudEvent, DocumentLocked, Party, ProposalApproved
 from jalin_kit.inbox import ProcessedEvent
 from jalin_kit.outbox import OutboxMessage
 from jalin_kit.runtime import ServiceRuntime
+from jalin_kit.tenants import UnknownTenant
 from sqlmodel import select
 
 SECRET = "test-secret-for-the-documents-api-0123456789abcdef"
@@ -500,7 +501,7 @@ async def test_files_go_only_to_a_proposal_the_service_knows_and_the_caller_sees
 
 
 async def test_a_partner_that_is_not_a_tenant_shares_nothing(api: Api) -> None:
-    for partner in (None, "not-on-jalin", "sumbar"):  # a third party, an unknown region, itself
+    for partner in (None, "sumbar"):  # a third party (not on Jalin), the owner itself
         pid = await api.drafted()
         await api.uploaded(pid)
         await api.approve(pid, partner=partner)
@@ -508,6 +509,17 @@ async def test_a_partner_that_is_not_a_tenant_shares_nothing(api: Api) -> None:
         assert await api.kb(pid, as_=PARTNER) == [] and await api.listed(pid, as_=PARTNER) == []
         [parties] = await api.rows(CooperationParty, pid)
         assert (parties.tenant_id, parties.shared_with) == ("sumbar", None)
+
+
+async def test_a_partner_region_this_copy_does_not_know_yet_is_waited_for(api: Api) -> None:
+    """Shared only with a region of the owner's registry: one missing from this service's copy
+    means the copy lags; the approval is retried (here: raised), nothing is rendered or shared."""
+    pid = await api.drafted()
+    with pytest.raises(UnknownTenant, match="not-on-jalin"):
+        await api.approve(pid, partner="not-on-jalin")
+    assert await api.kb(pid, as_=OWNER_SECTION) == []
+    [party] = await api.rows(CooperationParty, pid)
+    assert party.shared_with is None
 
 
 async def test_approval_again_is_idempotent_and_keeps_sharing(api: Api) -> None:

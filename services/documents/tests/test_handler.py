@@ -91,7 +91,8 @@ class Env:
 async def env(database_url: str, tmp_path: Path) -> AsyncIterator[Env]:
     db = Database(database_url)
     await db.create_all(TABLES)
-    settings = DocumentsSettings(database_url=database_url, data_dir=tmp_path, blob_root=tmp_path / "blobs")
+    settings = DocumentsSettings(database_url=database_url, data_dir=tmp_path, blob_root=tmp_path / "blobs",
+                                 environment="development")
     deps.blobs = LocalBlobStore(settings.blob_path())
     deps.templates = TEMPLATES
     deps.tenants = TenantDirectory(dict(DEMO_TENANTS))

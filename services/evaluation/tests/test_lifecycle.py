@@ -249,7 +249,7 @@ async def env(database_url: str) -> AsyncIterator[Harness]:
     saved = dict(vars(deps))
     deps.tenants = TenantDirectory(dict(DEMO_TENANTS))
     deps.today = lambda: harness.today
-    consumers.bind(db, EvaluationSettings(database_url=database_url))
+    consumers.bind(db, EvaluationSettings(database_url=database_url, environment="development"))
     try:
         yield harness
     finally:

@@ -36,7 +36,7 @@ from jalin_kit.events import (
 )
 from jalin_kit.inbox import ProcessedEvent
 from jalin_kit.runtime import ServiceRuntime
-from jalin_kit.tenants import DEMO_TENANTS, TenantDirectory, TenantInfo
+from jalin_kit.tenants import DEMO_TENANTS, TenantDirectory, TenantInfo, UnknownTenant
 from jalin_notifications.app import build
 from jalin_notifications.handlers import consumers, deps
 from jalin_notifications.models import Email, Message
@@ -347,7 +347,7 @@ async def pipeline(database_url: str, tmp_path: Path) -> AsyncIterator[Pipeline]
     db = Database(database_url)
     await db.create_all(TABLES)
     deps.tenants = TenantDirectory(dict(DIRECTORY))
-    consumers.bind(db, NotificationsSettings(database_url=database_url, data_dir=tmp_path))
+    consumers.bind(db, NotificationsSettings(database_url=database_url, data_dir=tmp_path, environment="development"))
     try:
         yield Pipeline(db)
     finally:
@@ -385,7 +385,6 @@ async def test_each_tenants_rows_carry_its_tenant_and_its_own_mail_domain(pipeli
     "partner",
     [
         Party(name="Pemerintah Kota Bukittinggi"),  # not on Jalin
-        Party(name="Pemerintah Kota Bukittinggi", tenant="bukittinggi"),  # not in the directory
         Party(name=SUMBAR.name, tenant="sumbar"),  # the owner itself
     ],
 )
@@ -394,6 +393,15 @@ async def test_a_partner_that_is_not_another_tenant_gets_nothing(pipeline: Pipel
     await pipeline.process(step("agreement", "kb-signed", "p-1", partner=partner, shared_with=partner.tenant, agreement=KB))
     assert {m.tenant_id for m in await pipeline.messages()} == {"sumbar"}
     assert len(await pipeline.messages()) == 4
+
+
+async def test_a_partner_this_copy_of_the_registry_does_not_know_yet_is_waited_for(pipeline: Pipeline) -> None:
+    """The owner shares only with a region of its registry: one missing from this service's
+    copy means the copy lags, and the event is retried (here: raised), never half-delivered."""
+    partner = Party(name="Pemerintah Kota Bukittinggi", tenant="bukittinggi")
+    with pytest.raises(UnknownTenant, match="bukittinggi"):
+        await pipeline.process(approved("p-1", partner=partner, shared_with="bukittinggi"))
+    assert await pipeline.messages() == []
 
 
 async def test_a_partner_named_but_not_shared_with_hears_nothing(pipeline: Pipeline) -> None:

@@ -100,6 +100,7 @@ def settings_for(smtp: Smtp, database_url: str, **changes: Any) -> Notifications
         smtp_port=smtp.port,
         smtp_timeout_seconds=5.0,
         mail_from="Jalin <noreply@jalin.example.id>",
+        environment="development",
         **changes,
     )
 

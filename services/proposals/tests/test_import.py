@@ -138,7 +138,7 @@ def good_row(i: int) -> dict[str, Any]:
         "jenis": kind.upper() if i % 4 == 0 else kind,
         "jenis_dokumen": doc,
         "mitra": f"Pemerintah Kota Mitra {i % 17}",
-        "mitra_tenant": "samarinda" if kind == "ksdd" and i % 2 == 0 else "",
+        "mitra_tenant": "kaltim" if kind == "ksdd" and i % 2 == 0 else "",
         "opd": ["dinkes", "", "Dinas Kesehatan"][i % 3],
         "tanggal_tanda_tangan": iso(signed) if i % 2 else dmy(signed),
         "tempat": "Padang" if i % 5 else "",
@@ -162,7 +162,7 @@ def good_row(i: int) -> dict[str, Any]:
 BAD: dict[int, tuple[dict[str, Any], list[str]]] = {
     12: ({"judul": ""}, ["Judul"]),
     50: ({"tanggal_tanda_tangan": "31/02/2021"}, ["Tanggal Tanda Tangan"]),
-    77: ({"jenis": "ksdx"}, ["Jenis"]),
+    77: ({"jenis": "ksdx", "mitra_tenant": "samarinda"}, ["Jenis", "mitra_tenant"]),  # a region not on Jalin
     120: ({"tanggal_mulai": "2022-06-01", "tanggal_berakhir": "2022-05-01", "jangka_waktu_bulan": "",
            "tanggal_tanda_tangan": "2022-05-20"}, ["Tanggal Berakhir"]),
     150: ({"tanggal_tanda_tangan": "2020-01-10", "tanggal_berakhir": "2027-01-09", "jangka_waktu_bulan": ""},
@@ -214,6 +214,7 @@ async def test_500_rows_with_10_bad_imports_490_and_reports_exactly_the_10_and_a
     assert "judul is required" in messages[(12, "Judul")]
     assert "'31/02/2021' is not a valid date" in messages[(50, "Tanggal Tanda Tangan")]
     assert "unknown jenis 'ksdx'" in messages[(77, "Jenis")]
+    assert "'samarinda' is not a region on Jalin" in messages[(77, "mitra_tenant")]
     assert "not after its start 2022-06-01" in messages[(120, "Tanggal Berakhir")]
     assert "84 months exceeds this region's maximum of 60 months" in messages[(150, "Tanggal Berakhir")]
     assert "duplicate nomor" in messages[(200, "Nomor")] and "row 199" in messages[(200, "Nomor")]

@@ -33,7 +33,7 @@ def asyncapi_app(
 ) -> FastStream:
     broker = NatsBroker(description=HEADERS_NOTE)
     if consumers is not None:
-        broker.include_router(consumers.build_router(ServiceSettings()))
+        broker.include_router(consumers.build_router(ServiceSettings.model_construct()))
     for event_cls in publishes:
         broker.publisher(
             event_cls.subject_pattern().replace(".*.", ".{tenant}.", 1),

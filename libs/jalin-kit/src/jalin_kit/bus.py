@@ -12,17 +12,25 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
 from faststream.nats import NatsBroker
 from faststream.security import SASLPlaintext
 from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from jalin_kit.events.stream import STREAM_NAME, stream_config
 from jalin_kit.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
+
+
+def inbox_of(user: str) -> str:
+    """A bus user's own reply subjects (``<inbox_of>.>``): no user of the platform account reads
+    another's replies (a pulled message, a stream's answer)."""
+    return f"_INBOX_{user}"
 
 
 def security(settings: ServiceSettings) -> SASLPlaintext | None:
@@ -90,3 +98,35 @@ class BusKeeper:
                 raise
             except Exception as exc:  # noqa: BLE001 - NATS away, or no right to create: try again
                 log.warning("bus.check_failed", error=f"{type(exc).__name__}: {exc}")
+
+
+def fetcher_of(durable: str) -> str:
+    """The consumer a service may create, beside its durable, to read one message again."""
+    return f"{durable}-dl"
+
+
+async def fetch_at(js: JetStreamContext, durable: str, filter_subject: str, seq: int, inbox: str = "_INBOX") -> Any | None:
+    """The message at stream sequence ``seq`` among those ``durable`` consumes (``None`` if it
+    is gone). Through a short-lived consumer on the durable's own filter, not a direct get of
+    any sequence: a service reads again only what it may consume anyway."""
+    name = fetcher_of(durable)
+    config = ConsumerConfig(
+        name=name, filter_subject=filter_subject, deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+        opt_start_seq=seq, ack_policy=AckPolicy.NONE, inactive_threshold=60.0, max_deliver=1,
+    )
+    await js.add_consumer(STREAM_NAME, config)
+    try:
+        sub = await js.pull_subscribe_bind(name, STREAM_NAME, inbox_prefix=f"{inbox}.".encode())
+        try:
+            msgs = await sub.fetch(1, timeout=5)
+        except TimeoutError:
+            return None
+        finally:
+            await sub.unsubscribe()
+        msg = msgs[0] if msgs else None
+        return msg if msg is not None and msg.metadata.sequence.stream == seq else None
+    finally:
+        try:
+            await js.delete_consumer(STREAM_NAME, name)
+        except Exception:  # noqa: BLE001 - it goes by itself after inactive_threshold
+            log.warning("bus.fetcher_not_deleted", consumer=name)

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from jalin_kit.bus import fetch_at, inbox_of
 from jalin_kit.db import Database, utcnow
 from jalin_kit.errors import OperatorSafe, describe_error
 from jalin_kit.events.catalogue import PUBLISHERS, IntegrationEvent
@@ -252,7 +253,11 @@ class EventConsumers:
             )
             if known.first() is not None:
                 return None
-        raw = await js.get_msg(STREAM_NAME, seq)
+        reg = self.registrations[consumer]
+        raw = await fetch_at(js, consumer, reg.event_cls.subject_pattern(), seq, inbox_of(self.service))
+        if raw is None:
+            log.warning("dead_letter.message_gone", consumer=consumer, stream_seq=seq)
+            return None
         return await self.store_dead_letter(
             consumer,
             raw.subject,
@@ -285,7 +290,14 @@ class EventConsumers:
             reg = self.registrations.get(row.consumer)
             if reg is None:
                 raise LookupError(f"no consumer {row.consumer} in this service")
-            envelope = CloudEvent.from_headers(row.header_dict())
+            try:
+                envelope = CloudEvent.from_headers(row.header_dict())
+            except EnvelopeError as exc:
+                raise Refused(str(exc)) from exc
+            # The same checks as a delivery: a refused event stays refused, replayed or not.
+            if envelope.type != reg.event_cls.ce_type():
+                raise Refused(f"ce-type {envelope.type!r} is not this consumer's {reg.event_cls.ce_type()!r}")
+            check_publisher(row.subject, envelope)
             payload = reg.event_cls.model_validate_json(row.data)
             await self.process(reg, envelope, payload)
         except Exception as exc:  # noqa: BLE001 - reported to the operator
@@ -301,7 +313,8 @@ class EventConsumers:
     # -- FastStream wiring ------------------------------------------------------------
 
     def build_router(self, settings: ServiceSettings | None = None) -> NatsRouter:
-        settings = settings or self.settings or ServiceSettings()
+        # Without settings (the AsyncAPI document): the defaults, unvalidated (no secret is needed).
+        settings = settings or self.settings or ServiceSettings.model_construct()
         consumers = self
         backoff = list(settings.backoff_seconds) or [1.0]
         max_deliver = settings.max_deliver
@@ -346,6 +359,7 @@ class EventConsumers:
                 stream=JALIN_STREAM,
                 durable=reg.consumer,
                 pull_sub=PullSub(batch_size=settings.pull_batch_size, timeout=5.0),
+                inbox_prefix=f"{inbox_of(self.service)}.".encode(),  # its own replies only (the bus's rule)
                 ack_policy=AckPolicy.NACK_ON_ERROR,
                 config=ConsumerConfig(
                     durable_name=reg.consumer,

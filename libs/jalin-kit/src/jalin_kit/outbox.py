@@ -30,7 +30,7 @@ from sqlmodel import Field, SQLModel, col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jalin_kit.db import Database, utcnow
-from jalin_kit.events.catalogue import IntegrationEvent
+from jalin_kit.events.catalogue import PUBLISHERS, IntegrationEvent
 from jalin_kit.events.envelope import SHARED, CloudEvent, shared_subject, subject_for
 from jalin_kit.events.stream import STREAM_NAME
 from jalin_kit.identifiers import SUBJECT_TOKEN
@@ -50,10 +50,18 @@ ROW_ERRORS: tuple[type[BaseException], ...] = (
     nats.errors.BadSubjectError,
     nats.errors.MaxPayloadError,
     nats.errors.BadHeaderError,
-    nats.js.errors.APIError,  # the server answered, refusing this message
 )
-"""Failures that are the row's, not the bus's: they count towards parking even when no
-other row of the batch got through."""
+"""Failures found before sending: always the row's."""
+
+
+def row_fault(exc: BaseException) -> bool:
+    """A failure that is the row's, not the bus's: found before sending, or the server
+    refusing this message (a 4xx answer). A 5xx answer (storage full, JetStream away) is the
+    bus's and counts against no row."""
+    if isinstance(exc, ROW_ERRORS):
+        return True
+    code = getattr(exc, "code", None)
+    return isinstance(exc, nats.js.errors.APIError) and isinstance(code, int) and 400 <= code < 500
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -250,8 +258,13 @@ class OutboxRelay:
         failed = [(row, res) for row, res in zip(rows, results, strict=True) if res is not None]
         # A failure counts against its row when it is the row's own, or when others got
         # through (the bus works); else the bus failed and no row is to blame.
-        counted = [(row, exc) for row, exc in failed if ok or isinstance(exc, ROW_ERRORS)]
-        the_bus = [exc for _, exc in failed if not (ok or isinstance(exc, ROW_ERRORS))]
+        # A failure counts against its row when it is the row's own, or when the bus is shown
+        # to work (other rows got through, or the stream answers): e.g. a publish the service
+        # may not make gets no answer at all, only a timeout. Else the bus failed.
+        bus_works = bool(ok) or (bool(failed) and not all(row_fault(exc) for _, exc in failed)
+                                 and await self._stream_answers(js))
+        counted = [(row, exc) for row, exc in failed if bus_works or row_fault(exc)]
+        the_bus = [exc for _, exc in failed if not (bus_works or row_fault(exc))]
         async with self._db.system_session() as session:
             if ok:
                 await session.exec(
@@ -267,6 +280,13 @@ class OutboxRelay:
             raise RuntimeError(f"{len(the_bus)} of {len(rows)} outbox events not acknowledged: {the_bus[0]!r}")
         return len(rows)
 
+    async def _stream_answers(self, js: JetStreamContext) -> bool:
+        try:
+            await asyncio.wait_for(js.stream_info(STREAM_NAME), timeout=self._timeout)
+        except Exception:  # noqa: BLE001 - no answer, or no stream: the bus is away
+            return False
+        return True
+
     def _failure(self, row: OutboxMessage, exc: BaseException) -> dict[str, object]:
         attempts = row.attempts + 1
         error = f"{type(exc).__name__}: {exc}"[:500]
@@ -281,7 +301,7 @@ class OutboxRelay:
 
     async def _publish(self, js: JetStreamContext, row: OutboxMessage, max_payload: int) -> None:
         headers = row.envelope().headers()
-        check_publishable(row.subject, row.data, headers, max_payload)
+        check_publishable(row.subject, row.data, headers, max_payload, row.source)
         # Not ``stream=``: its Nats-Msg-Expected-Stream header would travel with the copy a
         # region's account imports, and that region's stream would refuse it.
         ack = await js.publish(row.subject, row.data, timeout=self._timeout, headers=headers)
@@ -293,7 +313,8 @@ class OutboxRelay:
     async def parked_count(self) -> int:
         async with self._db.system_session() as session:
             result = await session.exec(
-                select(func.count()).select_from(OutboxMessage).where(col(OutboxMessage.parked_at).is_not(None))
+                select(func.count()).select_from(OutboxMessage)
+                .where(col(OutboxMessage.parked_at).is_not(None), col(OutboxMessage.sent_at).is_(None))
             )
             return int(result.one())
 
@@ -321,14 +342,18 @@ HEADER_ALLOWANCE = 64
 """Bytes of framing around the headers the server counts beside them (NATS/1.0, CRLFs)."""
 
 
-def check_publishable(subject: str, data: bytes, headers: dict[str, str], max_payload: int) -> None:
+def check_publishable(subject: str, data: bytes, headers: dict[str, str], max_payload: int, source: str) -> None:
     """Refuse, before sending, what the server would refuse by closing the connection (an
-    invalid subject, headers and payload over its ``max_payload``): one bad row must not
-    disconnect the relay and every row behind it."""
+    invalid subject, headers and payload over its ``max_payload``) — one bad row must not
+    disconnect the relay and every row behind it — and what the bus would not let this
+    service publish (another service's aggregate: no answer would ever come)."""
     tokens = subject.split(".")
     well_formed = tokens[0] == "jalin" and (len(tokens) == 4 or (len(tokens) == 6 and tokens[2] == SHARED))
     if not well_formed or not all(SUBJECT_TOKEN.fullmatch(t) for t in tokens[1:]):
         raise Unpublishable(f"subject {subject!r} is not jalin.<tenant>.<aggregate>.<event> (or a shared copy's)")
+    aggregate = tokens[-2]
+    if PUBLISHERS.get(aggregate) != source:
+        raise Unpublishable(f"{source} does not publish {aggregate} events (the bus would refuse it)")
     size = len(data) + sum(len(k) + len(v) + 4 for k, v in headers.items()) + HEADER_ALLOWANCE
     if max_payload and size > max_payload:
         raise Unpublishable(f"{size} bytes with headers, over the server's max_payload of {max_payload}")

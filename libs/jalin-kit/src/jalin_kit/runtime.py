@@ -17,7 +17,7 @@ from nats.js import JetStreamContext
 from sqlalchemy import text
 
 from jalin_kit.auth import TokenVerifier
-from jalin_kit.bus import BusKeeper
+from jalin_kit.bus import BusKeeper, inbox_of
 from jalin_kit.bus import security as bus_security
 from jalin_kit.consumers import MAX_DELIVERIES_ADVISORIES, EventConsumers, consumer_health
 from jalin_kit.db import Database
@@ -100,6 +100,8 @@ class ServiceRuntime:
             logger=logging.getLogger("jalin.broker"),
             log_level=logging.DEBUG,
             security=bus_security(s),
+            # Its own reply subjects: the bus lets each service read only its own replies.
+            inbox_prefix=inbox_of(s.service_name),
         )
         if self.consumers is not None:
             self.consumers.bind(self.db, s)

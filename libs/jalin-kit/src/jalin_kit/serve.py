@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import uvicorn
+from pydantic import ValidationError
 
 from jalin_kit.settings import ServiceSettings
 
 
-def serve(build: Callable[[Any], Any], settings: ServiceSettings) -> None:
+def load_settings(settings_cls: type[ServiceSettings]) -> ServiceSettings:
+    """The service's settings from the environment, or a clear refusal naming what is wrong
+    (a start without a JWT secret or bus credential outside the embedded default, a
+    placeholder secret, ...) instead of a traceback."""
+    try:
+        return settings_cls()
+    except ValidationError as exc:
+        problems = "\n".join(f"  - {e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
+        sys.exit(f"jalin-{settings_cls.service_name} cannot start:\n{problems}")
+
+
+def serve(build: Callable[[Any], Any], settings: ServiceSettings | type[ServiceSettings]) -> None:
+    if isinstance(settings, type):
+        settings = load_settings(settings)
     app = build(settings)
     uvicorn.run(
         app,

@@ -36,7 +36,9 @@ class ServiceSettings(BaseSettings):
     service_name: ClassVar[str] = "service"
     default_port: ClassVar[int] = 8100
 
-    environment: Literal["development", "test", "production"] = "development"
+    environment: Literal["development", "test", "production"] = "production"
+    """``development`` is the embedded default (``jalin up`` sets it); a start that says
+    nothing is a production start, which refuses every development default."""
     data_dir: Path = Path(".jalin")
     nats_url: str = "nats://127.0.0.1:4322"
     nats_user: str | None = None
@@ -100,7 +102,8 @@ class ServiceSettings(BaseSettings):
         if not self.port:
             self.port = self.default_port
         if self.jwt_secret is not None and self.jwt_secret.strip().lower() in PLACEHOLDER_SECRETS:
-            raise ValueError(f"{self._env_name('JWT_SECRET')} is a placeholder ({self.jwt_secret!r}): set a real secret")
+            raise ValueError(f"{self._env_name('JWT_SECRET')} is a placeholder ({self.jwt_secret!r}): set a real secret"
+                             + self._also())
         if self.jwt_jwks_url:
             symmetric = [a for a in self.jwt_algorithms if not a.upper().startswith(ASYMMETRIC_PREFIXES)]
             if symmetric:
@@ -111,20 +114,26 @@ class ServiceSettings(BaseSettings):
         elif not self.jwt_secret:
             if self.environment != "development":
                 raise ValueError(
-                    f"no JWT key: set {self._env_name('JWT_SECRET')} (or {self._env_name('JWT_JWKS_URL')} for OIDC); "
-                    "only the embedded default (JALIN_ENVIRONMENT=development) generates one into its data folder"
+                    f"no JWT key: set {self._env_name('JWT_SECRET')}, or {self._env_name('JWT_JWKS_URL')} for OIDC"
+                    f"{self._also()}; only the embedded default (JALIN_ENVIRONMENT=development) generates one into "
+                    "its data folder"
                 )
         elif self.environment == "production" and len(self.jwt_secret.encode()) < 32:
-            raise ValueError(f"{self._env_name('JWT_SECRET')} must be at least 32 bytes in production")
+            raise ValueError(f"{self._env_name('JWT_SECRET')} must be at least 32 bytes in production" + self._also())
         if self.environment == "production" and not (self.nats_user and self.nats_password):
             raise ValueError(
-                f"the bus admits no anonymous client: set {self._env_name('NATS_USER')} and {self._env_name('NATS_PASSWORD')}"
+                f"the bus admits no anonymous client: set {self._env_name('NATS_USER')} and "
+                f"{self._env_name('NATS_PASSWORD')}{self._also()}"
             )
         return self
 
     @classmethod
     def _env_name(cls, name: str) -> str:
-        return f"JALIN_{name} (or JALIN_{cls.service_name.upper()}_{name})"
+        return f"JALIN_{name}"
+
+    @classmethod
+    def _also(cls) -> str:
+        return f" (each also as JALIN_{cls.service_name.upper()}_<NAME>)"
 
     def jwt_key(self) -> str:
         """The HS256 secret: the configured one, or on the embedded default the data folder's."""

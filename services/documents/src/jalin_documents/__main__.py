@@ -4,4 +4,4 @@ from jalin_documents.app import build
 from jalin_documents.settings import DocumentsSettings
 
 if __name__ == "__main__":
-    serve(build, DocumentsSettings())
+    serve(build, DocumentsSettings)  # from the environment, or a clear refusal

@@ -79,8 +79,9 @@ async def render_draft(envelope: CloudEvent, event: ProposalApproved) -> Rendere
     async with consumers.db.tenant_session(envelope.tenant_id, readonly=True) as session:
         if await locked_document(session, event.proposal_id, "kb") is not None:
             return None
-    proposer = deps.tenants.get(event.tenant)
-    partner = deps.tenants.get(event.partner.tenant) if event.partner.tenant in deps.tenants else None
+    # The registry's records of both regions (a copy lagging the owner's is waited for, not guessed).
+    proposer = await deps.tenants.require(event.tenant)
+    partner = await deps.tenants.require(event.partner.tenant) if event.partner.tenant else None
     context = kb_context(event, proposer, partner)
     loop = asyncio.get_running_loop()
     data = await loop.run_in_executor(RENDERER, render_docx, deps.templates / "kesepakatan_bersama.docx", context)
@@ -94,7 +95,7 @@ async def render_draft(envelope: CloudEvent, event: ProposalApproved) -> Rendere
 @consumers.on(ProposalApproved, prepare=render_draft)
 async def draft_kesepakatan_bersama(ctx: EventContext, event: ProposalApproved) -> None:
     """Render the Kesepakatan Bersama (KB) draft of an approved proposal."""
-    partner = partner_tenant(event, deps.tenants)
+    partner = partner_tenant(event)
     await record_parties(ctx.session, event.proposal_id, event.tenant, partner, event.proposer_unit)
     draft: RenderedDraft | None = ctx.prepared
     if draft is not None and await locked_document(ctx.session, event.proposal_id, "kb") is not None:

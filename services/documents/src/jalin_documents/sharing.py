@@ -15,7 +15,6 @@ from __future__ import annotations
 import structlog
 from jalin_kit.db import utcnow
 from jalin_kit.events import ProposalApproved
-from jalin_kit.tenants import TenantDirectory
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,12 +23,11 @@ from jalin_documents.models import Attachment, CooperationParty, Document
 log = structlog.get_logger(__name__)
 
 
-def partner_tenant(event: ProposalApproved, tenants: TenantDirectory) -> str | None:
-    """The partner's tenant id when the proposal is shared with another region on Jalin, else None."""
+def partner_tenant(event: ProposalApproved) -> str | None:
+    """The partner's tenant id when the owner shared the proposal with another region on Jalin
+    (the proposals service shares only with a region of its registry), else None."""
     partner = event.shared_with
-    if partner and partner != event.tenant and partner in tenants:
-        return partner
-    return None
+    return partner if partner and partner != event.tenant else None
 
 
 async def known_proposal(session: AsyncSession, proposal_id: str) -> CooperationParty | None:

@@ -200,7 +200,7 @@ async def apply_fact(ctx: EventContext, event: ProposalSnapshot, fact: Fact | No
             proposer_unit=event.proposer_unit,
             term_start=state.term_start,
             term_end=state.term_end,
-            rounds_per_year=deps.tenants.get(event.tenant).monev_rounds_per_year,
+            rounds_per_year=(await deps.tenants.require(event.tenant)).monev_rounds_per_year,
             status=state.status.value,
             agreement_id=state.agreement_id,
         )
@@ -266,7 +266,7 @@ async def _update(session: AsyncSession, plan: Plan, state: PlanState) -> None:
     if state.status in SCHEDULED:
         plan.status = state.status.value
         plan.closed_at = plan.closed_reason = plan.closed_note = None
-        plan.rounds_per_year = deps.tenants.get(plan.tenant_id).monev_rounds_per_year
+        plan.rounds_per_year = (await deps.tenants.require(plan.tenant_id)).monev_rounds_per_year
         session.add(plan)
         # Rounds of a running cooperation that are past stay; a provisional plan's were
         # never held (nothing ran), so they are all replanned.
@@ -308,7 +308,7 @@ async def _schedule(session: AsyncSession, plan: Plan, *, keep_past: bool, remin
     """Bring rounds and reminders in line with the plan's term. Fired reminders stay (and
     are not planned again); pending ones that still fit stay; the rest are replaced."""
     today = deps.today()
-    config = deps.tenants.get(plan.tenant_id)
+    config = await deps.tenants.require(plan.tenant_id)  # the region's own offsets, never guessed
 
     computed = plan_rounds(plan.term_start, plan.term_end, plan.rounds_per_year)
     existing = list(

@@ -4,4 +4,4 @@ from jalin_notifications.app import build
 from jalin_notifications.settings import NotificationsSettings
 
 if __name__ == "__main__":
-    serve(build, NotificationsSettings())
+    serve(build, NotificationsSettings)  # from the environment, or a clear refusal

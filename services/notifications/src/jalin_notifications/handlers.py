@@ -46,14 +46,15 @@ class Deps:
 deps = Deps()
 
 
-def partner_tenant(event: Any, owner: TenantInfo) -> TenantInfo | None:
-    """The partner region the cooperation is shared with (from the offer on), when it is
-    another tenant of the directory, else None. Not ``partner.tenant``: a draft names its
-    partner long before the partner may hear of it, and an imported agreement never does."""
+async def partner_tenant(event: Any, owner: TenantInfo) -> TenantInfo | None:
+    """The partner region the cooperation is shared with (from the offer on), else None. Not
+    ``partner.tenant``: a draft names its partner long before the partner may hear of it,
+    and an imported agreement never does. The owner shared it only with a region of its
+    registry: one this service's copy does not know yet is waited for (the event is retried)."""
     tenant = getattr(event, "shared_with", None)
-    if not tenant or tenant == owner.id or tenant not in deps.tenants:
+    if not tenant or tenant == owner.id:
         return None
-    return deps.tenants.get(tenant)
+    return await deps.tenants.require(tenant)
 
 
 async def deliver(ctx: EventContext, event: Any, tenant: TenantInfo, notices: list[texts.Notice]) -> None:
@@ -93,8 +94,8 @@ async def deliver(ctx: EventContext, event: Any, tenant: TenantInfo, notices: li
 
 def _register(event_cls: type[IntegrationEvent], compose: Compose, doc: str) -> None:
     async def handler(ctx: EventContext, event: Any) -> None:
-        owner = deps.tenants.get(ctx.envelope.tenant_id)
-        for tenant, notices in compose(event, owner, partner_tenant(event, owner)):
+        owner = await deps.tenants.require(ctx.envelope.tenant_id)
+        for tenant, notices in compose(event, owner, await partner_tenant(event, owner)):
             await deliver(ctx, event, tenant, notices)
 
     handler.__doc__ = doc

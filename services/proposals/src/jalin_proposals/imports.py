@@ -25,7 +25,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -441,8 +441,9 @@ def _unit(value: str, tenant: TenantInfo) -> str | None:
     return None
 
 
-def validate(table: Table, tenant: TenantInfo, today: date) -> Validation:
-    """Check every row against the columns' rules and the tenant's (units, maximum term)."""
+def validate(table: Table, tenant: TenantInfo, today: date, is_region: Callable[[str], bool] = lambda _: False) -> Validation:
+    """Check every row against the columns' rules and the tenant's (units, maximum term);
+    ``is_region`` says whether a ``mitra_tenant`` is a region onboarded and enabled on Jalin."""
     valid: list[ValidRow] = []
     errors: list[RowError] = []
     first_row_of: dict[str, int] = {}
@@ -516,6 +517,9 @@ def validate(table: Table, tenant: TenantInfo, today: date) -> Validation:
                 err("mitra_tenant", f"'{partner_tenant}' is not a tenant id (lowercase letters, digits and -)")
             elif partner_tenant == tenant.id:
                 err("mitra_tenant", "the partner cannot be this region itself")
+            elif not is_region(partner_tenant):
+                err("mitra_tenant", f"'{partner_tenant}' is not a region on Jalin: name an onboarded region, "
+                                    "or leave mitra_tenant empty for a party outside Jalin")
         unit: str | None = None
         raw_unit = text("opd")
         if raw_unit is not None:

@@ -255,7 +255,9 @@ class TenantChanged(IntegrationEvent):
     platform_wide: ClassVar[bool] = True
 
     tenant_id: str
-    change: Literal["onboarded", "updated", "disabled", "enabled"]
+    change: Literal["onboarded", "updated", "disabled", "enabled", "synced"] = Field(
+        description="synced: the owner says again what it holds (at each start), for copies that missed an event"
+    )
     record: TenantInfo
     changed_by: str = Field(description="The operator (user id) who made the change.")
     changed_at: datetime

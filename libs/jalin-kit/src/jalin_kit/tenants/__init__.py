@@ -6,7 +6,7 @@
 - ``directory``: the in-memory snapshot a process consults on every request.
 """
 
-from jalin_kit.tenants.directory import Admission, TenantDirectory
+from jalin_kit.tenants.directory import Admission, TenantDirectory, UnknownTenant
 from jalin_kit.tenants.info import DEMO_TENANTS, TenantInfo, TenantSettings, TenantStatus
 from jalin_kit.tenants.registry import TenantRecord, follow_registry
 
@@ -18,5 +18,6 @@ __all__ = [
     "TenantRecord",
     "TenantSettings",
     "TenantStatus",
+    "UnknownTenant",
     "follow_registry",
 ]

@@ -23,6 +23,12 @@ admitted as soon as this service's copy has it; a stream of unknown tenants cost
 query a second)."""
 
 
+class UnknownTenant(LookupError):
+    """An event names a tenant this service's copy of the registry does not have (yet): the
+    consumer retries it (the copy may lag the owner's registry by a moment) rather than act
+    on guesses."""
+
+
 class Admission(StrEnum):
     ADMITTED = "admitted"
     UNKNOWN = "unknown"
@@ -80,6 +86,15 @@ class TenantDirectory:
         async with self._lock:
             self._tenants = await load_all(self._db)
             self._loaded_at = time.monotonic()
+
+    async def require(self, tenant_id: str) -> TenantInfo:
+        """The tenant's record; one not in the snapshot is looked for in the table once more,
+        and else :class:`UnknownTenant` (for an event's handler: try again later)."""
+        if tenant_id not in self._tenants and self._db is not None:
+            await self.reload()
+        if tenant_id not in self._tenants:
+            raise UnknownTenant(f"tenant {tenant_id!r} is not in this service's copy of the registry (yet)")
+        return self._tenants[tenant_id]
 
     async def admission(self, tenant_id: str) -> Admission:
         info = self._tenants.get(tenant_id)

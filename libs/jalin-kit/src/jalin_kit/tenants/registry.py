@@ -63,15 +63,26 @@ async def load_all(db: Database) -> dict[str, TenantInfo]:
 
 
 async def store(session: AsyncSession, info: TenantInfo) -> bool:
-    """Insert or update a record if ``info`` is newer than the stored one; True if it was."""
+    """Insert or update a record if ``info`` is newer than the stored one; True if it was.
+    The owner's record wins over a copy's: one that holds the same region under another id
+    (a stale seed) gives way."""
     row = await session.get(TenantRecord, info.id, with_for_update=True)
+    if row is not None and row.version >= info.version:
+        return False
+    if info.region_code is not None:
+        stale = (await session.exec(
+            select(TenantRecord).where(TenantRecord.region_code == info.region_code, TenantRecord.id != info.id)
+        )).all()
+        for other in stale:
+            log.warning("tenants.copy_region_reassigned", region_code=info.region_code, dropped=other.id, kept=info.id)
+            await session.delete(other)
+        if stale:
+            await session.flush()
     if row is None:
         session.add(TenantRecord.of(info))
-        return True
-    if row.version >= info.version:
-        return False
-    row.update_from(info)
-    session.add(row)
+    else:
+        row.update_from(info)
+        session.add(row)
     return True
 
 
@@ -80,19 +91,39 @@ async def seed_copy(db: Database, tenants: Iterable[TenantInfo]) -> int:
     owner's, version 1 and up, replaces it). Only what is missing is added."""
     added = 0
     async with db.system_session() as session:
-        known = set((await session.exec(select(TenantRecord.id))).all())
-        for info in tenants:
-            if info.id not in known:
+        rows = (await session.exec(select(TenantRecord))).all()
+        known, codes = {r.id for r in rows}, {r.region_code for r in rows if r.region_code}
+        for info in acceptable_seed(tenants):
+            if info.id not in known and info.region_code not in codes:  # as the owner seeds: no region twice
                 session.add(TenantRecord.of(info.model_copy(update={"version": 0})))
+                known.add(info.id)
+                codes.add(info.region_code)
                 added += 1
         await session.commit()
     return added
 
 
+def acceptable_seed(tenants: Iterable[TenantInfo]) -> list[TenantInfo]:
+    """The seed's regions that may be tenants: a real Kemendagri code (when it names one) and
+    not the operators' id. The others are left out, with a warning."""
+    from jalin_kit.auth import PLATFORM_TENANT
+    from jalin_kit.regions import region
+
+    out = []
+    for info in tenants:
+        if info.id == PLATFORM_TENANT or (info.region_code is not None and region(info.region_code) is None):
+            log.warning("tenants.seed_entry_refused", tenant_id=info.id, region_code=info.region_code)
+            continue
+        out.append(info)
+    return out
+
+
 async def apply_change(ctx: EventContext, event: TenantChanged) -> None:
     """A service's copy follows the owner's registry."""
     if event.record.id != event.tenant_id:
-        raise ValueError("tenant.changed names two different tenants")
+        from jalin_kit.consumers import Refused
+
+        raise Refused("tenant.changed names two different tenants")
     if await store(ctx.session, event.record):
         log.info("tenants.copy_updated", tenant_id=event.tenant_id, change=event.change, version=event.record.version)
 

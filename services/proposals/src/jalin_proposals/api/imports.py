@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any, Literal
 
 import structlog
@@ -141,9 +141,10 @@ def _settings(runtime: Runtime) -> ProposalsSettings:
     return settings
 
 
-def _read_and_check(data: bytes, name: str | None, tenant: Any, today: Any) -> tuple[imports.Table, imports.Validation]:
+def _read_and_check(data: bytes, name: str | None, tenant: Any, today: Any,
+                    is_region: Callable[[str], bool]) -> tuple[imports.Table, imports.Validation]:
     table = imports.read_table(data, name)
-    return table, imports.validate(table, tenant, today)
+    return table, imports.validate(table, tenant, today, is_region)
 
 
 @router.post(
@@ -179,7 +180,7 @@ async def import_agreements(
     tenant = runtime.tenants.get(principal.tenant_id)
     today = settings.today or utcnow().date()
     try:
-        table, checked = await run_in_threadpool(_read_and_check, data, name, tenant, today)
+        table, checked = await run_in_threadpool(_read_and_check, data, name, tenant, today, runtime.tenants.is_active)
     except imports.FileRefused as exc:
         content: dict[str, Any] = {"detail": str(exc)}
         if exc.missing:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
@@ -12,6 +13,8 @@ from jalin_kit.identifiers import TENANT_ID
 from jalin_kit.openapi import NOT_FOUND, error
 from jalin_kit.regions import RegionKind, regions
 from jalin_kit.tenants import TenantInfo, TenantStatus
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jalin_proposals import access
 from jalin_proposals.commands import CommandError
@@ -37,21 +40,29 @@ async def list_tenants(
     return [t for t in runtime.tenants.all() if (status_ is None or t.status is status_) and (kind is None or t.kind is kind)]
 
 
+async def _registry_change(runtime: Runtime, work: Callable[[AsyncSession], Awaitable[TenantInfo]]) -> TenantInfo:
+    """One change of the registry in its transaction, its refusals as HTTP answers: what the
+    body cannot be (422), what the registry holds already or no longer (409, 404)."""
+    try:
+        async with runtime.db.system_session() as session:
+            info = await work(session)
+            await session.commit()
+    except RegistryInvalid as exc:
+        raise invalid(exc.field, str(exc)) from exc
+    except CommandError as exc:
+        raise HTTPException(exc.status, str(exc)) from exc
+    except IntegrityError as exc:  # another request onboarded the same id or region at the same moment
+        raise HTTPException(409, "the tenant id or the region was onboarded by another request just now") from exc
+    runtime.tenants.put(info)
+    return info
+
+
 @router.post("/admin/tenants", status_code=status.HTTP_201_CREATED, response_model=TenantInfo,
              responses={409: error("The tenant id is taken, or the region is onboarded already.")})
 async def onboard_tenant(body: TenantOnboard, operator: PlatformOperator, runtime: Runtime) -> TenantInfo:
     """Onboard a region: from now on its tokens are admitted by every service (as soon as each
     has the ``tenant.changed`` event) and other regions may name it as a partner."""
-    async with runtime.db.system_session() as session:
-        try:
-            info = await commands.onboard(session, body, operator.user_id)
-        except RegistryInvalid as exc:
-            raise invalid(exc.field, str(exc)) from exc
-        except CommandError as exc:
-            raise HTTPException(exc.status, str(exc)) from exc
-        await session.commit()
-    runtime.tenants.put(info)
-    return info
+    return await _registry_change(runtime, lambda session: commands.onboard(session, body, operator.user_id))
 
 
 @router.get("/admin/tenants/{tenant_id}", response_model=TenantInfo, responses=NOT_FOUND)
@@ -65,27 +76,11 @@ async def show_tenant(tenant_id: TenantId, _op: PlatformOperator, runtime: Runti
 @router.patch("/admin/tenants/{tenant_id}", response_model=TenantInfo, responses=NOT_FOUND)
 async def change_tenant(tenant_id: TenantId, body: TenantChange, operator: PlatformOperator, runtime: Runtime) -> TenantInfo:
     """Change what the region says of itself: its kepala daerah, seat, section, units, settings."""
-    async with runtime.db.system_session() as session:
-        try:
-            info = await commands.change(session, tenant_id, body, operator.user_id)
-        except RegistryInvalid as exc:
-            raise invalid(exc.field, str(exc)) from exc
-        except CommandError as exc:
-            raise HTTPException(exc.status, str(exc)) from exc
-        await session.commit()
-    runtime.tenants.put(info)
-    return info
+    return await _registry_change(runtime, lambda session: commands.change(session, tenant_id, body, operator.user_id))
 
 
 async def _set_status(tenant_id: str, state: TenantStatus, operator: PlatformOperator, runtime: Runtime) -> TenantInfo:
-    async with runtime.db.system_session() as session:
-        try:
-            info = await commands.set_status(session, tenant_id, state, operator.user_id)
-        except CommandError as exc:
-            raise HTTPException(exc.status, str(exc)) from exc
-        await session.commit()
-    runtime.tenants.put(info)
-    return info
+    return await _registry_change(runtime, lambda session: commands.set_status(session, tenant_id, state, operator.user_id))
 
 
 @router.post("/admin/tenants/{tenant_id}/disable", response_model=TenantInfo, responses=NOT_FOUND)

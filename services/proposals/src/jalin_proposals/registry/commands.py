@@ -15,6 +15,7 @@ from jalin_kit.events import REGISTRY_TENANT, TenantChanged
 from jalin_kit.outbox import record_event
 from jalin_kit.regions import Region, RegionKind, region
 from jalin_kit.tenants import TenantInfo, TenantRecord, TenantStatus
+from jalin_kit.tenants.registry import acceptable_seed
 from pydantic import ValidationError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,7 +25,7 @@ from jalin_proposals.registry.schemas import TenantChange, TenantOnboard
 
 log = structlog.get_logger(__name__)
 
-Change = Literal["onboarded", "updated", "disabled", "enabled"]
+Change = Literal["onboarded", "updated", "disabled", "enabled", "synced"]
 
 
 class RegistryInvalid(ValueError):
@@ -125,9 +126,14 @@ async def seed_registry(db: Database, seed: list[TenantInfo]) -> list[TenantInfo
     them; a region already onboarded under another id is left alone."""
     added: list[TenantInfo] = []
     async with db.system_session() as session:
-        known = {row.id: row.region_code for row in (await session.exec(select(TenantRecord))).all()}
+        rows = list((await session.exec(select(TenantRecord))).all())
+        known = {row.id: row.region_code for row in rows}
         codes = set(known.values())
-        for item in seed:
+        # Every start says again what the registry holds: a copy that missed an event (a new
+        # replica's store, a restored one, events aged out of the stream) catches up.
+        for row in rows:
+            _emit(session, row.info(), "synced", "registry")
+        for item in acceptable_seed(seed):
             if item.id in known:
                 continue
             if item.region_code is not None and item.region_code in codes:
