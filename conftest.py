@@ -88,3 +88,13 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         yield url
     finally:
         await drop_pg_database(url)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The tests under ``tests/`` share the platforms they start (session fixtures): under
+    pytest-xdist (``--dist loadgroup``, as ``jalin test`` runs the suite) they stay together in
+    one worker, beside the in-process tests of the kit and the services in the others."""
+    platform_tests = Path(__file__).parent / "tests"
+    for item in items:
+        if platform_tests in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.xdist_group("platform"))

@@ -157,7 +157,10 @@ def cmd_stream(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    return subprocess.call([sys.executable, "-m", "pytest", *args.pytest_args])
+    """The whole suite in parallel (pytest-xdist: the platform tests in one worker, the
+    in-process tests in the others); with arguments, pytest with exactly those."""
+    parallel = [] if args.pytest_args else ["-n", "auto", "--dist", "loadgroup"]
+    return subprocess.call([sys.executable, "-m", "pytest", *parallel, *args.pytest_args])
 
 
 def main(argv: list[str] | None = None) -> None:

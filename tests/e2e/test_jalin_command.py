@@ -46,7 +46,7 @@ def test_up_demo_and_ctrl_c(tmp_path: Path) -> None:
             assert f"http://127.0.0.1:{ports[name]}" in banner
         assert banner.count("eyJ") >= 5  # tokens for the demo users
         follow = {t: next(line.split("./jalin ", 1)[1].split() for line in output if f" events {t} " in line)
-                  for t in ("sumbar", "kukar")}  # a ready-to-run subscriber command per demo region
+                  for t in ("sumbar", "kukar", "kaltim")}  # a ready-to-run subscriber command per demo region
 
         demo = subprocess.run(
             [sys.executable, "-m", "jalin_cli", "--data-dir", str(data), "demo", *port_args],

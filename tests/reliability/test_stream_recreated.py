@@ -8,7 +8,7 @@ import httpx
 import nats
 from jalin_e2e import Api, wait_for
 
-from jalin_cli.platform import Platform
+from jalin_cli.platform import SERVICES, Platform
 
 CONSUMERS = ("documents", "notifications", "evaluation")
 
@@ -45,6 +45,8 @@ async def test_the_services_recreate_the_stream_and_their_consumers(own_platform
     after = api.approved_proposal(title="Sesudah aliran dibuat lagi")
     wait_for(lambda: api.documents(after["id"]) and api.plans(after["id"]) and api.inbox(after["id"]),
              timeout=60, what="the new approval's effects")
-    logs = "".join((own_platform.config.data_dir / "logs" / f"{s}.log").read_text() for s in CONSUMERS)
-    assert "bus.stream_recreated" in logs or "bus.stream_missing" in logs
-    assert "bus.consumer_recreated" in logs
+    # Whichever service noticed first recreated the stream (the proposals service too, whose
+    # relay publishes into it); the consumers' services recreated their durables.
+    logs = {s: (own_platform.config.data_dir / "logs" / f"{s}.log").read_text() for s in SERVICES}
+    assert any("bus.stream_recreated" in text for text in logs.values())
+    assert all("bus.consumer_recreated" in logs[s] for s in CONSUMERS)
