@@ -95,6 +95,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     pytest-xdist (``--dist loadgroup``, as ``jalin test`` runs the suite) they stay together in
     one worker, beside the in-process tests of the kit and the services in the others."""
     platform_tests = Path(__file__).parent / "tests"
+    deploy_tests = platform_tests / "deploy"  # start their own processes, share nothing
     for item in items:
-        if platform_tests in Path(str(item.path)).parents:
+        parents = Path(str(item.path)).parents
+        if deploy_tests in parents:
+            item.add_marker(pytest.mark.xdist_group("deploy"))
+        elif platform_tests in parents:
             item.add_marker(pytest.mark.xdist_group("platform"))

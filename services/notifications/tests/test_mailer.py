@@ -9,6 +9,7 @@ from datetime import timedelta
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import default
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -311,3 +312,11 @@ async def test_email_with_line_break_in_subject_does_not_block_the_emails_behind
     await send_pending(db, settings)
     assert (await load(db, good)).status == EmailStatus.SENT.value
     assert f"<{good}@jalin>" in [m["Message-ID"] for m in smtp.handler.messages]
+
+
+def test_the_smtp_password_comes_from_a_file_and_is_never_logged(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "smtp-password").write_text("rahasia-smtp\n")
+    monkeypatch.setenv("JALIN_NOTIFICATIONS_SMTP_PASSWORD_FILE", str(tmp_path / "smtp-password"))
+    settings = NotificationsSettings(environment="test", jwt_secret="a-real-secret-from-the-vault-0123456789")
+    assert settings.smtp_password == "rahasia-smtp"
+    assert settings.public()["smtp_password"] == "***" and "rahasia" not in str(settings.public())

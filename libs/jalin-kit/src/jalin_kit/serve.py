@@ -9,7 +9,7 @@ from typing import Any
 import uvicorn
 from pydantic import ValidationError
 
-from jalin_kit.settings import ServiceSettings
+from jalin_kit.settings import ServiceSettings, SettingsProblem
 
 
 def load_settings(settings_cls: type[ServiceSettings]) -> ServiceSettings:
@@ -19,8 +19,17 @@ def load_settings(settings_cls: type[ServiceSettings]) -> ServiceSettings:
     try:
         return settings_cls()
     except ValidationError as exc:
-        problems = "\n".join(f"  - {e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
+        problems = "\n".join(f"  - {_located(e)}{e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
         sys.exit(f"jalin-{settings_cls.service_name} cannot start:\n{problems}")
+    except SettingsProblem as exc:
+        sys.exit(f"jalin-{settings_cls.service_name} cannot start:\n  - {exc}")
+
+
+def _located(error: Any) -> str:
+    """A field's own error (a number that is not one) names the field; the checks across
+    fields name their settings themselves."""
+    loc = [str(part) for part in error.get("loc", ())]
+    return f"JALIN_{'_'.join(loc).upper()}: " if loc else ""
 
 
 def serve(build: Callable[[Any], Any], settings: ServiceSettings | type[ServiceSettings]) -> None:

@@ -1,7 +1,13 @@
 """Settings from the environment, one prefix per service.
 
 A service reads ``JALIN_<SERVICE>_<NAME>`` first and falls back to the shared
-``JALIN_<NAME>`` (so one ``JALIN_NATS_URL`` serves every service on a host).
+``JALIN_<NAME>`` (so one ``JALIN_NATS_URL`` serves every service on a host). Each secret
+may instead be given as a file, ``JALIN_[<SERVICE>_]<NAME>_FILE`` (a mounted Docker or
+Kubernetes secret): its content, without the final newline.
+
+``JALIN_ENVIRONMENT=production`` (also a start that says nothing) refuses every development
+default: a shared JWT secret or the development issuer instead of OIDC, no bus credential,
+SQLite. ``development`` is the embedded default (``jalin up``).
 """
 
 from __future__ import annotations
@@ -22,6 +28,54 @@ from pydantic_settings import (
 
 from jalin_kit.limits import DEFAULT_MAX_BODY_BYTES
 
+MAX_SECRET_FILE_BYTES = 64 * 1024
+DEV_ISSUER = "jalin-dev"
+
+
+class SettingsProblem(ValueError):
+    """A setting that cannot be read (a secret file missing, a value given twice)."""
+
+
+class SecretFilesSource(PydanticBaseSettingsSource):
+    """``<PREFIX><NAME>_FILE`` for each of the settings class's ``secret_fields``."""
+
+    def __init__(self, settings_cls: type[BaseSettings], prefix: str) -> None:
+        super().__init__(settings_cls)
+        self.prefix = prefix
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover - unused
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for name in getattr(self.settings_cls, "secret_fields", ()):
+            env = f"{self.prefix}{name.upper()}"
+            path = os.environ.get(f"{env}_FILE")
+            if path is None:
+                continue
+            if os.environ.get(env) is not None:
+                raise SettingsProblem(f"{env} and {env}_FILE are both set: give the secret once")
+            found[name] = read_secret_file(f"{env}_FILE", Path(path))
+        return found
+
+
+def read_secret_file(env: str, path: Path) -> str:
+    try:
+        with path.open("rb") as f:
+            data = f.read(MAX_SECRET_FILE_BYTES + 1)
+    except OSError as exc:
+        raise SettingsProblem(f"{env}: cannot read {path} ({exc.strerror or type(exc).__name__})") from None
+    if len(data) > MAX_SECRET_FILE_BYTES:
+        raise SettingsProblem(f"{env}: {path} is larger than {MAX_SECRET_FILE_BYTES} bytes: not a secret")
+    try:
+        value = data.decode("utf-8").removesuffix("\n").removesuffix("\r")
+    except UnicodeDecodeError:
+        raise SettingsProblem(f"{env}: {path} is not UTF-8 text") from None
+    if not value.strip():
+        raise SettingsProblem(f"{env}: {path} is empty")
+    return value
+
+
 PLACEHOLDER_SECRETS = frozenset({"change-me", "changeme", "secret", "dev", "development"})
 """Values someone copies from an example: refused in every mode."""
 DEV_SECRET_FILE = "dev-jwt-secret"
@@ -35,6 +89,8 @@ class ServiceSettings(BaseSettings):
 
     service_name: ClassVar[str] = "service"
     default_port: ClassVar[int] = 8100
+    secret_fields: ClassVar[tuple[str, ...]] = ("jwt_secret", "nats_password", "database_url")
+    """Settings that may be given as a file (``<NAME>_FILE``); subclasses add theirs."""
 
     environment: Literal["development", "test", "production"] = "production"
     """``development`` is the embedded default (``jalin up`` sets it); a start that says
@@ -53,7 +109,7 @@ class ServiceSettings(BaseSettings):
     # JWT: a shared secret (HS256) for the development issuer, or OIDC (issuer, audience, JWKS).
     # Unset on the embedded default (development): generated into the data folder on first use.
     jwt_secret: str | None = None
-    jwt_issuer: str = "jalin-dev"
+    jwt_issuer: str = DEV_ISSUER
     jwt_audience: str = "jalin"
     jwt_jwks_url: str | None = None
     jwt_algorithms: list[str] = Field(default_factory=lambda: ["HS256"])
@@ -90,42 +146,52 @@ class ServiceSettings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        own = EnvSettingsSource(settings_cls, env_prefix=f"JALIN_{cls.service_name.upper()}_")
+        own_prefix = f"JALIN_{cls.service_name.upper()}_"
+        own = EnvSettingsSource(settings_cls, env_prefix=own_prefix)
         shared = EnvSettingsSource(settings_cls, env_prefix="JALIN_")
-        return (init_settings, own, shared)
+        return (init_settings, own, SecretFilesSource(settings_cls, own_prefix), shared,
+                SecretFilesSource(settings_cls, "JALIN_"))
 
     @model_validator(mode="after")
     def _defaults_and_safety(self) -> ServiceSettings:
+        production = self.environment == "production"
+        if production and (not self.database_url or self.database_url.startswith("sqlite")):
+            self._refuse(f"{self._env_name('DATABASE_URL')} must name PostgreSQL (postgresql+asyncpg://…) in production: "
+                         "SQLite is the embedded default's store")
         if not self.database_url:
             path = (self.data_dir / "data" / f"{self.service_name}.db").resolve()
             self.database_url = f"sqlite+aiosqlite:///{path}"
         if not self.port:
             self.port = self.default_port
         if self.jwt_secret is not None and self.jwt_secret.strip().lower() in PLACEHOLDER_SECRETS:
-            raise ValueError(f"{self._env_name('JWT_SECRET')} is a placeholder ({self.jwt_secret!r}): set a real secret"
-                             + self._also())
+            self._refuse(f"{self._env_name('JWT_SECRET')} is a placeholder ({self.jwt_secret!r}): set a real secret")
         if self.jwt_jwks_url:
             symmetric = [a for a in self.jwt_algorithms if not a.upper().startswith(ASYMMETRIC_PREFIXES)]
             if symmetric:
-                raise ValueError(
-                    f"with JWT_JWKS_URL set, JWT_ALGORITHMS must be asymmetric (RS*, PS*, ES*, EdDSA); "
-                    f"refused: {', '.join(symmetric)}"
-                )
-        elif not self.jwt_secret:
-            if self.environment != "development":
-                raise ValueError(
-                    f"no JWT key: set {self._env_name('JWT_SECRET')}, or {self._env_name('JWT_JWKS_URL')} for OIDC"
-                    f"{self._also()}; only the embedded default (JALIN_ENVIRONMENT=development) generates one into "
-                    "its data folder"
-                )
-        elif self.environment == "production" and len(self.jwt_secret.encode()) < 32:
-            raise ValueError(f"{self._env_name('JWT_SECRET')} must be at least 32 bytes in production" + self._also())
-        if self.environment == "production" and not (self.nats_user and self.nats_password):
-            raise ValueError(
-                f"the bus admits no anonymous client: set {self._env_name('NATS_USER')} and "
-                f"{self._env_name('NATS_PASSWORD')}{self._also()}"
-            )
+                self._refuse(f"with {self._env_name('JWT_JWKS_URL')} set, {self._env_name('JWT_ALGORITHMS')} must be "
+                             f"asymmetric (RS*, PS*, ES*, EdDSA); refused: {', '.join(symmetric)}")
+        if production:
+            if self.jwt_secret:
+                self._refuse(f"{self._env_name('JWT_SECRET')} is the development issuer's shared secret: production "
+                             f"verifies the identity provider's tokens (set {self._env_name('JWT_JWKS_URL')} and "
+                             f"{self._env_name('JWT_ISSUER')} instead)")
+            elif not self.jwt_jwks_url:
+                self._refuse(f"no JWT key: set {self._env_name('JWT_JWKS_URL')} and {self._env_name('JWT_ISSUER')} "
+                             "(the identity provider, OIDC); only the embedded default (JALIN_ENVIRONMENT=development) "
+                             "generates a secret into its data folder")
+            if self.jwt_issuer == DEV_ISSUER:
+                self._refuse(f"{self._env_name('JWT_ISSUER')} is the development issuer ({DEV_ISSUER!r}): set the "
+                             "identity provider's issuer")
+            if not (self.nats_user and self.nats_password):
+                self._refuse(f"the bus admits no anonymous client: set {self._env_name('NATS_USER')} and "
+                             f"{self._env_name('NATS_PASSWORD')}")
+        elif not self.jwt_jwks_url and not self.jwt_secret and self.environment != "development":
+            self._refuse(f"no JWT key: set {self._env_name('JWT_SECRET')}, or {self._env_name('JWT_JWKS_URL')} for OIDC; "
+                         "only the embedded default (JALIN_ENVIRONMENT=development) generates one into its data folder")
         return self
+
+    def _refuse(self, problem: str) -> None:
+        raise ValueError(problem + self._also())
 
     @classmethod
     def _env_name(cls, name: str) -> str:
@@ -133,7 +199,7 @@ class ServiceSettings(BaseSettings):
 
     @classmethod
     def _also(cls) -> str:
-        return f" (each also as JALIN_{cls.service_name.upper()}_<NAME>)"
+        return f" (each also as JALIN_{cls.service_name.upper()}_<NAME>, a secret also from a file as <NAME>_FILE)"
 
     def jwt_key(self) -> str:
         """The HS256 secret: the configured one, or on the embedded default the data folder's."""
@@ -150,9 +216,11 @@ class ServiceSettings(BaseSettings):
     def public(self) -> dict[str, Any]:
         """Settings safe to log (no secrets)."""
         data = self.model_dump(mode="json")
-        data["jwt_secret"] = "***" if self.jwt_secret else None
-        data["nats_password"] = "***" if self.nats_password else None
-        data["database_url"] = _redact_url(self.database_url)
+        for name in self.secret_fields:
+            if name.endswith("_url"):
+                data[name] = _redact_url(data[name]) if data.get(name) else data.get(name)
+            else:
+                data[name] = "***" if data.get(name) else None
         return data
 
 

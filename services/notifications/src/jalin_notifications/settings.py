@@ -10,6 +10,7 @@ class NotificationsSettings(ServiceSettings):
 
     service_name: ClassVar[str] = "notifications"
     default_port: ClassVar[int] = 8103
+    secret_fields: ClassVar[tuple[str, ...]] = (*ServiceSettings.secret_fields, "smtp_password")
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8125
