@@ -243,7 +243,7 @@ def test_offer_goes_to_the_partners_cooperation_section_with_the_essentials_in_b
 def test_offer_stage_follows_the_event_stage_and_else_the_owners_rules() -> None:
     assert texts.is_offer(approved(stage="penawaran"), SUMBAR)
     assert not texts.is_offer(approved(stage="penyusunan_kb"), SUMBAR)
-    assert texts.is_offer(approved(), SUMBAR)  # no stage in the event: DOMAIN.md's default
+    assert texts.is_offer(approved(), SUMBAR)  # no stage in the event: docs/domain.md's default
     assert not texts.is_offer(approved(), SUMBAR.model_copy(update={"offer_stage": False}))
 
 

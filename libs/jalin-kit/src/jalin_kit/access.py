@@ -1,7 +1,7 @@
 """Who may do what: the mechanism every service's ``access.py`` shares (no business rules).
 
 A service describes its operations as ``OPERATIONS: {operation: (roles, routes)}`` — the
-roles of DOMAIN.md that may do it, and the routes it covers ("GET /v1/x, /v1/x/{id}"; a
+roles of docs/domain.md that may do it, and the routes it covers ("GET /v1/x, /v1/x/{id}"; a
 note in parentheses). Its routes call ``require(OPERATIONS, operation, principal)`` before
 any lookup (403 before 404), and ``jalin docs access`` renders the tables of
 ``docs/access.md`` from them with ``table``.

@@ -1,4 +1,4 @@
-"""Who may do what in the documents service: the roles of DOMAIN.md per operation, for
+"""Who may do what in the documents service: the roles of docs/domain.md per operation, for
 ``docs/access.md`` (``jalin docs access``) and the routes (``require``, before any lookup).
 Which region may touch an object (the owner, the partner it is shared with) is decided by
 the tenant-scoped sessions, after this check."""

@@ -1,4 +1,4 @@
-"""Who may do what in the evaluation service: the roles of DOMAIN.md per operation, for
+"""Who may do what in the evaluation service: the roles of docs/domain.md per operation, for
 ``docs/access.md`` (``jalin docs access``) and the routes (``require``, before any lookup)."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Evaluation planning rules: monev rounds, expiry reminders, and how a plan follows the
 cooperation's lifecycle. No I/O.
 
-Defaults from practice (DOMAIN.md): monev at least twice per budget year (Kota
+Defaults from practice (docs/domain.md): monev at least twice per budget year (Kota
 Yogyakarta), reminders 90/60/30/7/0 days before the term ends (Kota Samarinda);
 both are per-tenant configuration.
 """

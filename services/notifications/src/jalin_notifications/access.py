@@ -1,4 +1,4 @@
-"""Who may do what in the notifications service: the roles of DOMAIN.md per operation, for
+"""Who may do what in the notifications service: the roles of docs/domain.md per operation, for
 ``docs/access.md`` (``jalin docs access``) and the routes (``require``, before any lookup).
 Which messages a caller sees (its unit's and its roles') is decided by the routes."""
 

@@ -1,4 +1,4 @@
-"""Who may do what: the roles of DOMAIN.md per operation. The lifecycle's transitions
+"""Who may do what: the roles of docs/domain.md per operation. The lifecycle's transitions
 carry their own roles (``lifecycle.py``); ``docs/access.md`` is generated from both (and
 from the other services' ``access.py``) by ``jalin docs access``, and a test checks every
 cell over HTTP. The mechanism (``require``, the table rows) is ``jalin_kit.access``."""

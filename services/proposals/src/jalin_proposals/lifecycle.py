@@ -99,7 +99,7 @@ class EndReason(StrEnum):
 
 KSDPK_ONLY_REASONS = frozenset({EndReason.COURT_RULING, EndReason.PARTNER_BANKRUPT})
 
-# Roles (DOMAIN.md)
+# Roles (docs/domain.md)
 OPD = frozenset({"opd_staff", "opd_head"})
 SECTION = frozenset({"kerja_sama"})
 REVIEWERS = frozenset({"kerja_sama", "tkksd", "sekda"})
@@ -111,7 +111,7 @@ SYSTEM = frozenset({"system"})  # the platform itself (expiry at the end date)
 
 @dataclass(frozen=True)
 class LifecycleConfig:
-    """Per-tenant configuration, DOMAIN.md's defaults."""
+    """Per-tenant configuration, with the defaults of docs/domain.md."""
 
     max_term_months: int = 60
     reminder_offsets_days: tuple[int, ...] = (90, 60, 30, 7, 0)

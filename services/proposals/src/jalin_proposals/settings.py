@@ -13,7 +13,7 @@ class ProposalsSettings(ServiceSettings):
     default_port: ClassVar[int] = 8101
 
     expiry_interval_seconds: float = 3600.0
-    """How often running cooperations past their end date are closed (DOMAIN.md: daily)."""
+    """How often running cooperations past their end date are closed (docs/domain.md: a daily check in practice)."""
     today: date | None = None
     """For demonstrations and tests only: the date expiry, mapping deadlines and reminders use."""
     max_upload_bytes: int = 10 * 1024 * 1024

@@ -22,7 +22,7 @@ class TenantStatus(StrEnum):
 
 
 class TenantSettings(BaseModel):
-    """What a region may configure for itself (DOMAIN.md's defaults)."""
+    """What a region may configure for itself (the defaults of docs/domain.md)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -35,7 +35,7 @@ class TenantSettings(BaseModel):
         default_factory=lambda: [14, 7, 3, 1],
         description="Days before a potential-mapping deadline at which units that have not submitted are reminded.",
     )
-    offer_stage: bool = Field(True, description="A surat penawaran precedes the KB (DOMAIN.md default).")
+    offer_stage: bool = Field(True, description="A surat penawaran precedes the KB (the default of docs/domain.md).")
     kb_before_pks: bool = Field(True, description="A KSDPK has a KB before its PKS; False goes straight to the PKS.")
 
 
