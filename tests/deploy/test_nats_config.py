@@ -1,0 +1,347 @@
+"""deploy/nats/: the production bus's configuration.
+
+- The files written from the code (accounts.conf, its ConfigMap, the tenant files before any
+  region) are exactly what ``jalin_cli.deploy_nats`` renders now: a permission changed in
+  bus.py, or a durable added to a service, fails here until they are written again.
+- Read back (a small reader of nats-server's syntax below, includes and variables resolved as
+  nats-server resolves them), a node's configuration has the embedded default's accounts,
+  users and permissions exactly (``render_config`` with the same passwords and regions), a
+  cluster block with the three routes and JetStream on file storage with ``sync_interval:
+  always``.
+- nats-server itself accepts each configuration in its test mode (``-t``): node.conf as
+  compose.yaml's nodes start it, with regions onboarded, and the configuration the Helm chart
+  writes (deploy/k8s/nats-values.yaml) including the same accounts.conf.
+- Each check refuses what it must: a node without its cluster block, an accounts file whose
+  permissions differ, a variable nobody set.
+
+Starting a real three-node cluster from these files is another test's (heavier) job.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from jalin_cli.bus import BusCredentials, TenantBus, account_of, render_config
+from jalin_cli.deploy_nats import (
+    ACCOUNTS_CONF,
+    DEPLOY_NATS,
+    EXPORTS_VARIABLE,
+    K8S_ACCOUNTS_NAME,
+    PASSWORD_VARIABLES,
+    TENANT_EXPORTS_CONF,
+    TENANTS_CONF,
+    Var,
+    render_accounts,
+    render_tenants,
+    rendered_files,
+    to_conf,
+    valid_password,
+)
+from jalin_cli.platform import SERVICES, nats_server_binary
+
+ROOT = Path(__file__).resolve().parents[2]
+NODE_CONF = DEPLOY_NATS / "node.conf"
+NATS_VALUES = ROOT / "deploy" / "k8s" / "nats-values.yaml"
+
+
+# -- a reader of nats-server's configuration syntax (the part these files use) ------------------
+
+_TOKEN = re.compile(r"""
+    (?P<space>[\s,;]+) | (?P<comment>(\#|//)[^\n]*) | (?P<punct>[{}\[\]]) | (?P<sep>[:=])
+  | (?P<string>"(?:[^"\\]|\\.)*") | (?P<var>\$[A-Za-z_][A-Za-z0-9_]*) | (?P<word>[^\s,;{}\[\]:="\#]+)
+""", re.VERBOSE)
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    out, pos = [], 0
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if m is None:
+            raise ValueError(f"cannot read {text[pos:pos + 20]!r}")
+        pos = m.end()
+        if m.lastgroup not in ("space", "comment"):
+            out.append((m.lastgroup or "", m.group()))
+    return out
+
+
+class Reader:
+    """nats-server's rules: a variable is a key of an enclosing map, else an environment
+    variable whose value is read as a configuration value; ``include`` reads a file (relative to
+    the including one) on its own and sets its keys in the current map."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+
+    def file(self, path: Path) -> dict[str, Any]:
+        return self._map(_tokens(path.read_text()), 0, [], path.parent, top=True)[0]
+
+    def _map(self, toks: list[tuple[str, str]], i: int, scopes: list[dict[str, Any]], folder: Path,
+             top: bool = False) -> tuple[dict[str, Any], int]:
+        out: dict[str, Any] = {}
+        scopes = [*scopes, out]
+        while i < len(toks):
+            kind, text = toks[i]
+            if kind == "punct" and text == "}" and not top:
+                return out, i + 1
+            key = json.loads(text) if kind == "string" else text
+            if key == "include":
+                name = toks[i + 1][1]
+                out.update(self.file(folder / (json.loads(name) if name.startswith('"') else name)))
+                i += 2
+                continue
+            i += 1
+            if toks[i][0] == "sep":
+                i += 1
+            out[key], i = self._value(toks, i, scopes, folder)
+        if not top:
+            raise ValueError("a map is not closed")
+        return out, i
+
+    def _value(self, toks: list[tuple[str, str]], i: int, scopes: list[dict[str, Any]], folder: Path) -> tuple[Any, int]:
+        kind, text = toks[i]
+        if kind == "punct" and text == "{":
+            return self._map(toks, i + 1, scopes, folder)
+        if kind == "punct" and text == "[":
+            items, i = [], i + 1
+            while toks[i] != ("punct", "]"):
+                item, i = self._value(toks, i, scopes, folder)
+                items.append(item)
+            return items, i + 1
+        if kind == "string":
+            return json.loads(text), i + 1
+        if kind == "var":
+            name = text[1:]
+            for scope in reversed(scopes):
+                if name in scope:
+                    return scope[name], i + 1
+            if name not in self.env:
+                raise KeyError(f"variable {name} is not set")
+            return self._value(_tokens(self.env[name]), 0, [], folder)[0], i + 1
+        if re.fullmatch(r"-?\d+", text):
+            return int(text), i + 1
+        if text in ("true", "false"):
+            return text == "true", i + 1
+        return text, i + 1
+
+
+# -- a node as compose.yaml starts it --------------------------------------------------------
+
+PASSWORDS = {variable: f"p{i}{'x' * 20}{user}" for i, (user, variable) in enumerate(PASSWORD_VARIABLES.items())}
+ROUTES = ["nats://nats-1:6222", "nats://nats-2:6222", "nats://nats-3:6222"]
+
+
+def node_env(**change: str | None) -> dict[str, str]:
+    env = {
+        "JALIN_NATS_SERVER_NAME": "nats-1", "JALIN_NATS_HOST": "0.0.0.0", "JALIN_NATS_PORT": "4222",
+        "JALIN_NATS_CLUSTER_PORT": "6222", "JALIN_NATS_HTTP_PORT": "8222", "JALIN_NATS_ROUTES": json.dumps(ROUTES),
+        "JALIN_NATS_STORE_DIR": "/data/jetstream", **PASSWORDS,
+    }
+    for name, value in change.items():
+        if value is None:
+            env.pop(name)
+        else:
+            env[name] = value
+    return env
+
+
+def node_problems(config: dict[str, Any]) -> list[str]:
+    """What a node of the production cluster must have."""
+    problems = []
+    cluster = config.get("cluster")
+    if not isinstance(cluster, dict):
+        problems.append("no cluster block")
+    else:
+        if not cluster.get("name"):
+            problems.append("cluster: no name")
+        if not isinstance(cluster.get("routes"), list) or len(cluster["routes"]) < 3:
+            problems.append("cluster: fewer than three routes")
+    if not config.get("server_name"):
+        problems.append("no server_name (JetStream in a cluster needs one per node)")
+    js = config.get("jetstream")
+    if not isinstance(js, dict) or not js.get("store_dir"):
+        problems.append("jetstream: no file store")
+    elif js.get("sync_interval") != "always":
+        problems.append("jetstream: sync_interval is not always")
+    if "no_auth_user" in config or "authorization" in config:
+        problems.append("users outside the accounts")
+    return problems
+
+
+def embedded(tenants: dict[str, bool] | None = None, passwords: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The embedded default's configuration with the same passwords (and regions)."""
+    creds = BusCredentials(Path("/nonexistent"), admin=PASSWORDS["JALIN_NATS_ADMIN_PASSWORD"],
+                           system=PASSWORDS["JALIN_NATS_SYS_PASSWORD"],
+                           services={s: PASSWORDS[PASSWORD_VARIABLES[s]] for s in SERVICES},
+                           tenants={t: {**(passwords or {})[t], "active": a} for t, a in (tenants or {}).items()})
+    return json.loads(render_config(creds, [TenantBus(t, a) for t, a in (tenants or {}).items()], host="0.0.0.0",
+                                    port=4222, store_dir=Path("/data/jetstream")))
+
+
+def same_bus(config: dict[str, Any], expected: dict[str, Any]) -> bool:
+    keys = ("accounts", "system_account", "max_payload")
+    return {k: config.get(k) for k in keys} == {k: expected[k] for k in keys}
+
+
+def nats_test(conf: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``nats-server -t``: the server reads the configuration (and its includes) and exits."""
+    return subprocess.run([nats_server_binary(), "-t", "-c", str(conf)], env={"PATH": os.environ.get("PATH", ""), **env},
+                          capture_output=True, text=True, timeout=30)
+
+
+REGIONS = {"sumbar": True, "kukar": True, "kaltim": False}
+REGION_PASSWORDS = {t: {"user": f"u{'y' * 20}{t}", "provisioner": f"v{'z' * 20}{t}"} for t in REGIONS}
+
+
+@pytest.fixture
+def onboarded(tmp_path: Path) -> Path:
+    """deploy/nats/ with three regions written by the operator's tooling (one disabled)."""
+    folder = tmp_path / "nats"
+    shutil.copytree(DEPLOY_NATS, folder)
+    for name, text in render_tenants(REGIONS, REGION_PASSWORDS).items():
+        (folder / name).write_text(text)
+    return folder
+
+
+# -- the files written from the code ----------------------------------------------------------
+
+def test_the_committed_files_are_what_the_code_renders() -> None:
+    for path, text in rendered_files().items():
+        assert path.exists() and path.read_text() == text, f"{path} is stale: run python -m jalin_cli.deploy_nats accounts"
+
+
+def test_the_writer_keeps_values_and_leaves_variables_unquoted() -> None:
+    value = {"a": [1, "x.>", {"b": True, "c": None if False else "y"}], "d": {}, "e": []}
+    assert json.loads(to_conf(value)) == value
+    assert to_conf({"password": Var("JALIN_NATS_ADMIN_PASSWORD")}) == '{\n  "password": $JALIN_NATS_ADMIN_PASSWORD\n}'
+    accounts = render_accounts()
+    assert all(f"$ {v}" not in accounts and f'"${v}"' not in accounts for v in PASSWORD_VARIABLES.values())
+    assert f"${EXPORTS_VARIABLE}" in accounts and "no_auth_user" not in accounts
+
+
+# -- read back: the same bus as the embedded default -------------------------------------------
+
+def test_a_node_has_the_embedded_defaults_accounts_and_a_cluster() -> None:
+    config = Reader(node_env()).file(NODE_CONF)
+    assert node_problems(config) == []
+    assert config["cluster"]["routes"] == ROUTES and config["jetstream"]["store_dir"] == "/data/jetstream"
+    assert same_bus(config, embedded())
+    assert config["accounts"]["JALIN"]["exports"] == []
+    assert set(config["accounts"]) == {"SYS", "JALIN"}
+
+
+def test_with_regions_onboarded_a_node_has_their_accounts_as_the_embedded_default(onboarded: Path) -> None:
+    config = Reader(node_env()).file(onboarded / "node.conf")
+    expected = embedded(REGIONS, REGION_PASSWORDS)
+    assert same_bus(config, expected)
+    assert set(config["accounts"]) == {"SYS", "JALIN", *(account_of(t) for t in REGIONS)}
+    users = {t: [u["user"] for u in config["accounts"][account_of(t)]["users"]] for t in REGIONS}
+    assert users["kaltim"] == ["kaltim-provisioner"] and "kukar" in users["kukar"]  # a disabled region's systems cannot log in
+
+
+def test_the_checks_refuse_a_node_without_its_cluster_block_or_with_other_permissions(tmp_path: Path) -> None:
+    folder = tmp_path / "nats"
+    shutil.copytree(DEPLOY_NATS, folder)
+    node = folder / "node.conf"
+    text = node.read_text()
+    without_cluster = re.sub(r"\ncluster \{.*?\n\}\n", "\n", text, flags=re.DOTALL)
+    assert without_cluster != text
+    node.write_text(without_cluster)
+    assert "no cluster block" in node_problems(Reader(node_env()).file(node))
+
+    node.write_text(text.replace("sync_interval: always", "sync_interval: 2m"))
+    assert "jetstream: sync_interval is not always" in node_problems(Reader(node_env()).file(node))
+
+    node.write_text(text)
+    accounts = folder / ACCOUNTS_CONF
+    accounts.write_text(accounts.read_text().replace('"jalin.*.document.>",', '"jalin.*.document.>", "jalin.*.proposal.>",', 1))
+    assert not same_bus(Reader(node_env()).file(node), embedded())
+
+
+def test_a_password_the_environment_cannot_carry_is_refused() -> None:
+    assert all(valid_password(p) for p in PASSWORDS.values())
+    for bad in ("12345678901234567890", "-abcdefghijklmnopqrs", "short", "has space in it 12345", "a$b" * 8):
+        assert not valid_password(bad), bad
+
+
+# -- nats-server's own test mode -----------------------------------------------------------------
+
+def test_nats_server_accepts_each_node_configuration(onboarded: Path) -> None:
+    for folder in (DEPLOY_NATS, onboarded):
+        for name in ("nats-1", "nats-2", "nats-3"):
+            result = nats_test(folder / "node.conf", node_env(JALIN_NATS_SERVER_NAME=name))
+            assert result.returncode == 0, (folder, result.stdout, result.stderr)
+
+
+def test_nats_server_refuses_a_node_whose_variable_is_not_set_or_whose_include_is_missing(tmp_path: Path) -> None:
+    result = nats_test(NODE_CONF, node_env(JALIN_NATS_ROUTES=None))
+    assert result.returncode != 0 and "JALIN_NATS_ROUTES" in result.stderr + result.stdout
+    result = nats_test(NODE_CONF, node_env(JALIN_NATS_DOCUMENTS_PASSWORD=None))
+    assert result.returncode != 0 and "JALIN_NATS_DOCUMENTS_PASSWORD" in result.stderr + result.stdout
+    result = nats_test(NODE_CONF, node_env(JALIN_NATS_ADMIN_PASSWORD="12345678901234567890"))  # read as a number
+    assert result.returncode != 0
+    folder = tmp_path / "nats"
+    shutil.copytree(DEPLOY_NATS, folder)
+    (folder / TENANTS_CONF).unlink()
+    assert nats_test(folder / "node.conf", node_env()).returncode != 0
+
+
+# -- Kubernetes: the Helm chart's configuration includes the same accounts --------------------
+
+def helm_node_conf(values: dict[str, Any]) -> str:
+    """The part of the chart's nats.conf (files/config/*.yaml of nats-io/k8s, chart 1.x/2.x) that
+    these values decide: server name and ports, cluster routes, JetStream, and the includes
+    of ``config.merge`` (relative to /etc/nats-config/nats.conf)."""
+    config = values["config"]
+    replicas = config["cluster"]["replicas"]
+    routes = [f"nats://nats-{i}.nats-headless:6222" for i in range(replicas)]
+    lines = ["server_name: $SERVER_NAME", f"port: {config['nats']['port']}", "http_port: 8222",
+             f"cluster {{ name: nats, port: 6222, no_advertise: true, routes: {json.dumps(routes)} }}"]
+    js = config["jetstream"]
+    jetstream = {"store_dir": js["fileStore"]["dir"], **js.get("merge", {})}
+    lines.append(f"jetstream: {json.dumps(jetstream)}")
+    for key, value in sorted(config.get("merge", {}).items()):
+        if key.endswith("$include"):
+            lines.append(f"include {value};")
+    return "\n".join(lines) + "\n"
+
+
+def test_the_helm_values_run_three_nodes_with_the_same_accounts(onboarded: Path, tmp_path: Path) -> None:
+    values = yaml.safe_load(NATS_VALUES.read_text())
+    config = values["config"]
+    assert config["cluster"]["enabled"] and config["cluster"]["replicas"] == 3
+    assert config["jetstream"]["enabled"] and config["jetstream"]["fileStore"]["enabled"]
+    assert config["jetstream"]["merge"]["sync_interval"] == "always"
+    env = values["container"]["env"]
+    assert set(PASSWORD_VARIABLES.values()) <= set(env), "every password accounts.conf references"
+    # The pods' file system: the chart's /etc/nats-config/nats.conf, ours in /etc/jalin-nats.
+    etc = tmp_path / "etc"
+    (etc / "nats-config").mkdir(parents=True)
+    shutil.copytree(onboarded, etc / "jalin-nats")
+    conf = etc / "nats-config" / "nats.conf"
+    conf.write_text(helm_node_conf(values))
+    pod_env = {**PASSWORDS, "SERVER_NAME": "nats-0"}
+    result = nats_test(conf, pod_env)
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    read = Reader(pod_env).file(conf)
+    assert same_bus(read, embedded(REGIONS, REGION_PASSWORDS))
+    # ... which the pods have: the projected volume at the folder the include names.
+    include = Path("/etc/nats-config") / config["merge"]["$include"]
+    mount = next(p["value"] for p in values["container"]["patch"] if p["path"] == "/volumeMounts/-")
+    assert os.path.normpath(include.parent) == mount["mountPath"]
+    volume = next(p["value"] for p in values["podTemplate"]["patch"] if p["path"] == "/spec/volumes/-")
+    assert volume["name"] == mount["name"]
+    files = {item["path"]: (kind, source[kind]["name"]) for source in volume["projected"]["sources"]
+             for kind in source for item in source[kind]["items"]}
+    assert files == {ACCOUNTS_CONF: ("configMap", K8S_ACCOUNTS_NAME), TENANTS_CONF: ("secret", "jalin-nats-tenants"),
+                     TENANT_EXPORTS_CONF: ("secret", "jalin-nats-tenants")}
+    watched = [a for a in values["reloader"]["patch"] if a["value"].startswith(mount["mountPath"])]
+    assert {Path(a["value"]).name for a in watched} == set(files)  # a change of any of them reloads the servers
