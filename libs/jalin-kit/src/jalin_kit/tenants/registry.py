@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 from sqlalchemy import Column, Text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -88,19 +89,26 @@ async def store(session: AsyncSession, info: TenantInfo) -> bool:
 
 async def seed_copy(db: Database, tenants: Iterable[TenantInfo]) -> int:
     """A service's copy starts with the deployment's seed (version 0: any event of the
-    owner's, version 1 and up, replaces it). Only what is missing is added."""
-    added = 0
-    async with db.system_session() as session:
-        rows = (await session.exec(select(TenantRecord))).all()
-        known, codes = {r.id for r in rows}, {r.region_code for r in rows if r.region_code}
-        for info in acceptable_seed(tenants):
-            if info.id not in known and info.region_code not in codes:  # as the owner seeds: no region twice
-                session.add(TenantRecord.of(info.model_copy(update={"version": 0})))
-                known.add(info.id)
-                codes.add(info.region_code)
-                added += 1
-        await session.commit()
-    return added
+    owner's, version 1 and up, replaces it). Only what is missing is added. Replicas starting
+    together may seed at once: the one that loses the race reads again and adds nothing."""
+    seed = acceptable_seed(tenants)
+    for attempt in range(3):
+        added = 0
+        try:
+            async with db.system_session() as session:
+                rows = (await session.exec(select(TenantRecord))).all()
+                known, codes = {r.id for r in rows}, {r.region_code for r in rows if r.region_code}
+                for info in seed:
+                    if info.id not in known and info.region_code not in codes:  # as the owner seeds: no region twice
+                        session.add(TenantRecord.of(info.model_copy(update={"version": 0})))
+                        known.add(info.id)
+                        codes.add(info.region_code)
+                        added += 1
+                await session.commit()
+            return added
+        except IntegrityError:
+            log.info("tenants.seed_raced", attempt=attempt + 1)  # another replica seeded the same rows
+    return 0
 
 
 def acceptable_seed(tenants: Iterable[TenantInfo]) -> list[TenantInfo]:

@@ -17,6 +17,7 @@ from jalin_kit.regions import Region, RegionKind, region
 from jalin_kit.tenants import TenantInfo, TenantRecord, TenantStatus
 from jalin_kit.tenants.registry import acceptable_seed
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -123,7 +124,17 @@ async def set_status(session: AsyncSession, tenant_id: str, status: TenantStatus
 
 async def seed_registry(db: Database, seed: list[TenantInfo]) -> list[TenantInfo]:
     """The deployment's first regions, onboarded (with their events) when the registry lacks
-    them; a region already onboarded under another id is left alone."""
+    them; a region already onboarded under another id is left alone. Replicas starting
+    together may seed at once: the one that loses the race reads again."""
+    for attempt in range(3):
+        try:
+            return await _seed_registry(db, seed)
+        except IntegrityError:
+            log.info("tenants.seed_raced", attempt=attempt + 1)
+    return []
+
+
+async def _seed_registry(db: Database, seed: list[TenantInfo]) -> list[TenantInfo]:
     added: list[TenantInfo] = []
     async with db.system_session() as session:
         rows = list((await session.exec(select(TenantRecord))).all())
