@@ -49,6 +49,9 @@ K8S_ACCOUNTS = ROOT / "deploy" / "k8s" / "base" / "nats-accounts.yaml"
 K8S_ACCOUNTS_NAME = "jalin-nats-accounts"
 """The ConfigMap holding accounts.conf for the NATS Helm chart's pods (deploy/k8s/nats-values.yaml)."""
 ACCOUNTS_CONF = "accounts.conf"
+TENANTS_DIR = "tenants"
+"""Beside accounts.conf, the folder of the two files that change with the registry (mounted on
+its own: compose.yaml from the operator's folder, Kubernetes from a Secret)."""
 TENANTS_CONF = "tenants.conf"
 TENANT_EXPORTS_CONF = "tenant-exports.conf"
 EXPORTS_VARIABLE = "JALIN_TENANT_EXPORTS"
@@ -165,9 +168,10 @@ def render_accounts(consumers: dict[str, list[tuple[str, str]]] | None = None) -
         "# Passwords are environment variables of nats-server: " + ", ".join(PASSWORD_VARIABLES.values()) + ".",
         "# Each must begin with a letter and hold only letters, digits, '-' and '_' (16 to 128 of them).",
         "# The regions (tenant-<id> accounts, and JALIN's export of jalin.<id>.> to each) change at run time:",
-        f"# {TENANT_EXPORTS_CONF} defines ${EXPORTS_VARIABLE}, {TENANTS_CONF} the accounts; see docs/deploy.md.",
+        f"# {TENANTS_DIR}/{TENANT_EXPORTS_CONF} defines ${EXPORTS_VARIABLE}, {TENANTS_DIR}/{TENANTS_CONF} the accounts;",
+        "# see docs/deploy.md.",
         "",
-        f'include "{TENANT_EXPORTS_CONF}"',
+        f'include "{TENANTS_DIR}/{TENANT_EXPORTS_CONF}"',
         "",
         f"max_payload: {to_conf(config['max_payload'])}",
         f"system_account: {to_conf(config['system_account'])}",
@@ -175,7 +179,7 @@ def render_accounts(consumers: dict[str, list[tuple[str, str]]] | None = None) -
         "accounts {",
     ]
     body = [f"  {json.dumps(name)}: {to_conf(account, 1)}" for name, account in accounts.items()]
-    footer = [f'  include "{TENANTS_CONF}"', "}", ""]
+    footer = [f'  include "{TENANTS_DIR}/{TENANTS_CONF}"', "}", ""]
     return "\n".join(header + body + footer)
 
 
@@ -252,7 +256,7 @@ def rendered_files() -> dict[Path, str]:
     tenant files as they are before any region is onboarded."""
     accounts = render_accounts()
     files = {DEPLOY_NATS / ACCOUNTS_CONF: accounts, K8S_ACCOUNTS: render_accounts_configmap(accounts)}
-    files.update({DEPLOY_NATS / name: text for name, text in render_tenants({}, {}).items()})
+    files.update({DEPLOY_NATS / TENANTS_DIR / name: text for name, text in render_tenants({}, {}).items()})
     return files
 
 

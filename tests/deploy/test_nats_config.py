@@ -39,6 +39,7 @@ from jalin_cli.deploy_nats import (
     PASSWORD_VARIABLES,
     TENANT_EXPORTS_CONF,
     TENANTS_CONF,
+    TENANTS_DIR,
     Var,
     render_accounts,
     render_tenants,
@@ -207,7 +208,7 @@ def onboarded(tmp_path: Path) -> Path:
     folder = tmp_path / "nats"
     shutil.copytree(DEPLOY_NATS, folder)
     for name, text in render_tenants(REGIONS, REGION_PASSWORDS).items():
-        (folder / name).write_text(text)
+        (folder / TENANTS_DIR / name).write_text(text)
     return folder
 
 
@@ -290,7 +291,7 @@ def test_nats_server_refuses_a_node_whose_variable_is_not_set_or_whose_include_i
     assert result.returncode != 0
     folder = tmp_path / "nats"
     shutil.copytree(DEPLOY_NATS, folder)
-    (folder / TENANTS_CONF).unlink()
+    (folder / TENANTS_DIR / TENANTS_CONF).unlink()
     assert nats_test(folder / "node.conf", node_env()).returncode != 0
 
 
@@ -341,7 +342,8 @@ def test_the_helm_values_run_three_nodes_with_the_same_accounts(onboarded: Path,
     assert volume["name"] == mount["name"]
     files = {item["path"]: (kind, source[kind]["name"]) for source in volume["projected"]["sources"]
              for kind in source for item in source[kind]["items"]}
-    assert files == {ACCOUNTS_CONF: ("configMap", K8S_ACCOUNTS_NAME), TENANTS_CONF: ("secret", "jalin-nats-tenants"),
-                     TENANT_EXPORTS_CONF: ("secret", "jalin-nats-tenants")}
-    watched = [a for a in values["reloader"]["patch"] if a["value"].startswith(mount["mountPath"])]
-    assert {Path(a["value"]).name for a in watched} == set(files)  # a change of any of them reloads the servers
+    assert files == {ACCOUNTS_CONF: ("configMap", K8S_ACCOUNTS_NAME),
+                     f"{TENANTS_DIR}/{TENANTS_CONF}": ("secret", "jalin-nats-tenants"),
+                     f"{TENANTS_DIR}/{TENANT_EXPORTS_CONF}": ("secret", "jalin-nats-tenants")}
+    watched = [a["value"] for a in values["reloader"]["patch"] if a["value"].startswith(mount["mountPath"] + "/")]
+    assert {str(Path(w).relative_to(mount["mountPath"])) for w in watched} == set(files)  # any change reloads the servers
