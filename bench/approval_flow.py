@@ -85,7 +85,8 @@ TARGETS = {
     "reads_per_s": 1000.0,
     "rss_mb": 150.0,
 }
-# shared/MEASUREMENTS.md, for the "this run / anchor" column (the machine is noisy: ±25 %).
+# Reference figures of raw nats-py on the 2-vCPU bench machine, for the "this run / anchor" column
+# (the machine is noisy: ±25 %).
 ANCHORS = {
     "js_publish_one_at_a_time": 4556.0,
     "js_fetch100_ack": 16100.0,
@@ -1363,7 +1364,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         rw = r["raw"]
         rc, kc = r["raw_chain"], r["kit_chain"]
         add("\n## Raw JetStream baseline (same nats-server) and the event plumbing\n")
-        add("| figure | this run | MEASUREMENTS.md anchor | run / anchor |")
+        add("| figure | this run | reference anchor | run / anchor |")
         add("|---|---|---|---|")
 
         def anchor(v: float | None, a: float) -> str:

@@ -202,7 +202,7 @@ def add_tenants_parser(sub: argparse._SubParsersAction, add_ports: object) -> No
     tn.add_argument("--cooperation-section", help="default: Biro/Bagian Kerja Sama Setda of the region")
     tn.add_argument("--unit", action="append", metavar="ID=NAME", help="a unit (OPD); repeat for each (replaces the list)")
     tn.add_argument("--max-term-months", type=int)
-    tn.add_argument("--monev-rounds-per-year", type=int)
+    tn.add_argument("--monev-rounds-per-year", type=int, choices=[1, 2, 3, 4, 6, 12])
     tn.add_argument("--reminder-offsets-days", help="e.g. 90,60,30,7,0")
     tn.add_argument("--mapping-reminder-offsets-days", help="e.g. 14,7,3,1")
     tn.add_argument("--status", choices=["active", "disabled"], help="list: only these")

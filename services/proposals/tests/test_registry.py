@@ -113,6 +113,7 @@ async def test_onboarding_a_region_from_its_code(client: tuple[httpx.AsyncClient
         ({"units": {"Dinas Kesehatan": "x"}}, 422, "units"),
         ({"email_domain": "padang"}, 422, "email_domain"),
         ({"settings": {"max_term_months": 61}}, 422, "settings.max_term_months"),
+        ({"settings": {"monev_rounds_per_year": 5}}, 422, "settings.monev_rounds_per_year"),  # no whole months
         ({"settings": {"anything": 1}}, 422, "settings.anything"),
         ({"region_code": "13"}, 409, None),  # Sumatera Barat is onboarded already (as sumbar)
         ({"id": "sumbar"}, 409, None),

@@ -5,7 +5,7 @@ and the lifecycle's options are settings with the defaults of PP 28/2018 and pra
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -26,7 +26,8 @@ class TenantSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    monev_rounds_per_year: int = Field(2, ge=1, le=12, description="Monev rounds per budget year.")
+    monev_rounds_per_year: Literal[1, 2, 3, 4, 6, 12] = Field(
+        2, description="Monev rounds per budget year: the year cut into equal whole months (2 = semesters).")
     reminder_offsets_days: Offsets = Field(
         default_factory=lambda: [90, 60, 30, 7, 0], description="Days before a cooperation's end at which it is recalled."
     )
