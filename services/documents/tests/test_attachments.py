@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import docx
 import httpx
@@ -38,6 +38,9 @@ from jalin_kit.outbox import OutboxMessage
 from jalin_kit.runtime import ServiceRuntime
 from jalin_kit.tenants import UnknownTenant
 from sqlmodel import select
+
+if TYPE_CHECKING:
+    from conftest import Blobs  # this folder's conftest.py: the local folder, or S3 on moto
 
 SECRET = "test-secret-for-the-documents-api-0123456789abcdef"
 LIMIT = 200_000
@@ -136,7 +139,7 @@ class Api:
     client: httpx.AsyncClient
     runtime: ServiceRuntime
     app: FastAPI
-    blob_root: Path
+    blobs: Blobs
 
     async def upload(
         self,
@@ -209,21 +212,23 @@ class Api:
             rows = (await s.exec(select(OutboxMessage).where(OutboxMessage.type == ce_type))).all()
         return [r for r in rows if ".shared." in r.subject]
 
-    def attachment_files(self, pid: str) -> list[Path]:
-        return sorted(p for p in self.blob_root.rglob(f"{pid}/att-*") if p.is_file())
+    def attachment_files(self, pid: str) -> list[str]:
+        """The proposal's attachment blobs in the store, as ``<tenant>/<proposal>/att-...``."""
+        return self.blobs.names(f"/{pid}/att-")
 
     def temp_files(self) -> list[Path]:
-        return [p for p in self.blob_root.rglob(".tmp-*")]
+        return self.blobs.temp_files()
 
 
 @pytest.fixture
-async def api(database_url: str, nats_url: str, tmp_path: Path) -> AsyncIterator[Api]:
+async def api(database_url: str, nats_url: str, tmp_path: Path, blobs: Blobs) -> AsyncIterator[Api]:
+    """The app on the local folder; on S3 too where a test parametrizes ``blob_store_kind``."""
     settings = DocumentsSettings(
         database_url=database_url,
         nats_url=nats_url,
         jwt_secret=SECRET,
         data_dir=tmp_path,
-        blob_root=tmp_path / "blobs",
+        **blobs.settings,
         max_upload_bytes=LIMIT,
         environment="test",
         log_json=False,
@@ -233,7 +238,7 @@ async def api(database_url: str, nats_url: str, tmp_path: Path) -> AsyncIterator
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield Api(client, app.state.runtime, app, settings.blob_path())
+            yield Api(client, app.state.runtime, app, blobs)
 
 
 def new_pid() -> str:
@@ -243,6 +248,7 @@ def new_pid() -> str:
 # -- types and limits -----------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("blob_store_kind", ["local", "s3"])
 async def test_each_allowed_type_is_told_by_its_bytes_not_its_name(api: Api) -> None:
     pid = await api.drafted()
     cases = [  # (bytes, client's name, client's content type, expected media type, stored name)
@@ -440,6 +446,7 @@ async def test_another_tenant_gets_404_on_every_attachment_route_and_changes_not
     assert len(api.attachment_files(pid)) == 1
 
 
+@pytest.mark.parametrize("blob_store_kind", ["local", "s3"])
 async def test_the_partner_region_reads_the_cooperation_and_a_third_region_sees_nothing(api: Api) -> None:
     pid = await api.drafted()
     before = await api.uploaded(pid, kind="kak")  # uploaded before approval: sumbar's alone for now
@@ -466,8 +473,7 @@ async def test_the_partner_region_reads_the_cooperation_and_a_third_region_sees_
     stored = {a.id: (a.tenant_id, a.shared_with) for a in await api.rows(Attachment, pid)}
     assert stored == {before["id"]: ("sumbar", "kukar"), letter["id"]: ("kukar", "sumbar")}
     # Each region's files sit in its own folder of the blob store.
-    assert [p.name for p in api.blob_root.joinpath("sumbar", pid).glob("att-*")] == [f"att-{before['id']}.pdf"]
-    assert [p.name for p in api.blob_root.joinpath("kukar", pid).glob("att-*")] == [f"att-{letter['id']}.pdf"]
+    assert api.attachment_files(pid) == [f"kukar/{pid}/att-{letter['id']}.pdf", f"sumbar/{pid}/att-{before['id']}.pdf"]
 
     # A third region sees none of it.
     assert await api.listed(pid, as_=THIRD) == [] and await api.kb(pid, as_=THIRD) == []
@@ -480,7 +486,29 @@ async def test_the_partner_region_reads_the_cooperation_and_a_third_region_sees_
     assert (await api.client.delete(f"/v1/attachments/{letter['id']}", headers=OWNER_SECTION)).status_code == 403
     assert (await api.client.delete(f"/v1/attachments/{letter['id']}", headers=PARTNER)).status_code == 204
     assert [a["id"] for a in await api.listed(pid, as_=PARTNER)] == [before["id"]]
-    assert not list(api.blob_root.joinpath("kukar", pid).glob("att-*"))
+    assert api.attachment_files(pid) == [f"sumbar/{pid}/att-{before['id']}.pdf"]
+
+
+@pytest.mark.parametrize("blob_store_kind", ["local", "s3"])
+async def test_files_are_streamed_from_the_store_and_one_missing_there_is_410(api: Api) -> None:
+    pid = await api.drafted()
+    await api.approve(pid)
+    [doc] = await api.kb(pid)
+    att = await api.uploaded(pid, data=png(), filename="denah.png")
+    routes = {"document": f"/v1/documents/{doc['id']}/content", "attachment": f"/v1/attachments/{att['id']}/content"}
+    for what, path in routes.items():
+        r = await api.client.get(path, headers=OWNER)
+        assert r.status_code == 200, r.text
+        assert r.headers["content-length"] == str(len(r.content)) == str((doc if what == "document" else att)["size"])
+        assert r.headers["etag"] == f'"{hashlib.sha256(r.content).hexdigest()}"'
+    assert (await api.client.get(routes["attachment"], headers=OWNER)).content == png()
+    # The rows stay, their files are gone (removed behind the service's back).
+    [document], [attachment] = await api.rows(Document, pid), await api.rows(Attachment, pid)
+    await api.blobs.store.delete("sumbar", document.blob_key)
+    await api.blobs.store.delete("sumbar", attachment.blob_key)
+    for what, path in routes.items():
+        r = await api.client.get(path, headers=OWNER)
+        assert r.status_code == 410 and r.json() == {"detail": f"the {what}'s file is missing from the blob store"}
 
 
 async def test_files_go_only_to_a_proposal_the_service_knows_and_the_caller_sees(api: Api) -> None:
@@ -588,7 +616,7 @@ async def test_signed_scan_locks_the_document_and_what_came_before(api: Api) -> 
     # No new KB version once the KB is signed; the approval is still acked and recorded.
     assert await api.approve(pid) is True
     assert [d["version"] for d in await api.kb(pid)] == [1]
-    assert len([b for b in api.blob_root.joinpath("sumbar", pid).glob("kb-*")]) == 1
+    assert len(api.blobs.names(f"sumbar/{pid}/kb-")) == 1
     assert len([p for p in await api.rows(ProcessedEvent) if p.consumer == CONSUMER]) >= 2
 
     # Something uploaded after the lock (e.g. a monev letter) may still be withdrawn.
@@ -625,6 +653,7 @@ async def test_concurrent_signed_scans_one_wins_and_the_loser_leaves_nothing(api
     assert len([r for r in await api.outbox(LOCKED_TYPE) if DocumentLocked.model_validate_json(r.data).proposal_id == pid]) == 1
 
 
+@pytest.mark.parametrize("blob_store_kind", ["local", "s3"])
 async def test_a_failed_database_write_removes_the_stored_file(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     pid = await api.drafted()
     await api.approve(pid)

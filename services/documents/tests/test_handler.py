@@ -9,12 +9,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import docx
 import pytest
 from jalin_documents.app import TEMPLATES
-from jalin_documents.blobs import LocalBlobStore
 from jalin_documents.handlers import consumers, deps
 from jalin_documents.models import Document
 from jalin_documents.render import DOCX_MEDIA_TYPE
@@ -26,6 +25,9 @@ from jalin_kit.inbox import ProcessedEvent
 from jalin_kit.outbox import OutboxMessage
 from jalin_kit.tenants import DEMO_TENANTS, TenantDirectory
 from sqlmodel import SQLModel, select
+
+if TYPE_CHECKING:
+    from conftest import Blobs  # this folder's conftest.py: the local folder, or S3 on moto
 
 TABLES = [
     SQLModel.metadata.tables[name]
@@ -74,7 +76,7 @@ def envelope_for(
 class Env:
     db: Database
     reg: Registration
-    blobs: LocalBlobStore
+    blobs: Blobs
 
     async def process(self, envelope: CloudEvent, event: ProposalApproved) -> bool:
         return await consumers.process(self.reg, envelope, event)
@@ -83,22 +85,24 @@ class Env:
         async with self.db.system_session() as s:
             return list((await s.exec(select(model))).all())
 
-    def blob_files(self) -> list[Path]:
-        return sorted(p for p in self.blobs.root.rglob("*") if p.is_file())
+    def blob_files(self) -> list[str]:
+        """Every blob in the store, as ``<tenant>/<key>``."""
+        return self.blobs.names()
 
 
 @pytest.fixture
-async def env(database_url: str, tmp_path: Path) -> AsyncIterator[Env]:
+async def env(database_url: str, tmp_path: Path, blobs: Blobs) -> AsyncIterator[Env]:
+    """On the local folder; on S3 too where a test parametrizes ``blob_store_kind``."""
     db = Database(database_url)
     await db.create_all(TABLES)
-    settings = DocumentsSettings(database_url=database_url, data_dir=tmp_path, blob_root=tmp_path / "blobs",
-                                 environment="development")
-    deps.blobs = LocalBlobStore(settings.blob_path())
+    settings = DocumentsSettings(database_url=database_url, data_dir=tmp_path, environment="development",
+                                 **blobs.settings)
+    deps.blobs = blobs.store
     deps.templates = TEMPLATES
     deps.tenants = TenantDirectory(dict(DEMO_TENANTS))
     consumers.bind(db, settings)
     try:
-        yield Env(db, consumers.registrations[CONSUMER], deps.blobs)
+        yield Env(db, consumers.registrations[CONSUMER], blobs)
     finally:
         await db.dispose()
 
@@ -109,6 +113,7 @@ async def test_handler_is_registered_for_proposal_approved() -> None:
     assert ProposalApproved.subject_pattern() == "jalin.*.proposal.approved"
 
 
+@pytest.mark.parametrize("blob_store_kind", ["local", "s3"])
 async def test_approval_stores_one_document_whose_sha256_matches_the_blob(env: Env) -> None:
     event = approval("p-1")
     envelope = envelope_for(event)
@@ -121,8 +126,8 @@ async def test_approval_stores_one_document_whose_sha256_matches_the_blob(env: E
     assert doc.media_type == DOCX_MEDIA_TYPE
     assert doc.source_event_id == envelope.id
     assert doc.filename == "kesepakatan-bersama-jalan-jembatan-tahap-1-v1.docx"
-    data = env.blobs.get("sumbar", doc.blob_key)
-    assert env.blob_files() == [env.blobs.path("sumbar", doc.blob_key)]
+    data = await env.blobs.store.get("sumbar", doc.blob_key)
+    assert env.blob_files() == [f"sumbar/{doc.blob_key}"]
     assert doc.sha256 == hashlib.sha256(data).hexdigest()
     assert doc.size == len(data)
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
@@ -150,6 +155,7 @@ async def test_approval_records_one_document_generated_outbox_row_in_the_same_tr
     assert [(p.consumer, p.event_id) for p in await env.rows(ProcessedEvent)] == [(CONSUMER, envelope.id)]
 
 
+@pytest.mark.parametrize("blob_store_kind", ["local", "s3"])
 async def test_same_envelope_processed_twice_gives_one_document_one_event_one_blob(env: Env) -> None:
     event = approval("p-1")
     envelope = envelope_for(event)
@@ -177,6 +183,7 @@ async def test_a_distinct_approval_event_for_the_same_proposal_renders_version_2
     assert versions == [1, 2]
 
 
+@pytest.mark.parametrize("blob_store_kind", ["local", "s3"])
 async def test_documents_are_scoped_to_the_tenant_of_the_event(env: Env) -> None:
     sumbar, kukar = (
         approval("p-1", partner=Party(name="PT Mitra Jalan")),  # not shared: the partner is no tenant
@@ -188,7 +195,7 @@ async def test_documents_are_scoped_to_the_tenant_of_the_event(env: Env) -> None
         seen = (await s.exec(select(Document))).all()
     assert [(d.proposal_id, d.tenant_id) for d in seen] == [("p-2", "kukar")]
     [kukar_doc] = seen
-    assert env.blobs.path("kukar", kukar_doc.blob_key).is_file()
+    assert f"kukar/{kukar_doc.blob_key}" in env.blob_files()
     assert {r.subject for r in await env.rows(OutboxMessage)} == {
         "jalin.sumbar.document.generated",
         "jalin.kukar.document.generated",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Query, Response
 from jalin_kit.auth import CurrentPrincipal
 from jalin_kit.db import get_scoped
 from jalin_kit.http import IdQuery, ObjectId, TenantReadSession, not_found
@@ -13,6 +13,7 @@ from jalin_kit.openapi import GONE, NOT_FOUND
 from sqlmodel import col, select
 
 from jalin_documents import access
+from jalin_documents.blobs.response import blob_response
 from jalin_documents.handlers import deps
 from jalin_documents.models import Document, DocumentPublic
 from jalin_documents.render import DOCX_MEDIA_TYPE
@@ -56,15 +57,14 @@ async def document_content(document_id: ObjectId, principal: CurrentPrincipal, s
     document = await get_scoped(session, Document, document_id)
     if document is None:
         raise not_found("document")
-    try:
-        data = deps.blobs.get(document.tenant_id, document.blob_key)
-    except FileNotFoundError as exc:
-        raise HTTPException(status.HTTP_410_GONE, "the document's file is missing from the blob store") from exc
-    return Response(
-        content=data,
+    return await blob_response(
+        deps.blobs,
+        document.tenant_id,
+        document.blob_key,
         media_type=document.media_type,
         headers={
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(document.filename)}",
             "ETag": f'"{document.sha256}"',
         },
+        missing="the document's file is missing from the blob store",
     )

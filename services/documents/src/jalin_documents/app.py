@@ -10,7 +10,7 @@ from jalin_kit.runtime import ServiceRuntime
 
 from jalin_documents import attachments
 from jalin_documents.api import router
-from jalin_documents.blobs import LocalBlobStore
+from jalin_documents.blobs import blob_store
 from jalin_documents.handlers import consumers, deps
 from jalin_documents.settings import DocumentsSettings
 
@@ -22,7 +22,7 @@ TEMPLATES = SERVICE_ROOT / "templates"
 def build(settings: DocumentsSettings | None = None) -> FastAPI:
     settings = settings or DocumentsSettings()
     runtime = ServiceRuntime(settings, MIGRATIONS, consumers=consumers)
-    deps.blobs = LocalBlobStore(settings.blob_path())
+    deps.blobs = blob_store(settings)
     deps.templates = settings.templates_dir or TEMPLATES
     deps.tenants = runtime.tenants
     return create_app(

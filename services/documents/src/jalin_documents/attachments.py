@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Form, HTTPException, Query, Response, UploadFile, status
-from fastapi.responses import FileResponse
 from jalin_kit.auth import CurrentPrincipal
 from jalin_kit.db import get_scoped, utcnow
 from jalin_kit.events import DocumentLocked
@@ -24,6 +23,7 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jalin_documents import access
+from jalin_documents.blobs.response import blob_response
 from jalin_documents.handlers import deps
 from jalin_documents.models import Attachment, AttachmentKind, AttachmentPublic, Document
 from jalin_documents.render import DOCX_MEDIA_TYPE
@@ -165,7 +165,7 @@ async def upload_attachment(
         uploaded_by=principal.user_id,
     )
     attachment.blob_key = f"{proposal_id}/att-{attachment.id}{file_type.extensions[0]}"
-    await asyncio.to_thread(deps.blobs.put_file, attachment.tenant_id, attachment.blob_key, file.file)
+    await deps.blobs.put_file(attachment.tenant_id, attachment.blob_key, file.file)
     try:
         session.add(attachment)
         if document is not None and kind is AttachmentKind.SIGNED_SCAN:
@@ -173,10 +173,18 @@ async def upload_attachment(
         await session.commit()
     except BaseException:
         await session.rollback()
-        deps.blobs.delete(attachment.tenant_id, attachment.blob_key)  # nothing half-stored
+        await discard(attachment)  # nothing half-stored
         raise
     log.info("attachment.uploaded", attachment_id=attachment.id, kind=attachment.kind, size=size)
     return AttachmentPublic.of(attachment, locked=kind is AttachmentKind.SIGNED_SCAN)
+
+
+async def discard(attachment: Attachment) -> None:
+    """Remove an attachment's file; a failure (the store unreachable) leaves an orphan, logged."""
+    try:
+        await deps.blobs.delete(attachment.tenant_id, attachment.blob_key)
+    except Exception:  # noqa: BLE001 - the row's fate is decided; a stray file is harmless
+        log.warning("attachment.blob_not_deleted", attachment_id=attachment.id, exc_info=True)
 
 
 async def lock(session: AsyncSession, document: Document, scan: Attachment) -> None:
@@ -240,7 +248,7 @@ async def get_attachment(attachment_id: ObjectId, principal: CurrentPrincipal, s
 
 @router.get(
     "/{attachment_id}/content",
-    response_class=FileResponse,
+    response_class=Response,
     responses={200: {"description": "The file as uploaded, with its detected media type.",
                      "content": {t: {"schema": {"type": "string", "format": "binary"}}
                                  for t in ACCEPTED_MEDIA_TYPES.split(", ")}},
@@ -252,17 +260,17 @@ async def attachment_content(attachment_id: ObjectId, principal: CurrentPrincipa
     attachment = await get_scoped(session, Attachment, attachment_id)
     if attachment is None:
         raise not_found("attachment")
-    path = deps.blobs.path(attachment.tenant_id, attachment.blob_key)
-    if not path.is_file():
-        raise HTTPException(status.HTTP_410_GONE, "the attachment's file is missing from the blob store")
-    return FileResponse(
-        path,
+    return await blob_response(
+        deps.blobs,
+        attachment.tenant_id,
+        attachment.blob_key,
         media_type=attachment.media_type,
         headers={
             "Content-Disposition": content_disposition(attachment.filename),
             "ETag": f'"{attachment.sha256}"',
             "X-Content-Type-Options": "nosniff",
         },
+        missing="the attachment's file is missing from the blob store",
     )
 
 
@@ -282,8 +290,5 @@ async def delete_attachment(attachment_id: ObjectId, principal: CurrentPrincipal
         raise HTTPException(409, "the attachment was uploaded before the proposal's document was signed and is kept")
     await session.delete(attachment)
     await session.commit()
-    try:
-        deps.blobs.delete(attachment.tenant_id, attachment.blob_key)
-    except OSError:  # the row is gone; an orphan file is harmless and logged
-        log.warning("attachment.blob_not_deleted", attachment_id=attachment.id)
+    await discard(attachment)  # the row is gone; an orphan file is harmless and logged
     return Response(status_code=status.HTTP_204_NO_CONTENT)

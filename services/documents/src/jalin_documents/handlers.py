@@ -27,7 +27,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from jalin_documents.blobs import LocalBlobStore
+from jalin_documents.blobs import BlobStore
 from jalin_documents.models import Document
 from jalin_documents.render import DOCX_MEDIA_TYPE, kb_context, render_docx
 from jalin_documents.sharing import know_proposal, partner_tenant, record_parties
@@ -37,15 +37,16 @@ log = structlog.get_logger(__name__)
 consumers = EventConsumers(service="documents", source="/jalin/documents")
 follow_registry(consumers)  # this service's copy of the tenant registry
 
-# One thread renders and writes: the consumer handles one message at a time anyway, and
-# every extra thread would get its own malloc arena (RSS grew past 300 MB with the default pool).
+# One thread renders (the blob store writes on its own): the consumer handles one message at a
+# time anyway, and every extra thread would get its own malloc arena (RSS grew past 300 MB with
+# the default pool).
 RENDERER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")
 
 
 class Deps:
     """What the handlers need at run time, set by the app at start-up."""
 
-    blobs: LocalBlobStore
+    blobs: BlobStore
     templates: Path
     tenants: TenantDirectory
 
@@ -88,7 +89,7 @@ async def render_draft(envelope: CloudEvent, event: ProposalApproved) -> Rendere
     doc_id = str(uuid.uuid4())
     key = f"{event.proposal_id}/kb-{doc_id}.docx"
     # Written before the commit: a crash between leaves an orphan file, never a row without one.
-    await loop.run_in_executor(RENDERER, deps.blobs.put, event.tenant, key, data)
+    await deps.blobs.put(event.tenant, key, data)
     return RenderedDraft(doc_id, key, data)
 
 
@@ -100,7 +101,7 @@ async def draft_kesepakatan_bersama(ctx: EventContext, event: ProposalApproved) 
     draft: RenderedDraft | None = ctx.prepared
     if draft is not None and await locked_document(ctx.session, event.proposal_id, "kb") is not None:
         # Signed while this draft was rendering: the file is nobody's.
-        deps.blobs.delete(event.tenant, draft.blob_key)
+        await deps.blobs.delete(event.tenant, draft.blob_key)
         draft = None
     if draft is None:
         log.info("document.locked_not_rendered", proposal_id=event.proposal_id, kind="kb")
