@@ -17,6 +17,7 @@ import httpx
 import pytest
 from jalin_dbs import create_pg_database, drop_pg_database, require_pg
 from jalin_e2e import wait_for
+from jalin_s3 import create_bucket, moto_server
 
 from jalin_cli.bus import BusCredentials, render_config
 from jalin_cli.platform import SERVICES, NatsServer, apply_stream, free_port
@@ -68,18 +69,29 @@ DEFAULTS = {
     "development issuer": ({"JALIN_JWT_ISSUER": ""}, "JALIN_JWT_ISSUER"),
     "no bus user": ({"JALIN_PROPOSALS_NATS_USER": ""}, "JALIN_NATS_USER"),
     "no bus password": ({"JALIN_PROPOSALS_NATS_PASSWORD": ""}, "JALIN_NATS_PASSWORD"),
+    "blobs in a local folder": ({"JALIN_DOCUMENTS_BLOB_STORE": "local"}, "JALIN_DOCUMENTS_BLOB_STORE=s3"),
     "unreadable secret file": ({"JALIN_PROPOSALS_NATS_PASSWORD": "", "JALIN_PROPOSALS_NATS_PASSWORD_FILE": "/run/secrets/none"},
                                "JALIN_PROPOSALS_NATS_PASSWORD_FILE"),
 }
 
 
 def test_each_development_default_is_refused_naming_the_setting() -> None:
-    started = {case: start("proposals", production_env("proposals", **change)) for case, (change, _) in DEFAULTS.items()}
-    for case, proc in started.items():
+    def service_of(change: dict[str, str]) -> str:
+        return "documents" if any(k.startswith("JALIN_DOCUMENTS_") for k in change) else "proposals"
+
+    started = {}
+    for case, (change, _) in DEFAULTS.items():
+        service = service_of(change)
+        env = production_env(service, **{k.replace("JALIN_PROPOSALS_", f"JALIN_{service.upper()}_"): v
+                                         for k, v in change.items()})
+        if service == "documents" and "JALIN_DOCUMENTS_BLOB_STORE" not in change:
+            env.update(S3_SETTINGS)
+        started[case] = (service, start(service, env))
+    for case, (service, proc) in started.items():
         out, err = proc.communicate(timeout=120)
         named = DEFAULTS[case][1]
         assert proc.returncode != 0, (case, out, err)
-        assert err.startswith("jalin-proposals cannot start:\n  - "), (case, err)
+        assert err.startswith(f"jalin-{service} cannot start:\n  - "), (case, err)
         assert named in err and "Traceback" not in err, (case, err)
         assert len(err.strip().splitlines()) == 2, (case, err)  # the heading and one line
 
@@ -116,11 +128,21 @@ def bus(tmp_path: Path) -> Iterator[Bus]:
     server.stop()
 
 
-STARTED = ("proposals", "notifications", "evaluation")
+STARTED = SERVICES
+S3_SETTINGS = {
+    "JALIN_DOCUMENTS_BLOB_STORE": "s3", "JALIN_DOCUMENTS_S3_BUCKET": "jalin", "JALIN_DOCUMENTS_S3_REGION": "us-east-1",
+    "JALIN_DOCUMENTS_S3_ENDPOINT_URL": "http://127.0.0.1:1", "JALIN_DOCUMENTS_S3_ALLOW_HTTP": "true",
+    "JALIN_DOCUMENTS_S3_ACCESS_KEY_ID": "jalin", "JALIN_DOCUMENTS_S3_SECRET_ACCESS_KEY": "an-s3-secret",
+}
 
 
 def test_with_every_secret_from_a_file_each_service_starts(bus: Bus, tmp_path: Path) -> None:
     require_pg()
+    with moto_server(tmp_path / "moto.log") as s3:
+        started_with_secrets_from_files(bus, tmp_path, s3, create_bucket(s3))
+
+
+def started_with_secrets_from_files(bus: Bus, tmp_path: Path, s3: str, bucket: str) -> None:
     urls = {service: asyncio.run(create_pg_database(f"jp_{service}")) for service in STARTED}
     secrets = tmp_path / "secrets"
     secrets.mkdir(mode=0o700)
@@ -137,6 +159,12 @@ def test_with_every_secret_from_a_file_each_service_starts(bus: Bus, tmp_path: P
                 "JALIN_NATS_URL": bus.url(), f"{prefix}PORT": str(ports[service]),
                 "JALIN_DATA_DIR": str(tmp_path / "data"),
             })
+            if service == "documents":
+                (secrets / "s3").write_text("testing\n")
+                env.update({**S3_SETTINGS, "JALIN_DOCUMENTS_S3_ENDPOINT_URL": s3, "JALIN_DOCUMENTS_S3_BUCKET": bucket,
+                            "JALIN_DOCUMENTS_S3_ACCESS_KEY_ID": "testing",
+                            "JALIN_DOCUMENTS_S3_SECRET_ACCESS_KEY_FILE": str(secrets / "s3")})
+                env.pop("JALIN_DOCUMENTS_S3_SECRET_ACCESS_KEY")
             procs[service] = start(service, env, log=tmp_path / f"{service}.log")
 
         def ready() -> bool:

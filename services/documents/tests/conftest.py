@@ -6,22 +6,17 @@ standalone server (a real S3-compatible server over HTTP, started here as a proc
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from jalin_documents.blobs import BlobStore, blob_store
 from jalin_documents.settings import DocumentsSettings
 from obstore.store import S3Store
 
-from jalin_cli.platform import free_port
+from jalin_s3 import create_bucket, moto_server
 
 S3_KEYS = {"s3_region": "us-east-1", "s3_access_key_id": "testing", "s3_secret_access_key": "testing"}
 S3_PREFIX = "jalin/documents"
@@ -30,33 +25,11 @@ S3_PREFIX = "jalin/documents"
 @pytest.fixture(scope="session")
 def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """moto's S3 server on a free port, until the session ends."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = tmp_path_factory.mktemp("moto") / "moto.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                                stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"moto_server exited ({proc.returncode}): {log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{url}/moto-api/", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"moto_server did not answer on {url} within 30 s: {log.read_text()[-2000:]}")
-            time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as url:
+            yield url
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture
@@ -91,13 +64,6 @@ class Blobs:
     def temp_files(self) -> list[Path]:
         """The local folder's temporary files (an S3 upload is atomic: it has none)."""
         return [] if self.root is None else list(self.root.rglob(".tmp-*"))
-
-
-def create_bucket(endpoint: str) -> str:
-    name = f"jalin-{uuid.uuid4().hex[:12]}"
-    r = httpx.put(f"{endpoint}/{name}", timeout=10)
-    assert r.status_code == 200, r.text
-    return name
 
 
 @pytest.fixture
