@@ -8,6 +8,11 @@
 # or change a password (CREATE what is missing, ALTER ROLE ... PASSWORD):
 #   docker compose exec postgres sh /docker-entrypoint-initdb.d/10-jalin.sh
 # Each role owns its database and nothing else; PUBLIC may not connect to it.
+#
+# The image's entrypoint sources a script that is not executable: everything runs in a subshell,
+# so neither its shell options nor an exit reach the entrypoint (a failure still stops the init).
+
+jalin_init() (
 set -eu
 
 secrets_dir="${JALIN_SECRETS_DIR:-/run/secrets}"
@@ -40,3 +45,6 @@ SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'database') \gexec
 SQL
     echo "init-jalin: $service: role $role owns database $database"
 done
+)
+
+jalin_init

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import json
 import sys
 import time
@@ -34,7 +35,12 @@ def settings_class(service: str) -> type[ServiceSettings]:
 
 
 def migrations_of(service: str) -> Path:
-    return Path(importlib.import_module(f"jalin_{service}.app").MIGRATIONS)
+    """``jalin_<service>.app.MIGRATIONS`` (the service's migrations/ beside its src/), found
+    without importing the whole service (tests/deploy checks they are the same folder)."""
+    spec = importlib.util.find_spec(f"jalin_{service}")
+    if spec is None or spec.origin is None:
+        raise LookupError(f"jalin_{service} is not installed")
+    return Path(spec.origin).resolve().parents[2] / "migrations"
 
 
 def head_of(folder: Path) -> str:

@@ -1,0 +1,130 @@
+"""The image's one-shot commands, run here as the containers run them:
+
+- deploy/postgres/init-jalin.sh (the postgres container's first start) makes one login role and
+  one database per service from the services' database-URL secrets, and can run again;
+- ``python -m jalin_cli.migrate <service>`` (each migration job) brings that database to head as
+  that role, with the service's production settings, secrets from files; a second run changes
+  nothing; without a database it is refused, naming the setting, like the service itself.
+
+PostgreSQL from JALIN_TEST_DATABASE_URL (skipped without it, failed in CI), psql on PATH.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from jalin_dbs import pg_admin_url, require_pg
+from sqlalchemy.engine import make_url
+
+from jalin_cli.migrate import migrations_of
+from jalin_cli.platform import SERVICES
+
+ROOT = Path(__file__).resolve().parents[2]
+INIT = ROOT / "deploy" / "postgres" / "init-jalin.sh"
+
+
+def production_env(service: str, secrets: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JALIN_")}
+    prefix = f"JALIN_{service.upper()}_"
+    env.update({
+        "JALIN_ENVIRONMENT": "production",
+        "JALIN_JWT_JWKS_URL": "https://sso.example.go.id/realms/jalin/protocol/openid-connect/certs",
+        "JALIN_JWT_ISSUER": "https://sso.example.go.id/realms/jalin",
+        "JALIN_JWT_ALGORITHMS": '["RS256"]',
+        f"{prefix}NATS_USER": service,
+        f"{prefix}NATS_PASSWORD_FILE": str(secrets / f"nats_{service}_password"),
+        f"{prefix}DATABASE_URL_FILE": str(secrets / f"{service}_database_url"),
+        "JALIN_DOCUMENTS_BLOB_STORE": "s3",
+        "JALIN_DOCUMENTS_S3_BUCKET": "jalin-documents",
+    })
+    return env
+
+
+def migrate(service: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "jalin_cli.migrate", service], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_migrate_runs_the_folder_each_service_migrates_at_start() -> None:
+    for service in SERVICES:
+        assert migrations_of(service) == importlib.import_module(f"jalin_{service}.app").MIGRATIONS
+
+
+def test_migrate_without_a_database_is_refused_naming_the_setting(tmp_path: Path) -> None:
+    env = production_env("evaluation", tmp_path)
+    env.pop("JALIN_EVALUATION_DATABASE_URL_FILE")
+    (tmp_path / "nats_evaluation_password").write_text("j" + "0" * 30 + "\n")
+    proc = migrate("evaluation", env)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0 and err.startswith("jalin-evaluation cannot start:") and "JALIN_DATABASE_URL" in err
+    assert "Traceback" not in err
+
+
+def test_init_script_then_each_migration_job_as_its_own_role(tmp_path: Path) -> None:
+    require_pg()
+    if shutil.which("psql") is None:
+        pytest.skip("psql is not installed")
+    admin = make_url(pg_admin_url())
+    run = uuid.uuid4().hex[:8]
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    names = {s: f"jd{run}_{s}" for s in SERVICES}
+    for service, name in names.items():
+        password = "j" + uuid.uuid4().hex
+        url = f"postgresql+asyncpg://{name}:{password}@{admin.host}:{admin.port or 5432}/{name}"
+        (secrets / f"{service}_database_url").write_text(url + "\n")
+        (secrets / f"nats_{service}_password").write_text("j" + uuid.uuid4().hex + "\n")
+    psql_env = {**os.environ, "PGHOST": admin.host or "127.0.0.1", "PGPORT": str(admin.port or 5432),
+                "POSTGRES_USER": admin.username or "postgres", "POSTGRES_DB": admin.database or "postgres",
+                "JALIN_SECRETS_DIR": str(secrets)}
+    if admin.password:
+        psql_env["PGPASSWORD"] = admin.password
+
+    def psql(sql: str) -> str:
+        return subprocess.run(["psql", "-tAX", "-U", psql_env["POSTGRES_USER"], "-d", psql_env["POSTGRES_DB"], "-c", sql],
+                              env=psql_env, check=True, capture_output=True, text=True).stdout.strip()
+
+    try:
+        for _ in range(2):  # a second run changes nothing and fails on nothing
+            done = subprocess.run(["sh", str(INIT)], env=psql_env, capture_output=True, text=True, timeout=60)
+            assert done.returncode == 0, done.stderr
+        for name in names.values():
+            assert psql(f"SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '{name}'") == name
+            assert psql(f"SELECT has_database_privilege('public', '{name}', 'CONNECT')") == "f"
+
+        for again in (False, True):  # the second time (one service): nothing to do, nothing fails
+            procs = {s: migrate(s, production_env(s, secrets)) for s in (["evaluation"] if again else SERVICES)}
+            for service, proc in procs.items():
+                out, err = proc.communicate(timeout=120)
+                assert proc.returncode == 0, (service, err[-2000:])
+                line = json.loads(out.strip().splitlines()[-1])
+                assert line["event"] == "migrations.applied" and line["service"] == service and line["head"]
+                assert ":***@" in line["database"] and names[service] in line["database"]
+        for service, name in names.items():
+            owners = subprocess.run(
+                ["psql", "-tAX", "-U", psql_env["POSTGRES_USER"], "-d", name, "-c",
+                 "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'"],
+                env=psql_env, check=True, capture_output=True, text=True).stdout.split()
+            assert owners == [name], (service, owners)  # the service's role made its tables
+    finally:
+        for name in names.values():
+            psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            psql(f'DROP ROLE IF EXISTS "{name}"')
+
+
+def test_a_database_url_the_init_script_cannot_read_is_refused(tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "proposals_database_url").write_text("postgresql+asyncpg://jalin_proposals:p%40ss@postgres/jalin_proposals\n")
+    done = subprocess.run(["sh", str(INIT)], env={**os.environ, "JALIN_SECRETS_DIR": str(secrets), "JALIN_SERVICES": "proposals",
+                                                  "PGHOST": "127.0.0.1", "PGPORT": "1"},
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode != 0 and "proposals_database_url must be" in done.stderr

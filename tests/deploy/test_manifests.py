@@ -1,0 +1,524 @@
+"""The deployment files, checked without Docker or a cluster (seconds):
+
+- every YAML file under deploy/ and compose.yaml parses;
+- compose.yaml validates against the Compose Specification's schema (the copy check-jsonschema
+  vendors), and has what Compose itself and this deployment need beyond the schema: an image or
+  a build for each service, the four services without fixed names or host ports (so
+  ``--scale documents=3`` works), each after its migration job and the stream job, with a
+  healthcheck on /readyz; three NATS nodes that name each other; every secret defined and written
+  by deploy/docker/make-secrets.sh; and each service's environment, interpolated from
+  .env.example, is one its production settings accept;
+- the Kubernetes overlay is assembled as kustomize assembles it (``assemble`` below reads the
+  simple form the base and overlay keep to: resources, namespace, images, and patches that merge
+  maps; anything else is refused, not guessed), compared with ``kubectl kustomize`` when kubectl is
+  installed, and every manifest validates against Kubernetes 1.31's schemas (strict); each
+  service has its Deployment (readiness /readyz, liveness /healthz, memory and CPU), Service,
+  PodDisruptionBudget and migration Job, no Secret is inlined, and the seed is a valid list of
+  regions;
+- .env.example names every setting of every service;
+- the Dockerfile's commands are the ones compose.yaml and the manifests run, with the uv that
+  ./jalin pins.
+
+Each check is shown refusing what it must (a service without image or build, a Deployment
+without its selector, an unknown key, ...). Starting the containers is not done here.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+from jalin_kit.regions import region
+from jalin_kit.tenants import TenantInfo
+
+from jalin_cli.deploy_nats import PASSWORD_VARIABLES
+from jalin_cli.migrate import settings_class
+from jalin_cli.platform import DEFAULT_PORTS, SERVICES
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+COMPOSE = ROOT / "compose.yaml"
+ENV_EXAMPLE = ROOT / ".env.example"
+MAKE_SECRETS = DEPLOY / "docker" / "make-secrets.sh"
+DOCKERFILE = DEPLOY / "docker" / "Dockerfile"
+OVERLAY = DEPLOY / "k8s" / "overlays" / "production"
+BASE = DEPLOY / "k8s" / "base"
+K8S_VERSION = "1.31.0"
+COMPOSE_SCHEMA = Path(__import__("check_jsonschema").__file__).parent / "builtin_schemas" / "vendor" / "compose-spec.json"
+
+
+def load_yaml(path: Path) -> list[Any]:
+    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc is not None]
+
+
+def test_every_yaml_file_parses() -> None:
+    files = [COMPOSE, *sorted(DEPLOY.rglob("*.yaml")), *sorted(DEPLOY.rglob("*.yml"))]
+    assert len(files) >= 10
+    for path in files:
+        assert load_yaml(path), f"{path} is empty"
+
+
+# -- compose.yaml ----------------------------------------------------------------------------------
+
+def compose() -> dict[str, Any]:
+    return yaml.safe_load(COMPOSE.read_text())
+
+
+def schema_errors(doc: dict[str, Any]) -> list[str]:
+    schema = json.loads(COMPOSE_SCHEMA.read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(doc)]
+
+
+def secret_files_written() -> set[str]:
+    """The secret files deploy/docker/make-secrets.sh writes."""
+    text = MAKE_SECRETS.read_text()
+    services = re.search(r'services="([^"]+)"', text).group(1).split()  # type: ignore[union-attr]
+    names = set()
+    for name in re.findall(r"^\s*put\s+\"?([A-Za-z0-9_${}]+)\"?", text, flags=re.MULTILINE):
+        if "${service}" in name:
+            names |= {name.replace("${service}", s) for s in services}
+        else:
+            names.add(name)
+    return names
+
+
+def compose_problems(doc: dict[str, Any]) -> list[str]:
+    """What Compose refuses beyond its schema, and what this deployment needs."""
+    problems = []
+    services = doc.get("services", {})
+    for name, svc in services.items():
+        if "image" not in svc and "build" not in svc:
+            problems.append(f"{name}: neither image nor build")
+        for secret in svc.get("secrets", []):
+            secret = secret if isinstance(secret, str) else secret["source"]
+            if secret not in doc.get("secrets", {}):
+                problems.append(f"{name}: secret {secret} is not defined")
+        for config in svc.get("configs", []):
+            config = config if isinstance(config, str) else config["source"]
+            if config not in doc.get("configs", {}):
+                problems.append(f"{name}: config {config} is not defined")
+        for dep in svc.get("depends_on", {}):
+            if dep not in services:
+                problems.append(f"{name}: depends on {dep}, which is not a service")
+    for name in SERVICES:
+        svc = services.get(name)
+        if svc is None:
+            problems.append(f"{name}: missing")
+            continue
+        if "container_name" in svc or "ports" in svc:
+            problems.append(f"{name}: a fixed container name or host port (it could not be scaled)")
+        if svc.get("command") != ["python", "-m", f"jalin_{name}"]:
+            problems.append(f"{name}: command is not python -m jalin_{name}")
+        if f"{DEFAULT_PORTS[name]}/readyz" not in " ".join(svc.get("healthcheck", {}).get("test", [])):
+            problems.append(f"{name}: no healthcheck on /readyz")
+        if svc.get("restart") not in ("always", "unless-stopped", "on-failure"):
+            problems.append(f"{name}: no restart policy")
+        deps = svc.get("depends_on", {})
+        for job in (f"migrate-{name}", "stream"):
+            if deps.get(job, {}).get("condition") != "service_completed_successfully":
+                problems.append(f"{name}: does not wait for {job} to complete")
+        migrate = services.get(f"migrate-{name}", {})
+        if migrate.get("command") != ["python", "-m", "jalin_cli.migrate", name]:
+            problems.append(f"migrate-{name}: command is not python -m jalin_cli.migrate {name}")
+        if migrate.get("environment") != svc.get("environment"):
+            problems.append(f"migrate-{name}: not the service's environment")
+    nodes = {n: s for n, s in services.items() if n.startswith("nats-")}
+    if len(nodes) != 3:
+        problems.append(f"{len(nodes)} NATS nodes, not 3")
+    names = {s.get("environment", {}).get("JALIN_NATS_SERVER_NAME") for s in nodes.values()}
+    if names != set(nodes):
+        problems.append("the NATS nodes' server names are not their service names")
+    for node, svc in nodes.items():
+        env = svc.get("environment", {})
+        routes = json.loads(env.get("JALIN_NATS_ROUTES", "[]"))
+        if sorted(routes) != sorted(f"nats://{n}:{env.get('JALIN_NATS_CLUSTER_PORT')}" for n in nodes):
+            problems.append(f"{node}: its routes are not the three nodes")
+        for variable in PASSWORD_VARIABLES.values():
+            if f"{variable}_FILE" not in env:
+                problems.append(f"{node}: no {variable}_FILE")
+        if "nats" not in svc.get("networks", {}).get("default", {}).get("aliases", []):
+            problems.append(f"{node}: not reachable as nats")
+    stream = services.get("stream", {})
+    if stream.get("environment", {}).get("JALIN_STREAM_REPLICAS") != "3":
+        problems.append("stream: JALIN is not created with 3 replicas")
+    if "dev" not in services.get("mailpit", {}).get("profiles", []):
+        problems.append("mailpit: not in the dev profile")
+    written = secret_files_written()
+    for secret, spec in doc.get("secrets", {}).items():
+        if Path(spec.get("file", "")).name not in written:
+            problems.append(f"secret {secret}: make-secrets.sh does not write {spec.get('file')}")
+    return problems
+
+
+def test_compose_validates_against_the_compose_specification() -> None:
+    doc = compose()
+    assert schema_errors(doc) == []
+    assert compose_problems(doc) == []
+
+
+def test_compose_checks_refuse_what_compose_would() -> None:
+    doc = compose()
+    broken = copy.deepcopy(doc)
+    del broken["services"]["documents"]["image"], broken["services"]["documents"]["build"]
+    assert "documents: neither image nor build" in compose_problems(broken)
+
+    broken = copy.deepcopy(doc)
+    broken["services"]["documents"]["healthchek"] = broken["services"]["documents"].pop("healthcheck")
+    assert schema_errors(broken)
+
+    broken = copy.deepcopy(doc)
+    broken["services"]["documents"]["depends_on"]["migrate-documents"]["condition"] = "service_finished"
+    assert schema_errors(broken)
+
+    broken = copy.deepcopy(doc)
+    broken["services"]["documents"]["ports"] = ["8102:8102"]
+    broken["services"]["proposals"]["depends_on"].pop("migrate-proposals")
+    broken["services"]["nats-3"]["environment"]["JALIN_NATS_SERVER_NAME"] = "nats-1"
+    problems = compose_problems(broken)
+    assert any(p.startswith("documents: a fixed container name or host port") for p in problems)
+    assert "proposals: does not wait for migrate-proposals to complete" in problems
+    assert "the NATS nodes' server names are not their service names" in problems
+
+
+# -- compose.yaml's environment, interpolated, is what the services accept in production ----------
+
+def env_example() -> dict[str, str]:
+    values = {}
+    for line in ENV_EXAMPLE.read_text().splitlines():
+        m = re.match(r"^(JALIN_[A-Z0-9_]+)=(.*)$", line)
+        if m:
+            values[m.group(1)] = m.group(2)
+    return values
+
+
+_INTERPOLATION = re.compile(r"\$\$|\$\{([A-Za-z0-9_]+)(?::?([-?])((?:[^{}]|\{[^}]*\})*))?\}")
+
+
+def interpolate(value: str, env: dict[str, str]) -> str:
+    """Compose's interpolation: ${VAR}, ${VAR:-default}, ${VAR:?error}, $$."""
+    def one(m: re.Match[str]) -> str:
+        if m.group(0) == "$$":
+            return "$"
+        name, kind, arg = m.group(1), m.group(2), m.group(3)
+        if env.get(name):
+            return env[name]
+        if kind == "?":
+            raise KeyError(f"{name}: {arg}")
+        return arg or ""
+    return _INTERPOLATION.sub(one, value)
+
+
+def service_env(environment: dict[str, str], secrets: Path, **overrides: str) -> dict[str, str]:
+    env = {**env_example(), **overrides}
+    out = {k: interpolate(str(v), env) for k, v in environment.items()}
+    return {k: v.replace("/run/secrets/", f"{secrets}/") for k, v in out.items()}
+
+
+@pytest.fixture(scope="module")
+def secrets_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("secrets") / "secrets"
+    subprocess.run(["sh", str(MAKE_SECRETS), str(folder)], check=True, capture_output=True)
+    return folder
+
+
+def accepted(service: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Any:
+    for name in [k for k in os.environ if k.startswith("JALIN_")]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return settings_class(service)()
+
+
+def test_each_service_accepts_its_compose_environment_in_production(secrets_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    services = compose()["services"]
+    for name in SERVICES:
+        with monkeypatch.context() as m:
+            settings = accepted(name, service_env(services[name]["environment"], secrets_dir), m)
+        assert settings.environment == "production" and settings.database_url.startswith("postgresql+asyncpg://")
+        assert settings.nats_user == name and settings.nats_password == (secrets_dir / f"nats_{name}_password").read_text().strip()
+        assert settings.jwt_jwks_url and settings.nats_url == "nats://nats:4222"
+        # Each *_FILE of compose.yaml is a secret the service reads from a file.
+        prefix = f"JALIN_{name.upper()}_"
+        for variable in services[name]["environment"]:
+            if variable.endswith("_FILE"):
+                assert variable.startswith(prefix) and variable.removeprefix(prefix).removesuffix("_FILE").lower() \
+                    in settings_class(name).secret_fields, variable
+    documents = services["documents"]["environment"]
+    with monkeypatch.context() as m:
+        settings = accepted("documents", service_env(documents, secrets_dir), m)
+    assert settings.blob_store == "s3" and settings.s3_endpoint_url == "http://minio:9000"
+
+
+def test_compose_refuses_to_start_without_the_identity_provider(secrets_dir: Path) -> None:
+    with pytest.raises(KeyError, match="JALIN_JWT_JWKS_URL"):
+        service_env(compose()["services"]["proposals"]["environment"], secrets_dir, JALIN_JWT_JWKS_URL="")
+
+
+def test_env_example_names_every_setting() -> None:
+    text = ENV_EXAMPLE.read_text()
+    named = set(re.findall(r"^#?(JALIN_[A-Z0-9_]+)=", text, flags=re.MULTILINE))
+    missing = []
+    for service in SERVICES:
+        cls = settings_class(service)
+        for field in cls.model_fields:
+            suffix = field.upper() + ("_FILE" if field in cls.secret_fields else "")
+            candidates = {f"JALIN_{suffix}", *(f"JALIN_{s.upper()}_{suffix}" for s in SERVICES)}
+            if not candidates & named:  # shared, or shown for one service (the others alike)
+                missing.append(f"JALIN_{suffix}")
+    assert missing == []
+    used = set(re.findall(r"\$\{([A-Z0-9_]+)", COMPOSE.read_text()))
+    assert {v for v in used if not re.search(rf"^#?{v}=", text, flags=re.MULTILINE)} == set()
+
+
+# -- Kubernetes --------------------------------------------------------------------------------------
+
+CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "PersistentVolume", "StorageClass"}
+
+
+def _merge(target: Any, patch: Any, where: str) -> Any:
+    """A strategic-merge patch of maps only (a list in a patch would need the merge keys of its
+    type, which this reader does not know: refused)."""
+    if isinstance(patch, dict) and isinstance(target, dict):
+        for key, value in patch.items():
+            target[key] = _merge(target.get(key), value, f"{where}/{key}") if key in target else value
+            if isinstance(value, list):
+                raise ValueError(f"{where}/{key}: a list in a patch is beyond this reader")
+        return target
+    return patch
+
+
+def assemble(folder: Path) -> list[dict[str, Any]]:
+    """``kustomize build`` of the simple form: resources (files, or folders with their own
+    kustomization.yaml), then patches (strategic merge of maps), images and namespace."""
+    kustomization = yaml.safe_load((folder / "kustomization.yaml").read_text())
+    known = {"apiVersion", "kind", "resources", "namespace", "images", "patches"}
+    if set(kustomization) - known:
+        raise ValueError(f"{folder}: {sorted(set(kustomization) - known)} are beyond this reader")
+    docs: list[dict[str, Any]] = []
+    for resource in kustomization.get("resources", []):
+        path = folder / resource
+        docs += assemble(path) if path.is_dir() else load_yaml(path)
+    for patch in kustomization.get("patches", []):
+        if set(patch) != {"path"}:
+            raise ValueError(f"{folder}: only patches given by a file are read here")
+        body = yaml.safe_load((folder / patch["path"]).read_text())
+        targets = [d for d in docs if d["kind"] == body["kind"] and d["metadata"]["name"] == body["metadata"]["name"]]
+        if len(targets) != 1:
+            raise ValueError(f"{patch['path']}: {len(targets)} resources match")
+        _merge(targets[0], {k: v for k, v in body.items() if k not in ("apiVersion", "kind", "metadata")}, patch["path"])
+    for image in kustomization.get("images", []):
+        for doc in docs:
+            pod = doc.get("spec", {}).get("template", {}).get("spec", {})
+            for container in pod.get("containers", []) + pod.get("initContainers", []):
+                name, _, tag = container["image"].partition(":")
+                if name == image["name"]:
+                    container["image"] = f"{image.get('newName', name)}:{image.get('newTag', tag or 'latest')}"
+    if "namespace" in kustomization:
+        for doc in docs:
+            if doc["kind"] not in CLUSTER_SCOPED:
+                doc["metadata"]["namespace"] = kustomization["namespace"]
+    return docs
+
+
+def by_key(docs: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    out = {}
+    for doc in docs:
+        key = (doc["kind"], doc["metadata"]["name"])
+        assert key not in out, f"{key} twice"
+        out[key] = doc
+    return out
+
+
+def k8s_problems(docs: list[dict[str, Any]], version: str = K8S_VERSION) -> list[str]:
+    problems = []
+    for doc in docs:
+        try:
+            kubernetes_validate.validate(doc, version, strict=True)
+        except Exception as exc:  # noqa: BLE001 - the validator's error names the place
+            problems.append(f"{doc.get('kind')}/{doc.get('metadata', {}).get('name')}: {type(exc).__name__}: {exc}"[:400])
+    found = by_key(docs)
+    for service in SERVICES:
+        name = f"jalin-{service}"
+        deployment = found.get(("Deployment", name))
+        if deployment is None:
+            problems.append(f"{name}: no Deployment")
+            continue
+        for kind in ("Service", "PodDisruptionBudget"):
+            if (kind, name) not in found:
+                problems.append(f"{name}: no {kind}")
+        job = found.get(("Job", f"{name}-migrate"))
+        if job is None or job["spec"]["template"]["spec"]["containers"][0]["command"] != [
+                "python", "-m", "jalin_cli.migrate", service]:
+            problems.append(f"{name}: no migration Job")
+        c = deployment["spec"]["template"]["spec"]["containers"][0]
+        if c.get("command") != ["python", "-m", f"jalin_{service}"]:
+            problems.append(f"{name}: command is not python -m jalin_{service}")
+        if c.get("readinessProbe", {}).get("httpGet", {}).get("path") != "/readyz":
+            problems.append(f"{name}: readiness is not /readyz")
+        if c.get("livenessProbe", {}).get("httpGet", {}).get("path") != "/healthz":
+            problems.append(f"{name}: liveness is not /healthz")
+        resources = c.get("resources", {})
+        if not (resources.get("requests", {}).get("memory") and resources.get("requests", {}).get("cpu")
+                and resources.get("limits", {}).get("memory") == "192Mi"):
+            problems.append(f"{name}: memory and CPU requests, a 192Mi memory limit")
+        if job is not None and job["spec"]["template"]["spec"]["containers"][0].get("env") != c.get("env"):
+            problems.append(f"{name}: the migration Job has not the service's settings")
+    for service in ("documents", "notifications"):
+        hpa = found.get(("HorizontalPodAutoscaler", f"jalin-{service}"))
+        if hpa is None or ("Deployment", hpa["spec"]["scaleTargetRef"]["name"]) not in found:
+            problems.append(f"jalin-{service}: no HorizontalPodAutoscaler")
+    if any(doc["kind"] == "Secret" for doc in docs):
+        problems.append("a Secret is inlined")
+    for doc in docs:
+        for ref in re.findall(r"'configMapRef': \{'name': '([^']+)'|'configMap': \{'name': '([^']+)'", str(doc)):
+            name = ref[0] or ref[1]
+            if ("ConfigMap", name) not in found:
+                problems.append(f"{doc['metadata']['name']}: ConfigMap {name} is not in the manifests")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def overlay() -> list[dict[str, Any]]:
+    return assemble(OVERLAY)
+
+
+def test_the_production_overlay_validates(overlay: list[dict[str, Any]]) -> None:
+    assert k8s_problems(overlay) == []
+    found = by_key(overlay)
+    assert ("Namespace", "jalin") in found and all(
+        d["metadata"].get("namespace") == "jalin" for d in overlay if d["kind"] != "Namespace")
+    assert found[("Deployment", "jalin-proposals")]["spec"]["replicas"] == 3
+    images = {c["image"] for d in overlay for c in d.get("spec", {}).get("template", {}).get("spec", {}).get("containers", [])}
+    assert images == {"registry.example.go.id/jalin/jalin:0.1.0"}
+    assert k8s_problems(assemble(BASE)) == []
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None and shutil.which("kustomize") is None,
+                    reason="neither kubectl nor kustomize is installed")
+def test_the_assembly_is_what_kustomize_builds(overlay: list[dict[str, Any]]) -> None:
+    command = ["kubectl", "kustomize"] if shutil.which("kubectl") else ["kustomize", "build"]
+    out = subprocess.run([*command, str(OVERLAY)], check=True, capture_output=True, text=True, timeout=60).stdout
+    assert by_key(load_yaml_text(out)) == by_key(overlay)
+
+
+def load_yaml_text(text: str) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(text) if d is not None]
+
+
+def test_the_kubernetes_checks_refuse_a_broken_manifest(overlay: list[dict[str, Any]]) -> None:
+    broken = copy.deepcopy(overlay)
+    deployment = next(d for d in broken if d["kind"] == "Deployment" and d["metadata"]["name"] == "jalin-documents")
+    del deployment["spec"]["selector"]
+    assert any("Deployment/jalin-documents" in p and "selector" in p for p in k8s_problems(broken))
+
+    broken = copy.deepcopy(overlay)
+    deployment = next(d for d in broken if d["kind"] == "Deployment" and d["metadata"]["name"] == "jalin-evaluation")
+    deployment["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"]["path"] = "/healthz"
+    deployment["spec"]["template"]["spec"]["containers"][0]["resourcez"] = {}
+    problems = k8s_problems(broken)
+    assert "jalin-evaluation: readiness is not /readyz" in problems
+    assert any("resourcez" in p for p in problems)  # strict: an unknown field
+
+    broken = copy.deepcopy(overlay) + [{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x"}, "data": {}}]
+    assert "a Secret is inlined" in k8s_problems(broken)
+    broken = [d for d in copy.deepcopy(overlay) if d["kind"] != "PodDisruptionBudget"]
+    assert "jalin-proposals: no PodDisruptionBudget" in k8s_problems(broken)
+
+
+def test_the_assembly_refuses_what_it_cannot_read(tmp_path: Path) -> None:
+    folder = tmp_path / "overlay"
+    shutil.copytree(OVERLAY, folder)
+    shutil.copytree(BASE, tmp_path / "base")
+    (folder / "kustomization.yaml").write_text((folder / "kustomization.yaml").read_text().replace("../../base", "../base")
+                                               + "namePrefix: x-\n")
+    with pytest.raises(ValueError, match="namePrefix"):
+        assemble(folder)
+
+
+def seeds() -> dict[str, list[dict[str, Any]]]:
+    out = {"deploy/tenants-seed.json": json.loads((DEPLOY / "tenants-seed.json").read_text())}
+    for path in (BASE / "tenants-seed.yaml", OVERLAY / "tenants-seed.yaml"):
+        out[str(path.relative_to(ROOT))] = json.loads(load_yaml(path)[0]["data"]["tenants-seed.json"])
+    return out
+
+
+def seed_problems(items: Any) -> list[str]:
+    if not isinstance(items, list):
+        return ["not a list"]
+    problems = []
+    for item in items:
+        try:
+            tenant = TenantInfo.model_validate(item)
+        except ValueError as exc:
+            problems.append(str(exc)[:200])
+            continue
+        if tenant.region_code is None:
+            continue
+        try:
+            reference = region(tenant.region_code)
+        except KeyError:
+            reference = None
+        if reference is None or reference.kind != tenant.kind or reference.timezone != tenant.timezone \
+                or reference.province_code != tenant.province_code:
+            problems.append(f"{tenant.id}: not the reference list's region {tenant.region_code}")
+    return problems
+
+
+def test_the_tenant_seeds_are_regions_of_the_reference_list() -> None:
+    found = seeds()
+    assert any(found.values()), "the production overlay's seed names a region"
+    for path, items in found.items():
+        assert seed_problems(items) == [], path
+    assert seed_problems([{"id": "prov-x", "region_code": "13", "kind": "kabupaten", "name": "Pemerintah X",
+                           "head_title": "Bupati X", "seat": "X", "email_domain": "x.go.id"}])
+    assert seed_problems([{"id": "Not An Id"}])
+
+
+def test_each_deployment_accepts_its_environment_in_production(overlay: list[dict[str, Any]], secrets_dir: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    found = by_key(overlay)
+    settings_data = found[("ConfigMap", "jalin-settings")]["data"]
+    files = {"nats-password": "nats_{s}_password", "database-url": "{s}_database_url",
+             "s3-secret-access-key": "s3_documents_secret_access_key"}
+    for service in SERVICES:
+        c = found[("Deployment", f"jalin-{service}")]["spec"]["template"]["spec"]["containers"][0]
+        env = dict(settings_data)
+        for item in c["env"]:
+            value = item["value"]
+            if value.startswith("/run/secrets/jalin/"):
+                value = str(secrets_dir / files[Path(value).name].format(s=service))
+            env[item["name"]] = value
+        with monkeypatch.context() as m:
+            settings = accepted(service, env, m)
+        assert settings.environment == "production" and settings.port == DEFAULT_PORTS[service]
+        port = c["ports"][0]["containerPort"]
+        assert port == DEFAULT_PORTS[service]
+
+
+# -- the image ------------------------------------------------------------------------------------
+
+def test_the_dockerfile_uses_the_pinned_uv_and_documents_the_commands_the_deployments_run() -> None:
+    text = DOCKERFILE.read_text()
+    pinned = re.search(r'UV_VERSION = "([^"]+)"', (ROOT / "jalin").read_text()).group(1)  # type: ignore[union-attr]
+    assert re.search(rf"^ARG UV_VERSION={re.escape(pinned)}$", text, flags=re.MULTILINE)
+    assert "uv sync --frozen --no-dev" in text and "USER 10001" in text
+    for service in SERVICES:
+        assert f"python -m jalin_{service} " in text
+    assert "python -m jalin_cli.migrate <service>" in text and "jalin stream apply" in text
+    ignored = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
+               if line.strip() and not line.startswith("#")]
+    for source in re.findall(r"^COPY (?!--from)(.+) \S+$", text, flags=re.MULTILINE):
+        for path in source.split():
+            assert (ROOT / path).exists(), path
+            assert path.split("/")[0] not in ignored, f"{path} is in .dockerignore"
