@@ -89,7 +89,7 @@ class ServiceRuntime:
         self.tenants = TenantDirectory(db=self.db)
         self.verifier = TokenVerifier(s)
         self.broker = NatsBroker(
-            s.nats_url,
+            s.nats_servers(),
             name=f"jalin-{s.service_name}",
             allow_reconnect=True,
             max_reconnect_attempts=-1,

@@ -97,6 +97,7 @@ class ServiceSettings(BaseSettings):
     nothing is a production start, which refuses every development default."""
     data_dir: Path = Path(".jalin")
     nats_url: str = "nats://127.0.0.1:4322"
+    """The bus; a cluster as its nodes' URLs separated by commas (the client fails over)."""
     nats_user: str | None = None
     """This service's user on the bus (the platform account): it may publish only its own
     aggregates' subjects and use only the JetStream calls it needs."""
@@ -200,6 +201,9 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def _also(cls) -> str:
         return f" (each also as JALIN_{cls.service_name.upper()}_<NAME>, a secret also from a file as <NAME>_FILE)"
+
+    def nats_servers(self) -> list[str]:
+        return [url.strip() for url in self.nats_url.split(",") if url.strip()]
 
     def jwt_key(self) -> str:
         """The HS256 secret: the configured one, or on the embedded default the data folder's."""
