@@ -19,6 +19,7 @@ The node configuration (listen addresses, cluster routes, the JetStream store) i
     python -m jalin_cli.deploy_nats accounts [--check]          # deploy/nats/accounts.conf & co
     python -m jalin_cli.deploy_nats tenants --credentials DIR --registry FILE|URL [--output-dir DIR]
     python -m jalin_cli.deploy_nats provision --credentials DIR --nats-url URL TENANT...
+    python -m jalin_cli.deploy_nats credentials --credentials DIR TENANT   # to hand to the region
     python -m jalin_cli.deploy_nats passwords-env             # the variables node.conf needs
 
 A password given through an environment variable is parsed by nats-server as a configuration
@@ -298,6 +299,18 @@ def cmd_provision(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_credentials(args: argparse.Namespace) -> int:
+    """The region's login for its external systems, to hand over (as ``jalin tenants credentials``)."""
+    creds = BusCredentials.load_or_create(Path(args.credentials))
+    entry = creds.tenants.get(args.tenant)
+    if entry is None:
+        print(f"no bus credential for {args.tenant!r} in {creds.path}: run the tenants command first", file=sys.stderr)
+        return 1
+    print(json.dumps({"tenant": args.tenant, "user": args.tenant, "password": entry["user"], "active": entry.get("active", True),
+                      "stream": "EVENTS", "subjects": f"jalin.{args.tenant}.>"}))
+    return 0
+
+
 def cmd_passwords_env(_args: argparse.Namespace) -> int:
     for user, variable in PASSWORD_VARIABLES.items():
         print(f"{variable}  # the password of user {user!r}")
@@ -321,6 +334,10 @@ def main(argv: list[str] | None = None) -> int:
     pro.add_argument("--attempts", type=int, default=150, help="tries 0.2 s apart while the reload is on its way")
     pro.add_argument("tenants", nargs="+")
     pro.set_defaults(func=cmd_provision)
+    cre = sub.add_parser("credentials", help="print a region's login for its external systems")
+    cre.add_argument("--credentials", required=True)
+    cre.add_argument("tenant")
+    cre.set_defaults(func=cmd_credentials)
     env = sub.add_parser("passwords-env", help="list the environment variables accounts.conf references")
     env.set_defaults(func=cmd_passwords_env)
     args = parser.parse_args(argv)
