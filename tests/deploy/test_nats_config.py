@@ -11,6 +11,8 @@
 - nats-server itself accepts each configuration in its test mode (``-t``): node.conf as
   compose.yaml's nodes start it, with regions onboarded, and the configuration the Helm chart
   writes (deploy/k8s/nats-values.yaml) including the same accounts.conf.
+- compose.yaml's nodes: their entrypoint turns the secret files into the passwords nats-server
+  reads, and refuses one nats-server would misread.
 - Each check refuses what it must: a node without its cluster block, an accounts file whose
   permissions differ, a variable nobody set.
 
@@ -348,3 +350,20 @@ def test_the_helm_values_run_three_nodes_with_the_same_accounts(onboarded: Path,
     # The chart's reloader watches each $include of config.merge; the values add the regions' files.
     watched = [os.path.normpath(include)] + [a["value"] for a in values["reloader"]["patch"] if a["value"].startswith("/")]
     assert sorted(str(Path(w).relative_to(mount["mountPath"])) for w in watched) == sorted(files)  # any change reloads
+
+
+# -- compose.yaml's nodes: the entrypoint reads the secret files --------------------------------------
+
+def test_the_compose_entrypoint_gives_nats_server_the_passwords_from_the_secret_files(tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets"
+    subprocess.run(["sh", str(ROOT / "deploy" / "docker" / "make-secrets.sh"), str(secrets)], check=True, capture_output=True)
+    node = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]["nats-1"]
+    env = {k: str(v).replace("/run/secrets/", f"{secrets}/") for k, v in node["environment"].items()}
+    env["JALIN_NATS_CONFIG"] = str(NODE_CONF)
+    env["PATH"] = f"{Path(nats_server_binary()).parent}:{os.environ.get('PATH', '')}"
+    entrypoint = DEPLOY_NATS / "entrypoint.sh"
+    done = subprocess.run(["sh", str(entrypoint), "-t"], env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (secrets / "nats_documents_password").write_text("12345678901234567890\n")  # nats-server would read a number
+    done = subprocess.run(["sh", str(entrypoint), "-t"], env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode != 0 and "nats_documents_password" in done.stderr
