@@ -149,6 +149,10 @@ def compose_problems(doc: dict[str, Any]) -> list[str]:
                 problems.append(f"{node}: no {variable}_FILE")
         if "nats" not in svc.get("networks", {}).get("default", {}).get("aliases", []):
             problems.append(f"{node}: not reachable as nats")
+    urls = {f"nats://{n}:{s.get('environment', {}).get('JALIN_NATS_PORT')}" for n, s in nodes.items()}
+    for name in SERVICES:
+        if set(services.get(name, {}).get("environment", {}).get("JALIN_NATS_URL", "").split(",")) != urls:
+            problems.append(f"{name}: JALIN_NATS_URL does not list the three nodes")
     stream = services.get("stream", {})
     if stream.get("environment", {}).get("JALIN_STREAM_REPLICAS") != "3":
         problems.append("stream: JALIN is not created with 3 replicas")
@@ -247,7 +251,7 @@ def test_each_service_accepts_its_compose_environment_in_production(secrets_dir:
             settings = accepted(name, service_env(services[name]["environment"], secrets_dir), m)
         assert settings.environment == "production" and settings.database_url.startswith("postgresql+asyncpg://")
         assert settings.nats_user == name and settings.nats_password == (secrets_dir / f"nats_{name}_password").read_text().strip()
-        assert settings.jwt_jwks_url and settings.nats_url == "nats://nats:4222"
+        assert settings.jwt_jwks_url and settings.nats_servers() == [f"nats://{n}:4222" for n in ("nats-1", "nats-2", "nats-3")]
         # Each *_FILE of compose.yaml is a secret the service reads from a file.
         prefix = f"JALIN_{name.upper()}_"
         for variable in services[name]["environment"]:
