@@ -30,7 +30,7 @@ from typing import Any
 
 from jalin_kit.bus import fetcher_of, inbox_of
 from jalin_kit.events.catalogue import PUBLISHERS
-from jalin_kit.events.stream import DUPLICATE_WINDOW_SECONDS, STREAM_NAME
+from jalin_kit.events.stream import DUPLICATE_WINDOW_SECONDS, STREAM_NAME, stream_replicas
 
 SERVICES = ("proposals", "documents", "notifications", "evaluation")
 """The back-end services, each with its own user on the bus."""
@@ -267,7 +267,7 @@ async def provision_tenant(url: str, creds: BusCredentials, tenant: str, attempt
                 await js.add_stream(StreamConfig(
                     name=TENANT_STREAM, subjects=[f"jalin.{tenant}.>"], retention=RetentionPolicy.LIMITS,
                     storage=StorageType.FILE, discard=DiscardPolicy.OLD, duplicate_window=DUPLICATE_WINDOW_SECONDS,
-                    max_age=TENANT_STREAM_MAX_AGE_SECONDS, max_bytes=TENANT_STREAM_MAX_BYTES, num_replicas=1,
+                    max_age=TENANT_STREAM_MAX_AGE_SECONDS, max_bytes=TENANT_STREAM_MAX_BYTES, num_replicas=stream_replicas(),
                 ))
                 return True
         except Exception as exc:  # noqa: BLE001
