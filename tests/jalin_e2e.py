@@ -60,6 +60,8 @@ def start_platform(
         extra_env={
             "JALIN_EVALUATION_SCAN_INTERVAL_SECONDS": "1",
             "JALIN_BACKOFF_SECONDS": "[0.2, 0.5, 1.0]",
+            # Many services on one PostgreSQL server at once (and the tests' own databases).
+            "JALIN_DATABASE_POOL_SIZE": "3",
             **(extra_env or {}),
         },
     )

@@ -39,6 +39,11 @@ TENANT_STREAM_MAX_BYTES = 1024**3
 TENANT_STREAM_MAX_AGE_SECONDS = 90 * 24 * 3600.0
 TENANT_MAX_CONSUMERS = 16
 ADMIN = "admin"
+STREAMER = "streamer"
+"""Creates and updates JALIN from its definition (``jalin stream apply``, the deployment's
+one-shot job). Whoever can change a stream's configuration can make it republish what it
+holds, so this credential stays out of the operator's daily tools (``admin``), and the
+services report a configuration that differs from the definition (``bus_config``)."""
 
 
 def account_of(tenant: str) -> str:
@@ -66,6 +71,7 @@ class BusCredentials:
     """tenant -> {"user": the external systems' password, "provisioner": the platform's,
     "active": whether its systems may log in}."""
     unrestricted: str = field(default_factory=_secret)
+    streamer: str = field(default_factory=_secret)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
     """The reconciler's thread and the process's others use one object: one writer at a time."""
 
@@ -75,10 +81,11 @@ class BusCredentials:
         if path.exists():
             raw = json.loads(path.read_text())
             creds = cls(path, raw["admin"], raw["system"], raw.get("services", {}), raw.get("tenants", {}),
-                        raw.get("unrestricted") or _secret())
+                        raw.get("unrestricted") or _secret(), raw.get("streamer") or _secret())
+            changed = "streamer" not in raw
         else:
             creds = cls(path)
-        changed = not path.exists()
+            changed = True
         for service in SERVICES:
             if service not in creds.services:
                 creds.services[service] = _secret()
@@ -91,7 +98,7 @@ class BusCredentials:
         with self.lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             data = {"admin": self.admin, "system": self.system, "services": self.services, "tenants": self.tenants,
-                    "unrestricted": self.unrestricted}
+                    "unrestricted": self.unrestricted, "streamer": self.streamer}
             temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as out:
@@ -154,16 +161,26 @@ def service_permissions(service: str, durables: Iterable[tuple[str, str]]) -> di
 
 
 ADMIN_PERMISSIONS: dict[str, Any] = {
-    # The operator's tools manage the stream and see consumers' state, never an event's content.
+    # The operator's tools see the stream's and consumers' state and may delete them (the services
+    # recreate them from the definition: docs/operations.md), never an event's content: no
+    # consumer of their own, no message read, and no change of the stream's configuration (a
+    # republish would hand them every event).
     "publish": {
         "allow": ["$JS.API.INFO", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST", f"$JS.API.STREAM.INFO.{STREAM_NAME}",
-                  f"$JS.API.STREAM.CREATE.{STREAM_NAME}", f"$JS.API.STREAM.UPDATE.{STREAM_NAME}",
-                  f"$JS.API.STREAM.DELETE.{STREAM_NAME}",  # the services recreate it (docs/operations.md)
+                  f"$JS.API.STREAM.DELETE.{STREAM_NAME}",
                   f"$JS.API.CONSUMER.NAMES.{STREAM_NAME}", f"$JS.API.CONSUMER.LIST.{STREAM_NAME}",
                   f"$JS.API.CONSUMER.INFO.{STREAM_NAME}.>", f"$JS.API.CONSUMER.DELETE.{STREAM_NAME}.>"],
         "deny": ["jalin.>"],
     },
     "subscribe": {"allow": [f"{inbox_of(ADMIN)}.>"], "deny": ["jalin.>"]},
+}
+STREAMER_PERMISSIONS: dict[str, Any] = {
+    "publish": {
+        "allow": ["$JS.API.INFO", f"$JS.API.STREAM.INFO.{STREAM_NAME}", f"$JS.API.STREAM.CREATE.{STREAM_NAME}",
+                  f"$JS.API.STREAM.UPDATE.{STREAM_NAME}"],
+        "deny": ["jalin.>"],
+    },
+    "subscribe": {"allow": [f"{inbox_of(STREAMER)}.>"], "deny": ["jalin.>"]},
 }
 UNRESTRICTED = "unrestricted"
 """A user with every right in the platform account: only where a test (or the bench) asks for
@@ -202,7 +219,8 @@ def render_config(
     """The whole nats-server configuration (JSON is a valid nats-server configuration)."""
     consumers = consumers if consumers is not None else service_consumers()
     tenants = sorted(tenants, key=lambda t: t.id)
-    users = [{"user": ADMIN, "password": creds.admin, "permissions": ADMIN_PERMISSIONS}] + [
+    users = [{"user": ADMIN, "password": creds.admin, "permissions": ADMIN_PERMISSIONS},
+             {"user": STREAMER, "password": creds.streamer, "permissions": STREAMER_PERMISSIONS}] + [
         {"user": s, "password": creds.services[s], "permissions": service_permissions(s, consumers.get(s, []))}
         for s in SERVICES
     ]

@@ -42,7 +42,7 @@ from typing import Any
 
 from jalin_kit.events.stream import STREAM_NAME
 
-from jalin_cli.bus import ADMIN, SERVICES, BusCredentials, TenantBus, account_of, provision_tenant, render_config
+from jalin_cli.bus import ADMIN, SERVICES, STREAMER, BusCredentials, TenantBus, account_of, provision_tenant, render_config
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY_NATS = ROOT / "deploy" / "nats"
@@ -67,8 +67,9 @@ def password_variable(user: str) -> str:
     return f"JALIN_NATS_{user.upper()}_PASSWORD"
 
 
-PASSWORD_VARIABLES: dict[str, str] = {u: password_variable(u) for u in (SYSTEM_USER, ADMIN, *SERVICES)}
-"""Every variable ``accounts.conf`` references: the system user, the operator's, one per service."""
+PASSWORD_VARIABLES: dict[str, str] = {u: password_variable(u) for u in (SYSTEM_USER, ADMIN, STREAMER, *SERVICES)}
+"""Every variable ``accounts.conf`` references: the system user, the operator's, the stream
+job's, one per service."""
 
 
 def valid_password(value: str) -> bool:
@@ -109,6 +110,7 @@ def _credentials(tenants: Mapping[str, Mapping[str, Any]] | None = None) -> BusC
         system=_stand_in(PASSWORD_VARIABLES[SYSTEM_USER]),
         services={s: _stand_in(PASSWORD_VARIABLES[s]) for s in SERVICES},
         tenants={t: dict(v) for t, v in (tenants or {}).items()},
+        streamer=_stand_in(PASSWORD_VARIABLES[STREAMER]),
     )
 
 

@@ -155,19 +155,29 @@ def cmd_token(args: argparse.Namespace) -> int:
 def cmd_stream(args: argparse.Namespace) -> int:
     from jalin_kit.events import stream_config
 
+    from jalin_cli.bus import STREAMER
     from jalin_cli.platform import apply_stream
 
     url = args.nats_url
-    creds = data_dir(args) / "bus" / "credentials.json"
-    if "@" not in url and creds.exists():  # the embedded default's operator credential
-        url = url.replace("nats://", f"nats://admin:{BusCredentials.load_or_create(creds.parent).admin}@", 1)
+    if "@" not in url:
+        if args.password_file:  # the deployment's job: the stream credential as a mounted secret
+            password = Path(args.password_file).read_text().strip()
+        else:
+            creds = data_dir(args) / "bus" / "credentials.json"
+            if not creds.exists():
+                print(f"no credential: give --password-file (the {STREAMER} user's password), or run where "
+                      "jalin up keeps its data folder", file=sys.stderr)
+                return 2
+            password = BusCredentials.load_or_create(creds.parent).streamer
+        url = ",".join(u.strip().replace("nats://", f"nats://{STREAMER}:{password}@", 1) for u in url.split(","))
     try:
-        apply_stream(url, attempts=3)
-    except Exception as exc:  # noqa: BLE001 - tell the operator, no traceback
-        print(f"could not apply the JALIN stream on {args.nats_url}: {exc}", file=sys.stderr)
+        apply_stream(url, attempts=max(1, int(args.wait / 0.2)))
+    except Exception as exc:  # noqa: BLE001 - tell the operator, no traceback, no password
+        print(f"could not apply the JALIN stream on {redacted(args.nats_url)}: {redacted(str(exc))}", file=sys.stderr)
         return 1
     config = stream_config()
-    print(json.dumps({"stream": config.name, "subjects": config.subjects, "duplicate_window": config.duplicate_window}))
+    print(json.dumps({"stream": config.name, "subjects": config.subjects, "duplicate_window": config.duplicate_window,
+                      "replicas": config.num_replicas}))
     return 0
 
 
@@ -238,7 +248,11 @@ def main(argv: list[str] | None = None) -> None:
     st = sub.add_parser("stream", help="create or update the JALIN stream from its one definition")
     st.add_argument("action", choices=["apply"])
     st.add_argument("--nats-url", default=f"nats://127.0.0.1:{DEFAULT_NATS_PORT}",
-                    help="with the operator's credential (nats://admin:…@host:port); else the data folder's")
+                    help="the bus (a cluster: its nodes' URLs separated by commas); the stream user's credential from "
+                         "--password-file, else the data folder's")
+    st.add_argument("--password-file", help="the streamer user's password, in a file (a mounted secret)")
+    st.add_argument("--wait", type=float, default=60.0,
+                    help="seconds to keep trying while the bus starts (a cluster electing its leader)")
     st.set_defaults(func=cmd_stream)
 
     docs = sub.add_parser("docs", help="generate documentation from the code")

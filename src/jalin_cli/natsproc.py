@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from jalin_cli.bus import ADMIN, inbox_of
+from jalin_cli.bus import STREAMER, inbox_of
 
 
 def nats_server_binary() -> str:
@@ -103,7 +103,10 @@ def redacted(url: str) -> str:
 
 def apply_stream(url: str, attempts: int = 50) -> None:
     """Create or update the JALIN stream from its one definition (jalin-kit); ``url`` carries
-    the bus's admin credential (``nats://admin:…@host:port``)."""
+    the bus's stream credential (``nats://streamer:…@host:port``)."""
+    from urllib.parse import urlsplit
+
+    user = urlsplit(url.split(",")[0]).username or STREAMER
     import asyncio
 
     import nats
@@ -115,7 +118,7 @@ def apply_stream(url: str, attempts: int = 50) -> None:
                 # nats-py keeps retrying a refused first connection: bound it ourselves.
                 nc = await asyncio.wait_for(
                     nats.connect(url, connect_timeout=2, allow_reconnect=False, error_cb=_quiet,
-                                 inbox_prefix=inbox_of(ADMIN).encode()), timeout=3
+                                 inbox_prefix=inbox_of(user).encode()), timeout=3
                 )
                 try:
                     await ensure_stream(nc.jetstream())

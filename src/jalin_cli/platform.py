@@ -22,7 +22,7 @@ from jalin_kit.auth import issue_dev_token
 from jalin_kit.settings import development_secret
 from jalin_kit.tenants import DEMO_TENANTS
 
-from jalin_cli.bus import ADMIN, SERVICES, UNRESTRICTED, BusCredentials, BusReconciler
+from jalin_cli.bus import ADMIN, SERVICES, STREAMER, UNRESTRICTED, BusCredentials, BusReconciler
 from jalin_cli.natsproc import NatsServer as NatsServer
 from jalin_cli.natsproc import apply_stream as apply_stream
 from jalin_cli.natsproc import nats_server_binary as nats_server_binary
@@ -213,9 +213,14 @@ class Platform:
 
     @property
     def admin_url(self) -> str:
-        """The bus with the operator's user (stream management; no event's content; replies
-        on ``inbox_of(ADMIN)``)."""
+        """The bus with the operator's user (the stream's and consumers' state, deletion; no
+        event's content; replies on ``inbox_of(ADMIN)``)."""
         return f"nats://{ADMIN}:{self.creds.admin}@127.0.0.1:{self.config.nats_port}"
+
+    @property
+    def streamer_url(self) -> str:
+        """The bus with the stream user's credential (creates and updates JALIN)."""
+        return f"nats://{STREAMER}:{self.creds.streamer}@127.0.0.1:{self.config.nats_port}"
 
     @property
     def unrestricted_url(self) -> str:
@@ -297,7 +302,7 @@ class Platform:
     def start(self, timeout: float = 60.0) -> None:
         self.bus.write(self._first_tenants())
         self.nats.start()
-        apply_stream(self.admin_url)
+        apply_stream(self.streamer_url)
         # The first process of each service migrates its store; replicas join once it is ready.
         for svc in self.services.values():
             svc.start()

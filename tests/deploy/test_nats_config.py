@@ -184,7 +184,8 @@ def embedded(tenants: dict[str, bool] | None = None, passwords: dict[str, dict[s
     creds = BusCredentials(Path("/nonexistent"), admin=PASSWORDS["JALIN_NATS_ADMIN_PASSWORD"],
                            system=PASSWORDS["JALIN_NATS_SYS_PASSWORD"],
                            services={s: PASSWORDS[PASSWORD_VARIABLES[s]] for s in SERVICES},
-                           tenants={t: {**(passwords or {})[t], "active": a} for t, a in (tenants or {}).items()})
+                           tenants={t: {**(passwords or {})[t], "active": a} for t, a in (tenants or {}).items()},
+                           streamer=PASSWORDS["JALIN_NATS_STREAMER_PASSWORD"])
     return json.loads(render_config(creds, [TenantBus(t, a) for t, a in (tenants or {}).items()], host="0.0.0.0",
                                     port=4222, store_dir=Path("/data/jetstream")))
 

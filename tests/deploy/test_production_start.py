@@ -40,6 +40,7 @@ def production_env(service: str, **settings: str) -> dict[str, str]:
         f"{prefix}NATS_USER": service,
         f"{prefix}NATS_PASSWORD": "a-bus-password",
         "JALIN_LOG_JSON": "true",
+        "JALIN_NOTIFICATIONS_SMTP_HOST": "smtp.sumbarprov.go.id", "JALIN_DATABASE_POOL_SIZE": "3",
     })
     for name, value in settings.items():
         if value == "":
@@ -70,6 +71,8 @@ DEFAULTS = {
     "no bus user": ({"JALIN_PROPOSALS_NATS_USER": ""}, "JALIN_NATS_USER"),
     "no bus password": ({"JALIN_PROPOSALS_NATS_PASSWORD": ""}, "JALIN_NATS_PASSWORD"),
     "blobs in a local folder": ({"JALIN_DOCUMENTS_BLOB_STORE": "local"}, "JALIN_DOCUMENTS_BLOB_STORE=s3"),
+    "mail to the embedded default's sink": ({"JALIN_NOTIFICATIONS_SMTP_HOST": ""}, "JALIN_NOTIFICATIONS_SMTP_HOST"),
+    "a demonstration's clock": ({"JALIN_PROPOSALS_TODAY": "2027-01-01"}, "JALIN_PROPOSALS_TODAY"),
     "unreadable secret file": ({"JALIN_PROPOSALS_NATS_PASSWORD": "", "JALIN_PROPOSALS_NATS_PASSWORD_FILE": "/run/secrets/none"},
                                "JALIN_PROPOSALS_NATS_PASSWORD_FILE"),
 }
@@ -77,13 +80,16 @@ DEFAULTS = {
 
 def test_each_development_default_is_refused_naming_the_setting() -> None:
     def service_of(change: dict[str, str]) -> str:
-        return "documents" if any(k.startswith("JALIN_DOCUMENTS_") for k in change) else "proposals"
+        for service in ("documents", "notifications"):
+            if any(k.startswith(f"JALIN_{service.upper()}_") for k in change):
+                return service
+        return "proposals"
 
     started = {}
     for case, (change, _) in DEFAULTS.items():
         service = service_of(change)
-        env = production_env(service, **{k.replace("JALIN_PROPOSALS_", f"JALIN_{service.upper()}_"): v
-                                         for k, v in change.items()})
+        env = production_env(service, **{k.replace("JALIN_PROPOSALS_", f"JALIN_{service.upper()}_")
+                                         if not k.endswith("_TODAY") else k: v for k, v in change.items()})
         if service == "documents" and "JALIN_DOCUMENTS_BLOB_STORE" not in change:
             env.update(S3_SETTINGS)
         started[case] = (service, start(service, env))
@@ -123,7 +129,7 @@ def bus(tmp_path: Path) -> Iterator[Bus]:
     conf.write_text(render_config(creds, [], host="127.0.0.1", port=port, store_dir=tmp_path / "jetstream"))
     server = NatsServer(tmp_path / "jetstream", port, config=conf)
     server.start()
-    apply_stream(f"nats://admin:{creds.admin}@127.0.0.1:{port}")
+    apply_stream(f"nats://streamer:{creds.streamer}@127.0.0.1:{port}")
     yield Bus(creds, port)
     server.stop()
 

@@ -7,19 +7,21 @@ On the platform as processes (the bus does not depend on the store: SQLite only)
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import nats
 import nats.errors
 import pytest
-from jalin_e2e import Api, async_wait_for
+from jalin_e2e import Api, async_wait_for, wait_for
 from jalin_kit.db import utcnow
 from jalin_kit.events import CloudEvent, Party, ProposalApproved
 from nats.aio.client import Client
-from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.api import ConsumerConfig, DeliverPolicy, RePublish
 
 from jalin_cli.platform import Platform
 
@@ -317,6 +319,31 @@ async def test_the_operators_tool_user_manages_the_stream_and_reads_no_event(bus
             await js.publish("jalin.sumbar.proposal.approved", b"{}")
         with pytest.raises(TimeoutError):
             await js.add_consumer("JALIN", ConsumerConfig(name="peek", filter_subject="jalin.>"))
+        # A republish of everything to its own inbox would read every event: no change of the stream.
+        spy = dataclasses.replace(info.config, republish=RePublish(src=">", dest="_INBOX_admin.spy.>"))
+        with pytest.raises(TimeoutError):
+            await js.update_stream(spy)
     finally:
         await nc.close()
     assert any('subscription to "jalin.>"' in e.lower() for e in refusals.errors), refusals.errors
+
+
+async def test_a_stream_changed_to_copy_events_elsewhere_is_reported(bus_platform: Platform) -> None:
+    """Whoever holds the stream credential could still make JALIN republish; the services say so."""
+    nc = await nats.connect(bus_platform.unrestricted_url)
+    js = nc.jetstream(timeout=JS_TIMEOUT)
+    original = (await js.stream_info("JALIN")).config
+    try:
+        await js.update_stream(dataclasses.replace(original, republish=RePublish(src=">", dest="elsewhere.>")))
+
+        def reported() -> dict[str, Any]:
+            r = httpx.get(f"{bus_platform.url('documents')}/readyz", timeout=5)
+            return r.json() if r.status_code == 200 and "bus_config" in r.json()["checks"] else {}
+
+        answer = wait_for(reported, timeout=60, what="the drift in readiness")  # reported, still ready
+        assert "republish" in answer["checks"]["bus_config"]
+    finally:
+        await js.update_stream(dataclasses.replace(original, republish=None))
+        await nc.close()
+    wait_for(lambda: "bus_config" not in httpx.get(f"{bus_platform.url('documents')}/readyz", timeout=5).json()["checks"],
+             timeout=60, what="the report gone once the definition is back")

@@ -19,7 +19,7 @@ from faststream.nats import NatsBroker
 from faststream.security import SASLPlaintext
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from nats.js.errors import NotFoundError
+from nats.js.errors import APIError, NotFoundError
 
 from jalin_kit.events.stream import STREAM_NAME, stream_config
 from jalin_kit.settings import ServiceSettings
@@ -40,6 +40,22 @@ def security(settings: ServiceSettings) -> SASLPlaintext | None:
     return None
 
 
+def stream_drift(config: Any) -> list[str]:
+    """What of a stream's configuration differs from the definition in ways that move events
+    elsewhere or change what it holds: its subjects, a republish, a mirror or sources."""
+    want = stream_config()
+    drift = []
+    if sorted(config.subjects or []) != sorted(want.subjects or []):
+        drift.append("subjects")
+    if getattr(config, "republish", None) is not None:
+        drift.append("republish")
+    if getattr(config, "mirror", None) is not None:
+        drift.append("mirror")
+    if getattr(config, "sources", None):
+        drift.append("sources")
+    return drift
+
+
 @dataclass
 class BusKeeper:
     """Recreates ``JALIN`` and this service's durables when they are gone."""
@@ -48,12 +64,19 @@ class BusKeeper:
     durables: list[str]
     problems: dict[str, str] = field(default_factory=dict)
     """What is missing right now (stream or consumer → what is being done): for readiness."""
+    drift: list[str] = field(default_factory=list)
+    """How JALIN's configuration differs from the kit's definition (reported, not failing)."""
     recreated: int = 0
 
     async def ensure_stream(self, js: JetStreamContext) -> bool:
         """True if the stream had to be created."""
         try:
-            await js.stream_info(STREAM_NAME)
+            info = await js.stream_info(STREAM_NAME)
+            drift = stream_drift(info.config)
+            if drift and drift != self.drift:
+                # Whoever can change the stream could make it copy every event elsewhere.
+                log.error("bus.stream_drift", stream=STREAM_NAME, differs=drift)
+            self.drift = drift
             return False
         except NotFoundError:
             self.problems[STREAM_NAME] = "missing: recreating it"
@@ -105,6 +128,28 @@ def fetcher_of(durable: str) -> str:
     return f"{durable}-dl"
 
 
+FETCHER_WAIT_SECONDS = 8.0
+"""How long a fetcher of the same name (another replica's read, which lasts at most ~5 s) is
+waited for before it is taken as a dead process's leftover and deleted."""
+
+
+async def _add_fetcher(js: JetStreamContext, config: ConsumerConfig) -> None:
+    """Create the fetcher; replicas of a service share its name, so one may exist already."""
+    deadline = asyncio.get_running_loop().time() + FETCHER_WAIT_SECONDS
+    while True:
+        try:
+            await js.add_consumer(STREAM_NAME, config)
+            return
+        except APIError as exc:
+            if asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.25)  # another replica reading a dead letter of the same durable
+                continue
+            log.warning("bus.fetcher_taken_over", consumer=config.name, error=f"{type(exc).__name__}: {exc}")
+            await js.delete_consumer(STREAM_NAME, config.name or "")
+            await js.add_consumer(STREAM_NAME, config)
+            return
+
+
 async def fetch_at(js: JetStreamContext, durable: str, filter_subject: str, seq: int, inbox: str = "_INBOX") -> Any | None:
     """The message at stream sequence ``seq`` among those ``durable`` consumes (``None`` if it
     is gone). Through a short-lived consumer on the durable's own filter, not a direct get of
@@ -114,7 +159,7 @@ async def fetch_at(js: JetStreamContext, durable: str, filter_subject: str, seq:
         name=name, filter_subject=filter_subject, deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
         opt_start_seq=seq, ack_policy=AckPolicy.NONE, inactive_threshold=60.0, max_deliver=1,
     )
-    await js.add_consumer(STREAM_NAME, config)
+    await _add_fetcher(js, config)
     try:
         sub = await js.pull_subscribe_bind(name, STREAM_NAME, inbox_prefix=f"{inbox}.".encode())
         try:

@@ -185,9 +185,9 @@ class Database:
     PostgreSQL both kinds share one pool.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool_size: int = 10) -> None:
         self.url = url
-        self.engine = create_engine(url)
+        self.engine = create_engine(url, pool_size=pool_size)
         self.read_engine = create_engine(url, readonly=True) if is_sqlite(url) else self.engine
         self._factory = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._read_factory = async_sessionmaker(

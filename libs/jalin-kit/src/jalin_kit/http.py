@@ -184,9 +184,11 @@ def create_app(
     return app
 
 
-REPORTED_ONLY = frozenset({"outbox_relay", "outbox"})
+REPORTED_ONLY = frozenset({"outbox_relay", "outbox", "bus_config"})
 """Readiness checks that are shown but do not make the service unready: the relay retries
-by itself while NATS is away, and parked events wait for an operator whatever happens."""
+by itself while NATS is away, parked events wait for an operator whatever happens, and a
+stream configuration that differs from the definition is an alarm for the operator, not a
+reason to take every replica out of service."""
 
 
 class OutboxEventPublic(BaseModel):

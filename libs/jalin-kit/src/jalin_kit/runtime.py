@@ -85,7 +85,7 @@ class ServiceRuntime:
 
     def __post_init__(self) -> None:
         s = self.settings
-        self.db = Database(s.database_url)
+        self.db = Database(s.database_url, pool_size=s.database_pool_size)
         self.tenants = TenantDirectory(db=self.db)
         self.verifier = TokenVerifier(s)
         self.broker = NatsBroker(
@@ -237,6 +237,9 @@ class ServiceRuntime:
         checks["nats"] = "ok" if connected else "disconnected"
         for what, problem in list(self.keeper.problems.items()):
             checks[f"bus:{what}"] = problem
+        if self.keeper.drift:
+            checks["bus_config"] = (f"JALIN differs from the kit's definition ({', '.join(self.keeper.drift)}): "
+                                    "apply it again (jalin stream apply) and find who changed it")
         if connected and self.consumers is not None and self.js is not None:
             js = self.js
             names = list(self.consumers.registrations)

@@ -91,6 +91,10 @@ class ServiceSettings(BaseSettings):
     default_port: ClassVar[int] = 8100
     secret_fields: ClassVar[tuple[str, ...]] = ("jwt_secret", "nats_password", "database_url")
     """Settings that may be given as a file (``<NAME>_FILE``); subclasses add theirs."""
+    development_only: ClassVar[tuple[str, ...]] = ()
+    """Settings production refuses when they are set (a demo's clock, ...)."""
+    production_requires: ClassVar[tuple[str, ...]] = ()
+    """Settings production needs given, whatever their default (which serves the embedded default)."""
 
     environment: Literal["development", "test", "production"] = "production"
     """``development`` is the embedded default (``jalin up`` sets it); a start that says
@@ -104,6 +108,8 @@ class ServiceSettings(BaseSettings):
     nats_password: str | None = None
     bus_check_seconds: float = Field(5.0, gt=0, description="How often JALIN and this service's consumers are checked.")
     database_url: str = ""
+    database_pool_size: int = Field(10, ge=1, le=100, description="PostgreSQL connections kept per process (as many "
+                                    "more in a burst): a server's max_connections is shared by every replica.")
     host: str = "127.0.0.1"
     port: int = 0
 
@@ -186,6 +192,12 @@ class ServiceSettings(BaseSettings):
             if not (self.nats_user and self.nats_password):
                 self._refuse(f"the bus admits no anonymous client: set {self._env_name('NATS_USER')} and "
                              f"{self._env_name('NATS_PASSWORD')}")
+            for name in self.development_only:
+                if getattr(self, name) is not None:
+                    self._refuse(f"{self._own_env_name(name)} is for demonstrations and tests only: unset it in production")
+            for name in self.production_requires:
+                if name not in self.model_fields_set:
+                    self._refuse(f"set {self._own_env_name(name)}: its default serves only the embedded default")
         elif not self.jwt_jwks_url and not self.jwt_secret and self.environment != "development":
             self._refuse(f"no JWT key: set {self._env_name('JWT_SECRET')}, or {self._env_name('JWT_JWKS_URL')} for OIDC; "
                          "only the embedded default (JALIN_ENVIRONMENT=development) generates one into its data folder")
@@ -197,6 +209,10 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def _env_name(cls, name: str) -> str:
         return f"JALIN_{name}"
+
+    @classmethod
+    def _own_env_name(cls, name: str) -> str:
+        return f"JALIN_{cls.service_name.upper()}_{name.upper()}"
 
     @classmethod
     def _also(cls) -> str:

@@ -11,6 +11,7 @@ class EvaluationSettings(ServiceSettings):
 
     service_name: ClassVar[str] = "evaluation"
     default_port: ClassVar[int] = 8104
+    development_only: ClassVar[tuple[str, ...]] = ("today",)
 
     scan_interval_seconds: float = 60.0
     # For demonstrations and tests of the reminder path only: pretend today is this date.

@@ -11,6 +11,7 @@ class NotificationsSettings(ServiceSettings):
     service_name: ClassVar[str] = "notifications"
     default_port: ClassVar[int] = 8103
     secret_fields: ClassVar[tuple[str, ...]] = (*ServiceSettings.secret_fields, "smtp_password")
+    production_requires: ClassVar[tuple[str, ...]] = ("smtp_host",)  # the default is jalin up's mail sink
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8125

@@ -11,6 +11,7 @@ class ProposalsSettings(ServiceSettings):
 
     service_name: ClassVar[str] = "proposals"
     default_port: ClassVar[int] = 8101
+    development_only: ClassVar[tuple[str, ...]] = ("today",)
 
     expiry_interval_seconds: float = 3600.0
     """How often running cooperations past their end date are closed (docs/domain.md: a daily check in practice)."""
