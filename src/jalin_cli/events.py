@@ -26,10 +26,11 @@ def tenant_credential(args: argparse.Namespace, tenant: str) -> str | None:
 
 
 async def _follow(url: str, tenant: str, durable: str, count: int | None, idle: float | None) -> int:
-    nc = await nats.connect(url, max_reconnect_attempts=3, reconnect_time_wait=0.5)
+    nc = await nats.connect(url, max_reconnect_attempts=3, reconnect_time_wait=0.5, connect_timeout=10)
     printed = 0
     try:
-        sub = await nc.jetstream().pull_subscribe(f"jalin.{tenant}.>", durable=durable, stream=TENANT_STREAM)
+        # A busy server may take seconds to answer a JetStream call: wait rather than give up.
+        sub = await nc.jetstream(timeout=20).pull_subscribe(f"jalin.{tenant}.>", durable=durable, stream=TENANT_STREAM)
         waited = 0.0
         while count is None or printed < count:
             try:
