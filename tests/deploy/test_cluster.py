@@ -30,7 +30,7 @@ from jalin_e2e import Api, CollectingSMTP, wait_for
 from jalin_cli.platform import SERVICES, apply_stream, free_port, nats_server_binary
 
 DEPLOY_NATS = Path(__file__).resolve().parents[2] / "deploy" / "nats"
-USERS = ("SYS", "ADMIN", *(s.upper() for s in SERVICES))
+USERS = ("SYS", "ADMIN", "STREAMER", *(s.upper() for s in SERVICES))
 N = 200
 
 
@@ -125,7 +125,7 @@ def service_env(service: str, d: Deployment, database_url: str, smtp_port: int) 
         f"{prefix}NATS_PASSWORD": d.passwords[service.upper()], f"{prefix}DATABASE_URL": database_url,
         f"{prefix}PORT": str(d.ports[service]), "JALIN_DATA_DIR": str(d.logs / "data"),
         "JALIN_STREAM_REPLICAS": "3", "JALIN_NOTIFICATIONS_SMTP_PORT": str(smtp_port),
-        "JALIN_BACKOFF_SECONDS": "[0.2, 0.5, 1.0]", "JALIN_LOG_JSON": "true",
+        "JALIN_BACKOFF_SECONDS": "[0.2, 0.5, 1.0]", "JALIN_LOG_JSON": "true", "JALIN_DATABASE_POOL_SIZE": "3",
     })
     return env
 
@@ -143,7 +143,7 @@ def deployment(tmp_path: Path) -> Iterator[Deployment]:
         # The one-shot job of compose.yaml: JALIN from the kit's definition, on 3 nodes.
         os.environ["JALIN_STREAM_REPLICAS"] = "3"
         try:
-            apply_stream(f"nats://admin:{passwords['ADMIN']}@127.0.0.1:{nodes[0].port}", attempts=300)
+            apply_stream(f"nats://streamer:{passwords['STREAMER']}@127.0.0.1:{nodes[0].port}", attempts=300)
         finally:
             del os.environ["JALIN_STREAM_REPLICAS"]
         urls = {s: asyncio.run(create_pg_database(f"jc_{s}")) for s in SERVICES}
@@ -195,7 +195,12 @@ async def stream_state(d: Deployment) -> tuple[int, str | None]:
 
 def effects(api: Api, pid: str) -> tuple[int, int, tuple[str, ...]]:
     """Documents, plans, and the proposing unit's notices (by kind) of one proposal."""
-    return len(api.documents(pid)), len(api.plans(pid)), tuple(sorted(m["kind"] for m in api.inbox(pid)))
+    answers = [api.get(service, path, proposal_id=pid) for service, path in
+               (("documents", "/v1/documents"), ("evaluation", "/v1/plans"), ("notifications", "/v1/inbox"))]
+    for r in answers:
+        assert r.status_code == 200, (r.request.url, r.status_code, r.text)  # a failing read is a failure, not "not yet"
+    documents, plans, inbox = (r.json() for r in answers)
+    return len(documents), len(plans), tuple(sorted(m["kind"] for m in inbox))
 
 
 def complete(e: tuple[int, int, tuple[str, ...]]) -> bool:
