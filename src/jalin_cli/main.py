@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -184,7 +185,10 @@ def cmd_stream(args: argparse.Namespace) -> int:
 def cmd_test(args: argparse.Namespace) -> int:
     """The whole suite in parallel (pytest-xdist: the platform tests in one worker, the
     in-process tests in the others); with arguments, pytest with exactly those."""
-    parallel = [] if args.pytest_args else ["-n", "auto", "--dist", "loadgroup"]
+    # At least three workers: the platform tests (one worker) mostly wait on events, so a third
+    # keeps a 2-core machine busy with the deploy and in-process tests meanwhile.
+    workers = max(3, os.cpu_count() or 1)
+    parallel = [] if args.pytest_args else ["-n", str(workers), "--dist", "loadgroup"]
     return subprocess.call([sys.executable, "-m", "pytest", *parallel, *args.pytest_args])
 
 
