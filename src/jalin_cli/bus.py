@@ -328,9 +328,12 @@ class BusReconciler:
         if self.config_path.exists() and self.config_path.read_text() == text:
             return False
         self.config_path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.config_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # Written beside and renamed: a reload never reads half a file.
+        temporary = self.config_path.with_name(f".{self.config_path.name}.{os.getpid()}.tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as out:
             out.write(text)
+        temporary.replace(self.config_path)
         return True
 
     def sync(self, tenants: dict[str, bool]) -> list[str]:
