@@ -10,6 +10,8 @@
 #
 # The folder is the operator's only (0700); the files are 0644 because Compose bind-mounts them
 # as they are and each container reads them as its own user (postgres, nats, uid 10001).
+# No file ends in a newline: the same files become Kubernetes Secrets (docs/deploy.md), whose
+# values reach nats-server as environment variables as they are.
 set -eu
 
 dir="${1:-${JALIN_SECRETS_DIR:-./secrets}}"
@@ -25,7 +27,7 @@ put() {  # put NAME VALUE: write the file unless it exists
     if [ -e "$dir/$1" ]; then
         echo "kept     $dir/$1"
     else
-        (umask 022 && printf '%s\n' "$2" > "$dir/$1")
+        (umask 022 && printf '%s' "$2" > "$dir/$1")
         echo "written  $dir/$1"
     fi
 }
@@ -37,6 +39,7 @@ for service in $services; do
 done
 put nats_sys_password "$(password)"
 put nats_admin_password "$(password)"
+put nats_streamer_password "$(password)"
 put minio_root_user "jalin-root"
 put minio_root_password "$(password)"
 put s3_documents_secret_access_key "$(password)"

@@ -93,6 +93,24 @@ def secret_files_written() -> set[str]:
     return names
 
 
+def stream_job_problems(command: Any, urls: set[str], password_file: str) -> list[str]:
+    """The one-shot job that applies JALIN: ``jalin stream apply`` on every node, as the streamer
+    user with its password from a secret file, never in a URL or on the command line."""
+    if not isinstance(command, list) or command[:3] != ["jalin", "stream", "apply"]:
+        return ["stream: its command is not jalin stream apply (as a list)"]
+    problems = []
+    options = dict(zip(command[3::2], command[4::2], strict=False))
+    if set(options.get("--nats-url", "").split(",")) != urls:
+        problems.append("stream: --nats-url does not name every node")
+    if options.get("--password-file") != password_file:
+        problems.append(f"stream: --password-file is not {password_file}")
+    if not options.get("--wait", "").isdigit():
+        problems.append("stream: no --wait for the cluster to elect its leader")
+    if any("@" in str(arg) or "$" in str(arg) for arg in command):
+        problems.append("stream: a credential or a variable on its command line")
+    return problems
+
+
 def compose_problems(doc: dict[str, Any]) -> list[str]:
     """What Compose refuses beyond its schema, and what this deployment needs."""
     problems = []
@@ -156,6 +174,9 @@ def compose_problems(doc: dict[str, Any]) -> list[str]:
     stream = services.get("stream", {})
     if stream.get("environment", {}).get("JALIN_STREAM_REPLICAS") != "3":
         problems.append("stream: JALIN is not created with 3 replicas")
+    problems += stream_job_problems(stream.get("command"), urls, "/run/secrets/nats_streamer_password")
+    if [s if isinstance(s, str) else s.get("source") for s in stream.get("secrets", [])] != ["nats_streamer_password"]:
+        problems.append("stream: reads other secrets than the streamer's password")
     if "dev" not in services.get("mailpit", {}).get("profiles", []):
         problems.append("mailpit: not in the dev profile")
     written = secret_files_written()
@@ -193,6 +214,18 @@ def test_compose_checks_refuse_what_compose_would() -> None:
     assert any(p.startswith("documents: a fixed container name or host port") for p in problems)
     assert "proposals: does not wait for migrate-proposals to complete" in problems
     assert "the NATS nodes' server names are not their service names" in problems
+
+    broken = copy.deepcopy(doc)
+    stream = broken["services"]["stream"]
+    stream["command"] = ["sh", "-c", 'exec jalin stream apply --nats-url "nats://admin:$$(cat /run/secrets/nats_admin_password)@nats:4222"']
+    stream["secrets"] = ["nats_admin_password"]
+    problems = compose_problems(broken)
+    assert "stream: its command is not jalin stream apply (as a list)" in problems
+    assert "stream: reads other secrets than the streamer's password" in problems
+    stream["command"] = ["jalin", "stream", "apply", "--nats-url", "nats://streamer:x@nats-1:4222", "--password-file", "/x"]
+    problems = compose_problems(broken)
+    assert {"stream: --nats-url does not name every node", "stream: --password-file is not /run/secrets/nats_streamer_password",
+            "stream: no --wait for the cluster to elect its leader", "stream: a credential or a variable on its command line"} <= set(problems)
 
 
 # -- compose.yaml's environment, interpolated, is what the services accept in production ----------
@@ -508,6 +541,35 @@ def test_each_deployment_accepts_its_environment_in_production(overlay: list[dic
         assert settings.environment == "production" and settings.port == DEFAULT_PORTS[service]
         port = c["ports"][0]["containerPort"]
         assert port == DEFAULT_PORTS[service]
+
+
+STREAM_JOB = DEPLOY / "k8s" / "stream-job.yaml"
+
+
+def test_the_kubernetes_stream_job_applies_jalin_as_streamer_with_its_password_as_a_file() -> None:
+    job = load_yaml(STREAM_JOB)[0]
+    kubernetes_validate.validate(job, K8S_VERSION, strict=True)
+    pod = job["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    assert stream_job_problems(container["command"], {"nats://nats:4222"}, "/run/secrets/jalin/streamer-password") == []
+    assert {e["name"]: e["value"] for e in container["env"]} == {"JALIN_STREAM_REPLICAS": "3"}
+    mount = next(m for m in container["volumeMounts"] if m["mountPath"] == "/run/secrets/jalin")
+    volume = next(v for v in pod["volumes"] if v["name"] == mount["name"])
+    assert volume["secret"]["secretName"] == "jalin-nats-passwords"
+    assert volume["secret"]["items"] == [{"key": "streamer", "path": "streamer-password"}]  # that key only
+    # The namespace's "restricted" Pod Security admits it.
+    assert pod["securityContext"]["runAsNonRoot"] and pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
+    assert container["securityContext"] == {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                                            "capabilities": {"drop": ["ALL"]}}
+    assert "name" not in job["metadata"] and job["metadata"]["generateName"]  # a new Job per run
+
+
+def test_no_example_command_carries_a_password() -> None:
+    inlined = re.compile(r"nats://[A-Za-z0-9_-]+:[^@\s/]+@|\$\(cat [^)]*(password|secret)")
+    for path in (ROOT / "docs" / "deploy.md", COMPOSE, ENV_EXAMPLE, DOCKERFILE, *sorted(DEPLOY.rglob("*.yaml"))):
+        found = [m.group(0) for m in inlined.finditer(path.read_text())]
+        assert found == [], (path, found)
+    assert inlined.search('jalin stream apply --nats-url "nats://admin:$(cat secrets/nats_admin_password)@nats:4222"')
 
 
 # -- the image ------------------------------------------------------------------------------------
