@@ -38,6 +38,7 @@ for service in $services; do
     put "nats_${service}_password" "$(password)"
 done
 put nats_sys_password "$(password)"
+put nats_route_password "$(password)"
 put nats_admin_password "$(password)"
 put nats_streamer_password "$(password)"
 put minio_root_user "jalin-root"

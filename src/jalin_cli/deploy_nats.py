@@ -14,13 +14,14 @@ accounts (``SYS``, ``JALIN`` with ``admin`` and a user per service, their permis
   registry and a credentials file kept like the embedded default's) and the servers reload.
 
 The node configuration (listen addresses, cluster routes, the JetStream store) is
-``deploy/nats/node.conf``, written by hand; it includes ``accounts.conf``.
+``deploy/nats/node.conf``, written by hand; it includes ``accounts.conf`` and admits a route
+only with the route user's password (``JALIN_NATS_ROUTE_PASSWORD``).
 
     python -m jalin_cli.deploy_nats accounts [--check]          # deploy/nats/accounts.conf & co
     python -m jalin_cli.deploy_nats tenants --credentials DIR --registry FILE|URL [--output-dir DIR]
     python -m jalin_cli.deploy_nats provision --credentials DIR --nats-url URL TENANT...
     python -m jalin_cli.deploy_nats credentials --credentials DIR TENANT   # to hand to the region
-    python -m jalin_cli.deploy_nats passwords-env             # the variables node.conf needs
+    python -m jalin_cli.deploy_nats passwords-env             # the password variables a node needs
 
 A password given through an environment variable is parsed by nats-server as a configuration
 value: it must begin with a letter and hold only letters, digits, ``-`` and ``_`` (a number,
@@ -70,6 +71,12 @@ def password_variable(user: str) -> str:
 PASSWORD_VARIABLES: dict[str, str] = {u: password_variable(u) for u in (SYSTEM_USER, ADMIN, STREAMER, *SERVICES)}
 """Every variable ``accounts.conf`` references: the system user, the operator's, the stream
 job's, one per service."""
+ROUTE_USER = "route"
+"""The user a route between two nodes logs in as (``node.conf``'s ``cluster { authorization }``):
+only a server with its password joins the cluster."""
+ROUTE_PASSWORD_VARIABLE = password_variable(ROUTE_USER)
+NODE_PASSWORD_VARIABLES: dict[str, str] = {**PASSWORD_VARIABLES, ROUTE_USER: ROUTE_PASSWORD_VARIABLE}
+"""Every password variable a node running ``node.conf`` needs: accounts.conf's and the routes'."""
 
 
 def valid_password(value: str) -> bool:
@@ -314,8 +321,9 @@ def cmd_credentials(args: argparse.Namespace) -> int:
 
 
 def cmd_passwords_env(_args: argparse.Namespace) -> int:
-    for user, variable in PASSWORD_VARIABLES.items():
-        print(f"{variable}  # the password of user {user!r}")
+    for user, variable in NODE_PASSWORD_VARIABLES.items():
+        what = "the cluster's routes (node.conf)" if user == ROUTE_USER else f"user {user!r}"
+        print(f"{variable}  # the password of {what}")
     return 0
 
 

@@ -1,5 +1,6 @@
 """The hosted shape on one machine: a real 3-node NATS cluster started from the very files in
-``deploy/nats/`` (node.conf, accounts.conf, the regions' files), ``JALIN`` with 3 replicas, each
+``deploy/nats/`` (node.conf, accounts.conf, the regions' files; routes authenticated with the
+route password), ``JALIN`` with 3 replicas, each
 service's migrations and the four services started by the image's commands
 (``python -m jalin_cli.migrate <service>``, ``python -m jalin_<service>``) on PostgreSQL, with
 their own users on the bus. One node is killed with SIGKILL during a burst of approvals and
@@ -31,6 +32,8 @@ from jalin_cli.platform import SERVICES, apply_stream, free_port, nats_server_bi
 
 DEPLOY_NATS = Path(__file__).resolve().parents[2] / "deploy" / "nats"
 USERS = ("SYS", "ADMIN", "STREAMER", *(s.upper() for s in SERVICES))
+ROUTE = "ROUTE"
+"""The routes' password (node.conf's cluster authorization, user route), beside the users'."""
 N = 200
 
 
@@ -98,14 +101,15 @@ class Deployment:
 
 def start_cluster(folder: Path, passwords: dict[str, str]) -> list[Node]:
     nodes = [Node(f"nats-{i}", free_port(), free_port(), free_port(), folder / f"nats-{i}" / "jetstream") for i in (1, 2, 3)]
-    routes = json.dumps([f"nats://127.0.0.1:{n.cluster_port}" for n in nodes])
+    # Authenticated routes, as compose's entrypoint writes them: only a node with the password joins.
+    routes = json.dumps([f"nats://route:{passwords[ROUTE]}@127.0.0.1:{n.cluster_port}" for n in nodes])
     for node in nodes:
         node.store.mkdir(parents=True)
         node.env = {
             "PATH": os.environ.get("PATH", ""),
             "JALIN_NATS_SERVER_NAME": node.name, "JALIN_NATS_HOST": "127.0.0.1",
             "JALIN_NATS_PORT": str(node.port), "JALIN_NATS_CLUSTER_PORT": str(node.cluster_port),
-            "JALIN_NATS_HTTP_PORT": str(node.http_port), "JALIN_NATS_ROUTES": routes,
+            "JALIN_NATS_HTTP": f"127.0.0.1:{node.http_port}", "JALIN_NATS_ROUTES": routes,
             "JALIN_NATS_STORE_DIR": str(node.store),
             **{f"JALIN_NATS_{user}_PASSWORD": pw for user, pw in passwords.items()},
         }
@@ -133,7 +137,7 @@ def service_env(service: str, d: Deployment, database_url: str, smtp_port: int) 
 @pytest.fixture
 def deployment(tmp_path: Path) -> Iterator[Deployment]:
     require_pg()
-    passwords = {user: f"p{secrets.token_hex(16)}" for user in USERS}
+    passwords = {user: f"p{secrets.token_hex(16)}" for user in (*USERS, ROUTE)}
     nodes = start_cluster(tmp_path, passwords)
     smtp = CollectingSMTP()
     smtp.start()
@@ -211,6 +215,9 @@ def test_a_node_killed_during_a_burst_loses_and_duplicates_nothing(deployment: D
     api = Api(deployment)  # type: ignore[arg-type]  # what Api reads of a platform, Deployment has
     replicas, leader = asyncio.run(stream_state(deployment))
     assert replicas == 3 and leader in {n.name for n in deployment.nodes}
+    for node in deployment.nodes:  # each node routed to the others with the route password
+        routez = httpx.get(f"http://127.0.0.1:{node.http_port}/routez", timeout=5).json()
+        assert {r["remote_name"] for r in routez["routes"]} == {n.name for n in deployment.nodes} - {node.name}, node.name
 
     first = api.approved_proposal(title="Rujukan kesehatan di klaster")
     wait_for(lambda: complete(effects(api, first["id"])), what="the approval's document, plan and notices")

@@ -41,7 +41,7 @@ import yaml
 from jalin_kit.regions import region
 from jalin_kit.tenants import TenantInfo
 
-from jalin_cli.deploy_nats import PASSWORD_VARIABLES
+from jalin_cli.deploy_nats import NODE_PASSWORD_VARIABLES
 from jalin_cli.migrate import settings_class
 from jalin_cli.platform import DEFAULT_PORTS, SERVICES
 
@@ -111,6 +111,34 @@ def stream_job_problems(command: Any, urls: set[str], password_file: str) -> lis
     return problems
 
 
+BACKEND = "backend"
+
+
+def networks_of(svc: dict[str, Any]) -> set[str]:
+    networks = svc.get("networks")
+    return {"default"} if networks is None else set(networks)
+
+
+def network_problems(doc: dict[str, Any]) -> list[str]:
+    """NATS, PostgreSQL and MinIO on an internal network of their own, which the default network
+    (where the reverse proxy reaches the services) does not reach; the services on both."""
+    problems = []
+    backend = (doc.get("networks") or {}).get(BACKEND)
+    if not isinstance(backend, dict) or backend.get("internal") is not True:
+        problems.append(f"no internal network {BACKEND}")
+    for name, svc in doc.get("services", {}).items():
+        joined = networks_of(svc)
+        if name.startswith("nats-") or name in ("postgres", "minio", "bucket", "stream") or name.startswith("migrate-"):
+            want = {BACKEND}
+        elif name in SERVICES:
+            want = {"default", BACKEND}
+        else:
+            want = {"default"}  # mailpit: the dev profile's, on the front
+        if joined != want:
+            problems.append(f"{name}: on {sorted(joined)}, not {sorted(want)}")
+    return problems
+
+
 def compose_problems(doc: dict[str, Any]) -> list[str]:
     """What Compose refuses beyond its schema, and what this deployment needs."""
     problems = []
@@ -162,10 +190,14 @@ def compose_problems(doc: dict[str, Any]) -> list[str]:
         routes = json.loads(env.get("JALIN_NATS_ROUTES", "[]"))
         if sorted(routes) != sorted(f"nats://{n}:{env.get('JALIN_NATS_CLUSTER_PORT')}" for n in nodes):
             problems.append(f"{node}: its routes are not the three nodes")
-        for variable in PASSWORD_VARIABLES.values():
+        for variable in NODE_PASSWORD_VARIABLES.values():
             if f"{variable}_FILE" not in env:
                 problems.append(f"{node}: no {variable}_FILE")
-        if "nats" not in svc.get("networks", {}).get("default", {}).get("aliases", []):
+        if "@" in env.get("JALIN_NATS_ROUTES", ""):
+            problems.append(f"{node}: a credential in its routes (the entrypoint adds it from the secret file)")
+        if not str(env.get("JALIN_NATS_HTTP", "")).startswith("127.0.0.1:"):
+            problems.append(f"{node}: monitoring beyond the node's loopback")
+        if "nats" not in (svc.get("networks") or {}).get(BACKEND, {}).get("aliases", []):
             problems.append(f"{node}: not reachable as nats")
     urls = {f"nats://{n}:{s.get('environment', {}).get('JALIN_NATS_PORT')}" for n, s in nodes.items()}
     for name in SERVICES:
@@ -179,6 +211,7 @@ def compose_problems(doc: dict[str, Any]) -> list[str]:
         problems.append("stream: reads other secrets than the streamer's password")
     if "dev" not in services.get("mailpit", {}).get("profiles", []):
         problems.append("mailpit: not in the dev profile")
+    problems += network_problems(doc)
     written = secret_files_written()
     for secret, spec in doc.get("secrets", {}).items():
         if Path(spec.get("file", "")).name not in written:
@@ -214,6 +247,16 @@ def test_compose_checks_refuse_what_compose_would() -> None:
     assert any(p.startswith("documents: a fixed container name or host port") for p in problems)
     assert "proposals: does not wait for migrate-proposals to complete" in problems
     assert "the NATS nodes' server names are not their service names" in problems
+
+    broken = copy.deepcopy(doc)
+    del broken["services"]["postgres"]["networks"]
+    broken["services"]["nats-2"]["networks"] = {"default": {"aliases": ["nats"]}}
+    broken["services"]["nats-1"]["environment"]["JALIN_NATS_ROUTES"] = '["nats://route:x@nats-1:6222"]'
+    del broken["networks"]["backend"]["internal"]
+    problems = compose_problems(broken)
+    assert {"postgres: on ['default'], not ['backend']", "nats-2: on ['default'], not ['backend']", "nats-2: not reachable as nats",
+            "nats-1: a credential in its routes (the entrypoint adds it from the secret file)",
+            "no internal network backend"} <= set(problems)
 
     broken = copy.deepcopy(doc)
     stream = broken["services"]["stream"]
@@ -565,11 +608,13 @@ def test_the_kubernetes_stream_job_applies_jalin_as_streamer_with_its_password_a
 
 
 def test_no_example_command_carries_a_password() -> None:
-    inlined = re.compile(r"nats://[A-Za-z0-9_-]+:[^@\s/]+@|\$\(cat [^)]*(password|secret)")
+    # A password written out or read into a command; a Kubernetes reference, $(VARIABLE), is neither.
+    inlined = re.compile(r"nats://[A-Za-z0-9_-]+:(?!\$\()[^@\s/]+@|\$\(cat [^)]*(password|secret)")
     for path in (ROOT / "docs" / "deploy.md", COMPOSE, ENV_EXAMPLE, DOCKERFILE, *sorted(DEPLOY.rglob("*.yaml"))):
         found = [m.group(0) for m in inlined.finditer(path.read_text())]
         assert found == [], (path, found)
     assert inlined.search('jalin stream apply --nats-url "nats://admin:$(cat secrets/nats_admin_password)@nats:4222"')
+    assert inlined.search("nats://route:j0123456789abcdef0123@nats-0.nats-headless:6222")
 
 
 # -- the image ------------------------------------------------------------------------------------

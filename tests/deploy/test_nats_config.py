@@ -12,9 +12,12 @@
   compose.yaml's nodes start it, with regions onboarded, and the configuration the Helm chart
   writes (deploy/k8s/nats-values.yaml) including the same accounts.conf.
 - compose.yaml's nodes: their entrypoint turns the secret files into the passwords nats-server
-  reads, and refuses one nats-server would misread.
-- Each check refuses what it must: a node without its cluster block, an accounts file whose
-  permissions differ, a variable nobody set.
+  reads and gives the routes the route user's credential, and refuses one nats-server would
+  misread.
+- The cluster's routes are authenticated: two nodes from node.conf show a route without the
+  password refused and one with it admitted; the Helm values do the same with the chart.
+- Each check refuses what it must: a node without its cluster block or its route
+  authorization, an accounts file whose permissions differ, a variable nobody set.
 
 Starting a real three-node cluster from these files is another test's (heavier) job.
 """
@@ -26,6 +29,8 @@ import os
 import re
 import shutil
 import subprocess
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +43,10 @@ from jalin_cli.deploy_nats import (
     DEPLOY_NATS,
     EXPORTS_VARIABLE,
     K8S_ACCOUNTS_NAME,
+    NODE_PASSWORD_VARIABLES,
     PASSWORD_VARIABLES,
+    ROUTE_PASSWORD_VARIABLE,
+    ROUTE_USER,
     TENANT_EXPORTS_CONF,
     TENANTS_CONF,
     TENANTS_DIR,
@@ -49,7 +57,7 @@ from jalin_cli.deploy_nats import (
     to_conf,
     valid_password,
 )
-from jalin_cli.platform import SERVICES, nats_server_binary
+from jalin_cli.platform import SERVICES, free_port, nats_server_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_CONF = DEPLOY_NATS / "node.conf"
@@ -138,14 +146,15 @@ class Reader:
 
 # -- a node as compose.yaml starts it --------------------------------------------------------
 
-PASSWORDS = {variable: f"p{i}{'x' * 20}{user}" for i, (user, variable) in enumerate(PASSWORD_VARIABLES.items())}
-ROUTES = ["nats://nats-1:6222", "nats://nats-2:6222", "nats://nats-3:6222"]
+PASSWORDS = {variable: f"p{i}{'x' * 20}{user}" for i, (user, variable) in enumerate(NODE_PASSWORD_VARIABLES.items())}
+ROUTE_PASSWORD = PASSWORDS[ROUTE_PASSWORD_VARIABLE]
+ROUTES = [f"nats://{ROUTE_USER}:{ROUTE_PASSWORD}@nats-{i}:6222" for i in (1, 2, 3)]
 
 
 def node_env(**change: str | None) -> dict[str, str]:
     env = {
         "JALIN_NATS_SERVER_NAME": "nats-1", "JALIN_NATS_HOST": "0.0.0.0", "JALIN_NATS_PORT": "4222",
-        "JALIN_NATS_CLUSTER_PORT": "6222", "JALIN_NATS_HTTP_PORT": "8222", "JALIN_NATS_ROUTES": json.dumps(ROUTES),
+        "JALIN_NATS_CLUSTER_PORT": "6222", "JALIN_NATS_HTTP": "127.0.0.1:8222", "JALIN_NATS_ROUTES": json.dumps(ROUTES),
         "JALIN_NATS_STORE_DIR": "/data/jetstream", **PASSWORDS,
     }
     for name, value in change.items():
@@ -167,6 +176,11 @@ def node_problems(config: dict[str, Any]) -> list[str]:
             problems.append("cluster: no name")
         if not isinstance(cluster.get("routes"), list) or len(cluster["routes"]) < 3:
             problems.append("cluster: fewer than three routes")
+        auth = cluster.get("authorization")
+        if not (isinstance(auth, dict) and auth.get("user") == ROUTE_USER and auth.get("password")):
+            problems.append("cluster: a route needs no password")
+        elif any(not str(r).startswith(f"nats://{ROUTE_USER}:{auth['password']}@") for r in cluster.get("routes") or []):
+            problems.append("cluster: a route without the route user's credential")
     if not config.get("server_name"):
         problems.append("no server_name (JetStream in a cluster needs one per node)")
     js = config.get("jetstream")
@@ -261,6 +275,14 @@ def test_the_checks_refuse_a_node_without_its_cluster_block_or_with_other_permis
     node.write_text(without_cluster)
     assert "no cluster block" in node_problems(Reader(node_env()).file(node))
 
+    without_auth = re.sub(r"\n  authorization \{.*?\n  \}\n", "\n", text, flags=re.DOTALL)
+    assert without_auth != text
+    node.write_text(without_auth)
+    assert "cluster: a route needs no password" in node_problems(Reader(node_env()).file(node))
+    bare = node_env(JALIN_NATS_ROUTES=json.dumps([r.replace(f"{ROUTE_USER}:{ROUTE_PASSWORD}@", "") for r in ROUTES]))
+    node.write_text(text)
+    assert "cluster: a route without the route user's credential" in node_problems(Reader(bare).file(node))
+
     node.write_text(text.replace("sync_interval: always", "sync_interval: 2m"))
     assert "jetstream: sync_interval is not always" in node_problems(Reader(node_env()).file(node))
 
@@ -288,6 +310,8 @@ def test_nats_server_accepts_each_node_configuration(onboarded: Path) -> None:
 def test_nats_server_refuses_a_node_whose_variable_is_not_set_or_whose_include_is_missing(tmp_path: Path) -> None:
     result = nats_test(NODE_CONF, node_env(JALIN_NATS_ROUTES=None))
     assert result.returncode != 0 and "JALIN_NATS_ROUTES" in result.stderr + result.stdout
+    result = nats_test(NODE_CONF, node_env(JALIN_NATS_ROUTE_PASSWORD=None))
+    assert result.returncode != 0 and "JALIN_NATS_ROUTE_PASSWORD" in result.stderr + result.stdout
     result = nats_test(NODE_CONF, node_env(JALIN_NATS_DOCUMENTS_PASSWORD=None))
     assert result.returncode != 0 and "JALIN_NATS_DOCUMENTS_PASSWORD" in result.stderr + result.stdout
     result = nats_test(NODE_CONF, node_env(JALIN_NATS_ADMIN_PASSWORD="12345678901234567890"))  # read as a number
@@ -300,22 +324,57 @@ def test_nats_server_refuses_a_node_whose_variable_is_not_set_or_whose_include_i
 
 # -- Kubernetes: the Helm chart's configuration includes the same accounts --------------------
 
+def _chart_json(value: Any) -> str:
+    """The chart's ``nats.formatConfig``: JSON, with a string ``"<< X >>"`` written as ``X``
+    (a variable or a unit, unquoted)."""
+    return re.sub(r'"<<\s+(.*?)\s+>>"', r"\1", json.dumps(value))
+
+
+def _merge_overwrite(doc: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """sprig's ``mergeOverwrite`` as the chart applies a section's ``merge``: maps merged, any
+    other value (a list, a string) replacing what was there."""
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(doc.get(key), dict):
+            _merge_overwrite(doc[key], value)
+        else:
+            doc[key] = value
+    return doc
+
+
 def helm_node_conf(values: dict[str, Any]) -> str:
     """The part of the chart's nats.conf (files/config/*.yaml of nats-io/k8s, chart 1.x/2.x) that
-    these values decide: server name and ports, cluster routes, JetStream, and the includes
-    of ``config.merge`` (relative to /etc/nats-config/nats.conf)."""
+    these values decide: server name and ports, the cluster block (the chart's routes to each
+    server of the StatefulSet ``nats`` behind ``nats-headless``, then ``cluster.merge``),
+    JetStream, and the includes of ``config.merge`` (relative to /etc/nats-config/nats.conf)."""
     config = values["config"]
     replicas = config["cluster"]["replicas"]
-    routes = [f"nats://nats-{i}.nats-headless:6222" for i in range(replicas)]
+    cluster = {"name": "nats", "port": 6222, "no_advertise": True,
+               "routes": [f"nats://nats-{i}.nats-headless:6222" for i in range(replicas)]}
+    _merge_overwrite(cluster, config["cluster"].get("merge", {}))
     lines = ["server_name: $SERVER_NAME", f"port: {config['nats']['port']}", "http_port: 8222",
-             f"cluster {{ name: nats, port: 6222, no_advertise: true, routes: {json.dumps(routes)} }}"]
+             f"cluster: {_chart_json(cluster)}"]
     js = config["jetstream"]
-    jetstream = {"store_dir": js["fileStore"]["dir"], **js.get("merge", {})}
-    lines.append(f"jetstream: {json.dumps(jetstream)}")
+    jetstream = _merge_overwrite({"store_dir": js["fileStore"]["dir"]}, js.get("merge", {}))
+    lines.append(f"jetstream: {_chart_json(jetstream)}")
     for key, value in sorted(config.get("merge", {}).items()):
         if key.endswith("$include"):
             lines.append(f"include {value};")
     return "\n".join(lines) + "\n"
+
+
+def pod_environment(env: dict[str, Any], secrets: dict[str, dict[str, str]]) -> dict[str, str]:
+    """The environment the kubelet gives the container: the chart writes ``container.env`` in the
+    order of the names (Go's map order); a value's ``$(NAME)`` is replaced by a variable defined
+    before it, and left as it is otherwise (as Kubernetes does)."""
+    out: dict[str, str] = {}
+    for name in sorted(env):
+        spec = env[name]
+        if isinstance(spec, str):
+            out[name] = re.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", lambda m: out.get(m.group(1), m.group(0)), spec)
+        else:
+            ref = spec["valueFrom"]["secretKeyRef"]
+            out[name] = secrets[ref["name"]][ref["key"]]
+    return out
 
 
 def test_the_helm_values_run_three_nodes_with_the_same_accounts(onboarded: Path, tmp_path: Path) -> None:
@@ -326,17 +385,26 @@ def test_the_helm_values_run_three_nodes_with_the_same_accounts(onboarded: Path,
     assert config["jetstream"]["merge"]["sync_interval"] == "always"
     env = values["container"]["env"]
     assert set(PASSWORD_VARIABLES.values()) <= set(env), "every password accounts.conf references"
+    keys = {user: variable.removeprefix("JALIN_NATS_").removesuffix("_PASSWORD").lower()
+            for user, variable in NODE_PASSWORD_VARIABLES.items()}
+    secret = {"jalin-nats-passwords": {keys[user]: PASSWORDS[variable] for user, variable in NODE_PASSWORD_VARIABLES.items()}}
     # The pods' file system: the chart's /etc/nats-config/nats.conf, ours in /etc/jalin-nats.
     etc = tmp_path / "etc"
     (etc / "nats-config").mkdir(parents=True)
     shutil.copytree(onboarded, etc / "jalin-nats")
     conf = etc / "nats-config" / "nats.conf"
     conf.write_text(helm_node_conf(values))
-    pod_env = {**PASSWORDS, "SERVER_NAME": "nats-0"}
+    pod_env = {**pod_environment(env, secret), "SERVER_NAME": "nats-0"}
+    assert set(NODE_PASSWORD_VARIABLES.values()) <= set(pod_env)
     result = nats_test(conf, pod_env)
     assert result.returncode == 0, (result.stdout, result.stderr)
     read = Reader(pod_env).file(conf)
     assert same_bus(read, embedded(REGIONS, REGION_PASSWORDS))
+    # The routes are authenticated as node.conf's: the route user's password, and each of the
+    # chart's three routes carrying it (the variable expanded: defined before the URLs).
+    assert read["cluster"]["authorization"] == {"user": ROUTE_USER, "password": ROUTE_PASSWORD}
+    assert read["cluster"]["routes"] == [f"nats://{ROUTE_USER}:{ROUTE_PASSWORD}@nats-{i}.nats-headless:6222" for i in range(3)]
+    assert "$(" not in json.dumps(read["cluster"]) and ROUTE_PASSWORD not in NATS_VALUES.read_text()
     # ... which the pods have: the projected volume at the folder the include names.
     include = Path("/etc/nats-config") / config["merge"]["$include"]
     mount = next(p["value"] for p in values["container"]["patch"] if p["path"] == "/volumeMounts/-")
@@ -368,3 +436,85 @@ def test_the_compose_entrypoint_gives_nats_server_the_passwords_from_the_secret_
     (secrets / "nats_documents_password").write_text("12345678901234567890\n")  # nats-server would read a number
     done = subprocess.run(["sh", str(entrypoint), "-t"], env=env, capture_output=True, text=True, timeout=30)
     assert done.returncode != 0 and "nats_documents_password" in done.stderr
+
+
+def test_the_compose_entrypoint_gives_the_routes_the_route_password(tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets"
+    subprocess.run(["sh", str(ROOT / "deploy" / "docker" / "make-secrets.sh"), str(secrets)], check=True, capture_output=True)
+    node = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]["nats-1"]
+    assert "@" not in node["environment"]["JALIN_NATS_ROUTES"], "compose.yaml names the nodes, no credential"
+    env = {k: str(v).replace("/run/secrets/", f"{secrets}/") for k, v in node["environment"].items()}
+    # A stand-in nats-server that shows what it was given.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "nats-server").write_text('#!/bin/sh\nprintf \'%s\\n\' "$JALIN_NATS_ROUTES"\n')
+    (bin_dir / "nats-server").chmod(0o755)
+    env["PATH"] = f"{bin_dir}:{os.environ.get('PATH', '')}"
+    entrypoint = DEPLOY_NATS / "entrypoint.sh"
+    done = subprocess.run(["sh", str(entrypoint)], env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    password = (secrets / "nats_route_password").read_text().strip()
+    assert json.loads(done.stdout) == [f"nats://{ROUTE_USER}:{password}@nats-{i}:6222" for i in (1, 2, 3)]
+    # Refused: no route password, or routes that already carry a credential.
+    done = subprocess.run(["sh", str(entrypoint)], env={k: v for k, v in env.items() if "ROUTE_PASSWORD" not in k},
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode != 0 and "JALIN_NATS_ROUTE_PASSWORD_FILE" in done.stderr
+    done = subprocess.run(["sh", str(entrypoint)], env={**env, "JALIN_NATS_ROUTES": '["nats://a:b@nats-1:6222"]'},
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode != 0 and "without a credential" in done.stderr
+
+
+# -- the cluster's routes are authenticated: two real nodes from node.conf --------------------------
+
+def _start_node(tmp_path: Path, name: str, cluster_port: int, routes: list[str]) -> tuple[subprocess.Popen[bytes], int, Path]:
+    http = free_port()
+    env = node_env(JALIN_NATS_SERVER_NAME=name, JALIN_NATS_HOST="127.0.0.1", JALIN_NATS_PORT=str(free_port()),
+                   JALIN_NATS_CLUSTER_PORT=str(cluster_port), JALIN_NATS_HTTP=f"127.0.0.1:{http}",
+                   JALIN_NATS_ROUTES=json.dumps(routes), JALIN_NATS_STORE_DIR=str(tmp_path / name))
+    log = tmp_path / f"{name}.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([nats_server_binary(), "-c", str(NODE_CONF)], env={"PATH": os.environ.get("PATH", ""), **env},
+                                stdout=out, stderr=subprocess.STDOUT)
+    return proc, http, log
+
+
+def _routes(http: int) -> int:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{http}/routez", timeout=2) as r:
+            return int(json.load(r)["num_routes"])
+    except OSError:
+        return -1
+
+
+def _until(check: Any, what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out: {what}"
+        time.sleep(0.1)
+
+
+def test_a_route_without_the_route_password_is_refused(tmp_path: Path) -> None:
+    port = free_port()
+    with_password = f"nats://{ROUTE_USER}:{ROUTE_PASSWORD}@127.0.0.1:{port}"
+    procs = []
+    try:
+        a, a_http, _ = _start_node(tmp_path, "a", port, [with_password])  # its own route: a cluster of one so far
+        procs.append(a)
+        _until(lambda: _routes(a_http) == 0, "node a monitoring")
+        # A server that knows the cluster's address but not its password: refused, again and again.
+        b, _, b_log = _start_node(tmp_path, "b", free_port(), [f"nats://127.0.0.1:{port}"])
+        procs.append(b)
+        _until(lambda: b_log.read_text().count("Authorization Violation") >= 2, "node b refused twice")
+        assert _routes(a_http) == 0
+        b.terminate()
+        b.wait(10)
+        # With the password, a route is made.
+        c, _, c_log = _start_node(tmp_path, "c", free_port(), [with_password])
+        procs.append(c)
+        _until(lambda: _routes(a_http) > 0, "node c routed to node a")
+        assert ROUTE_PASSWORD not in c_log.read_text()  # nats-server does not log the credential
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait(10)
