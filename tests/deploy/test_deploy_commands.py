@@ -4,7 +4,9 @@
   one database per service from the services' database-URL secrets, and can run again;
 - ``python -m jalin_cli.migrate <service>`` (each migration job) brings that database to head as
   that role, with the service's production settings, secrets from files; a second run changes
-  nothing; without a database it is refused, naming the setting, like the service itself;
+  nothing; without a database it is refused, naming the setting, like the service itself; it
+  waits for a database that is not there yet (PostgreSQL's first start) and, when it never
+  comes, says so in one line without a traceback or the password;
 - ``jalin stream apply`` (the stream job) creates JALIN as the streamer user, its password from a
   file; the operator's admin password cannot, and an error prints no password.
 
@@ -13,18 +15,22 @@ PostgreSQL from JALIN_TEST_DATABASE_URL (skipped without it, failed in CI), psql
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from jalin_dbs import pg_admin_url, require_pg
+from jalin_dbs import create_pg_database, drop_pg_database, pg_admin_url, require_pg
 from sqlalchemy.engine import make_url
 
 from jalin_cli.bus import BusCredentials, render_config
@@ -71,6 +77,81 @@ def test_migrate_without_a_database_is_refused_naming_the_setting(tmp_path: Path
     out, err = proc.communicate(timeout=60)
     assert proc.returncode != 0 and err.startswith("jalin-evaluation cannot start:") and "JALIN_DATABASE_URL" in err
     assert "Traceback" not in err
+
+
+def test_migrate_gives_up_on_a_database_that_never_answers_in_one_line(tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    port = free_port()  # nothing listens there
+    (secrets / "evaluation_database_url").write_text(f"postgresql+asyncpg://jalin_evaluation:jSecret0123456789@127.0.0.1:{port}/x")
+    (secrets / "nats_evaluation_password").write_text("j" + "0" * 30)
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "jalin_cli.migrate", "evaluation", "--wait", "2"],
+                          env=production_env("evaluation", secrets), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and time.monotonic() - started >= 2
+    lines = [json.loads(line) for line in proc.stderr.strip().splitlines()]
+    assert [line["event"] for line in lines[:-1]] == ["migrations.waiting"] * (len(lines) - 1) and len(lines) >= 2
+    assert lines[-1]["event"] == "migrations.failed" and "did not answer within 2 s" in lines[-1]["error"]
+    assert "Traceback" not in proc.stderr and "jSecret0123456789" not in proc.stderr + proc.stdout
+
+
+class LateListener:
+    """A TCP port that starts forwarding to PostgreSQL only after ``delay`` seconds: a database
+    server still starting, as on a volume's first start."""
+
+    def __init__(self, target: tuple[str, int], delay: float) -> None:
+        self.port = free_port()
+        self.target, self.delay = target, delay
+        self.stopped = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        if self.stopped.wait(self.delay):
+            return
+        with socket.create_server(("127.0.0.1", self.port)) as server:
+            server.settimeout(0.2)
+            while not self.stopped.is_set():
+                try:
+                    client, _ = server.accept()
+                except TimeoutError:
+                    continue
+                upstream = socket.create_connection(self.target)
+                for a, b in ((client, upstream), (upstream, client)):
+                    threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+def test_migrate_waits_for_a_database_that_is_still_starting(tmp_path: Path) -> None:
+    require_pg()
+    url = asyncio.run(create_pg_database("jdwait"))
+    real = make_url(url)
+    late = LateListener((real.host or "127.0.0.1", real.port or 5432), delay=2.0)
+    try:
+        secrets = tmp_path / "secrets"
+        secrets.mkdir()
+        (secrets / "evaluation_database_url").write_text(real.set(port=late.port).render_as_string(hide_password=False))
+        (secrets / "nats_evaluation_password").write_text("j" + "0" * 30)
+        proc = subprocess.run([sys.executable, "-m", "jalin_cli.migrate", "evaluation", "--wait", "30"],
+                              env=production_env("evaluation", secrets), capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert "migrations.waiting" in proc.stderr and "Traceback" not in proc.stderr
+        assert json.loads(proc.stdout.strip().splitlines()[-1])["event"] == "migrations.applied"
+    finally:
+        late.stopped.set()
+        asyncio.run(drop_pg_database(url))
 
 
 def test_init_script_then_each_migration_job_as_its_own_role(tmp_path: Path) -> None:

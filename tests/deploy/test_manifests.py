@@ -199,6 +199,9 @@ def compose_problems(doc: dict[str, Any]) -> list[str]:
             problems.append(f"{node}: monitoring beyond the node's loopback")
         if "nats" not in (svc.get("networks") or {}).get(BACKEND, {}).get("aliases", []):
             problems.append(f"{node}: not reachable as nats")
+        health = svc.get("healthcheck", {}).get("test", [])
+        if not health or not str(health[-1]).endswith(":8222/healthz"):
+            problems.append(f"{node}: healthy before JetStream is usable (plain /healthz: a meta leader, the node current)")
     urls = {f"nats://{n}:{s.get('environment', {}).get('JALIN_NATS_PORT')}" for n, s in nodes.items()}
     for name in SERVICES:
         if set(services.get(name, {}).get("environment", {}).get("JALIN_NATS_URL", "").split(",")) != urls:
@@ -212,6 +215,9 @@ def compose_problems(doc: dict[str, Any]) -> list[str]:
     if "dev" not in services.get("mailpit", {}).get("profiles", []):
         problems.append("mailpit: not in the dev profile")
     problems += network_problems(doc)
+    pg_health = services.get("postgres", {}).get("healthcheck", {}).get("test", [])
+    if "pg_isready" not in pg_health or pg_health[pg_health.index("pg_isready") + 1:][:2] != ["-h", "127.0.0.1"]:
+        problems.append("postgres: healthy on the Unix socket, which the first start's init server also answers")
     written = secret_files_written()
     for secret, spec in doc.get("secrets", {}).items():
         if Path(spec.get("file", "")).name not in written:
@@ -254,6 +260,11 @@ def test_compose_checks_refuse_what_compose_would() -> None:
     broken["services"]["nats-1"]["environment"]["JALIN_NATS_ROUTES"] = '["nats://route:x@nats-1:6222"]'
     del broken["networks"]["backend"]["internal"]
     problems = compose_problems(broken)
+    broken["services"]["postgres"]["healthcheck"]["test"] = ["CMD", "pg_isready", "--username", "postgres"]
+    broken["services"]["nats-3"]["healthcheck"] = {"test": ["CMD", "wget", "http://127.0.0.1:8222/healthz?js-enabled-only=true"]}
+    problems = compose_problems(broken)
+    assert "postgres: healthy on the Unix socket, which the first start's init server also answers" in problems
+    assert "nats-3: healthy before JetStream is usable (plain /healthz: a meta leader, the node current)" in problems
     assert {"postgres: on ['default'], not ['backend']", "nats-2: on ['default'], not ['backend']", "nats-2: not reachable as nats",
             "nats-1: a credential in its routes (the entrypoint adds it from the secret file)",
             "no internal network backend"} <= set(problems)
