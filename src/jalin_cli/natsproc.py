@@ -106,7 +106,8 @@ def apply_stream(url: str, attempts: int = 50) -> None:
     the bus's stream credential (``nats://streamer:…@host:port``)."""
     from urllib.parse import urlsplit
 
-    user = urlsplit(url.split(",")[0]).username or STREAMER
+    servers = [u.strip() for u in url.split(",") if u.strip()]  # a cluster: its nodes, tried in turn
+    user = urlsplit(servers[0]).username or STREAMER
     import asyncio
 
     import nats
@@ -117,8 +118,8 @@ def apply_stream(url: str, attempts: int = 50) -> None:
             try:
                 # nats-py keeps retrying a refused first connection: bound it ourselves.
                 nc = await asyncio.wait_for(
-                    nats.connect(url, connect_timeout=2, allow_reconnect=False, error_cb=_quiet,
-                                 inbox_prefix=inbox_of(user).encode()), timeout=3
+                    nats.connect(servers, connect_timeout=2, allow_reconnect=False, error_cb=_quiet,
+                                 inbox_prefix=inbox_of(user).encode()), timeout=1 + 2 * len(servers)
                 )
                 try:
                     await ensure_stream(nc.jetstream())

@@ -258,9 +258,6 @@ def test_the_stream_job_applies_jalin_as_streamer_from_a_password_file(locked_bu
     assert done.returncode != 0 and creds.admin not in done.stderr + done.stdout and "Traceback" not in done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="jalin_cli.natsproc.apply_stream hands the comma-separated URLs to "
-                   "nats.connect as one string, which nats-py refuses ('invalid connect url option'): compose.yaml's "
-                   "stream job names the three nodes so")
 def test_the_stream_job_takes_every_node_of_the_cluster(locked_bus: tuple[BusCredentials, int], tmp_path: Path) -> None:
     creds, port = locked_bus
     secret = tmp_path / "nats_streamer_password"
