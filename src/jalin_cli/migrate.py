@@ -4,10 +4,11 @@ with the service's own settings from the environment — the same variables, ``*
 and production refusals as ``python -m jalin_<service>``, so the job runs with the service's
 environment and fails the same way.
 
-The deployment's migration job (compose.yaml, deploy/k8s) runs this before any replica of the
-new version starts: a migration that fails stops the rollout with the old replicas serving.
-The service migrates again at its start-up; on PostgreSQL under an advisory lock, it then finds
-nothing to do.
+The deployments run this before a replica of the new version serves: compose.yaml as a one-shot
+job per service (``migrate-<service>``, which the service waits for), deploy/k8s as the init
+container of each of the service's pods. A migration that fails stops the rollout with the old
+replicas serving. The service migrates again at its start-up; on PostgreSQL runs take turns
+under an advisory lock, and the later ones find nothing to do.
 
 It first waits for the database to answer (``--wait``, 60 s by default, trying again with a
 growing pause): on a first start PostgreSQL may still be making its roles and databases. If it

@@ -12,9 +12,11 @@
   simple form the base and overlay keep to: resources, namespace, images, and patches that merge
   maps; anything else is refused, not guessed), compared with ``kubectl kustomize`` when kubectl is
   installed, and every manifest validates against Kubernetes 1.31's schemas (strict); each
-  service has its Deployment (readiness /readyz, liveness /healthz, memory and CPU), Service,
-  PodDisruptionBudget and migration Job, no Secret is inlined, and the seed is a valid list of
-  regions;
+  service has its Deployment (readiness /readyz, liveness /healthz, memory and CPU; its
+  migrations in an init container with the service's image, settings and secrets; no replica
+  count where an autoscaler decides it), Service and PodDisruptionBudget, no Secret is inlined,
+  and the seed is a valid list of regions; the stream Job (deploy/k8s/stream-job.yaml) logs in
+  as streamer with its password from a file;
 - .env.example names every setting of every service;
 - the Dockerfile's commands are the ones compose.yaml and the manifests run, with the uv that
   ./jalin pins.
@@ -448,11 +450,12 @@ def k8s_problems(docs: list[dict[str, Any]], version: str = K8S_VERSION) -> list
         for kind in ("Service", "PodDisruptionBudget"):
             if (kind, name) not in found:
                 problems.append(f"{name}: no {kind}")
-        job = found.get(("Job", f"{name}-migrate"))
-        if job is None or job["spec"]["template"]["spec"]["containers"][0]["command"] != [
-                "python", "-m", "jalin_cli.migrate", service]:
-            problems.append(f"{name}: no migration Job")
-        c = deployment["spec"]["template"]["spec"]["containers"][0]
+        pod = deployment["spec"]["template"]["spec"]
+        init = next((i for i in pod.get("initContainers", []) if i.get("command") == [
+            "python", "-m", "jalin_cli.migrate", service]), None)
+        if init is None:
+            problems.append(f"{name}: no migration init container")
+        c = pod["containers"][0]
         if c.get("command") != ["python", "-m", f"jalin_{service}"]:
             problems.append(f"{name}: command is not python -m jalin_{service}")
         if c.get("readinessProbe", {}).get("httpGet", {}).get("path") != "/readyz":
@@ -463,12 +466,24 @@ def k8s_problems(docs: list[dict[str, Any]], version: str = K8S_VERSION) -> list
         if not (resources.get("requests", {}).get("memory") and resources.get("requests", {}).get("cpu")
                 and resources.get("limits", {}).get("memory") == "192Mi"):
             problems.append(f"{name}: memory and CPU requests, a 192Mi memory limit")
-        if job is not None and job["spec"]["template"]["spec"]["containers"][0].get("env") != c.get("env"):
-            problems.append(f"{name}: the migration Job has not the service's settings")
+        if init is not None:
+            if (init.get("env"), init.get("envFrom"), init.get("image")) != (c.get("env"), c.get("envFrom"), c.get("image")):
+                problems.append(f"{name}: the migration init container has not the service's image and settings")
+            mounts = {m["name"]: m["mountPath"] for m in c.get("volumeMounts", [])}
+            if any(mounts.get(m["name"]) != m["mountPath"] for m in init.get("volumeMounts", [])) \
+                    or "secrets" not in {m["name"] for m in init.get("volumeMounts", [])}:
+                problems.append(f"{name}: the migration init container has not the service's secrets")
     for service in ("documents", "notifications"):
         hpa = found.get(("HorizontalPodAutoscaler", f"jalin-{service}"))
         if hpa is None or ("Deployment", hpa["spec"]["scaleTargetRef"]["name"]) not in found:
             problems.append(f"jalin-{service}: no HorizontalPodAutoscaler")
+    for doc in docs:  # an apply would set the count back under the autoscaler at every release
+        if doc["kind"] == "HorizontalPodAutoscaler":
+            target = found.get(("Deployment", doc["spec"]["scaleTargetRef"]["name"]))
+            if target is not None and "replicas" in target["spec"]:
+                problems.append(f"{target['metadata']['name']}: replicas set, but its HorizontalPodAutoscaler decides them")
+    if any(doc["kind"] == "Job" for doc in docs):
+        problems.append("a Job in the manifests (migrations run in each pod's init container)")
     if any(doc["kind"] == "Secret" for doc in docs):
         problems.append("a Secret is inlined")
     for doc in docs:
@@ -490,7 +505,8 @@ def test_the_production_overlay_validates(overlay: list[dict[str, Any]]) -> None
     assert ("Namespace", "jalin") in found and all(
         d["metadata"].get("namespace") == "jalin" for d in overlay if d["kind"] != "Namespace")
     assert found[("Deployment", "jalin-proposals")]["spec"]["replicas"] == 3
-    images = {c["image"] for d in overlay for c in d.get("spec", {}).get("template", {}).get("spec", {}).get("containers", [])}
+    images = {c["image"] for d in overlay for key in ("containers", "initContainers")
+              for c in d.get("spec", {}).get("template", {}).get("spec", {}).get(key, [])}
     assert images == {"registry.example.go.id/jalin/jalin:0.1.0"}
     assert k8s_problems(assemble(BASE)) == []
 
@@ -523,6 +539,17 @@ def test_the_kubernetes_checks_refuse_a_broken_manifest(overlay: list[dict[str, 
 
     broken = copy.deepcopy(overlay) + [{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x"}, "data": {}}]
     assert "a Secret is inlined" in k8s_problems(broken)
+
+    broken = copy.deepcopy(overlay)
+    documents = next(d for d in broken if d["kind"] == "Deployment" and d["metadata"]["name"] == "jalin-documents")
+    documents["spec"]["replicas"] = 2
+    documents["spec"]["template"]["spec"]["initContainers"][0]["env"] = []
+    proposals = next(d for d in broken if d["kind"] == "Deployment" and d["metadata"]["name"] == "jalin-proposals")
+    del proposals["spec"]["template"]["spec"]["initContainers"]
+    problems = k8s_problems(broken)
+    assert "jalin-documents: replicas set, but its HorizontalPodAutoscaler decides them" in problems
+    assert "jalin-documents: the migration init container has not the service's image and settings" in problems
+    assert "jalin-proposals: no migration init container" in problems
     broken = [d for d in copy.deepcopy(overlay) if d["kind"] != "PodDisruptionBudget"]
     assert "jalin-proposals: no PodDisruptionBudget" in k8s_problems(broken)
 
