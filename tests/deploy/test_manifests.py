@@ -312,6 +312,13 @@ def interpolate(value: str, env: dict[str, str]) -> str:
     return _INTERPOLATION.sub(one, value)
 
 
+REQUIRED = {  # what .env.example leaves empty and compose.yaml refuses to start without: an operator's values
+    "JALIN_JWT_JWKS_URL": "https://sso.jalin.example.go.id/realms/jalin/protocol/openid-connect/certs",
+    "JALIN_JWT_ISSUER": "https://sso.jalin.example.go.id/realms/jalin",
+    "JALIN_NOTIFICATIONS_SMTP_HOST": "smtp.jalin.example.go.id",
+}
+
+
 def service_env(environment: dict[str, str], secrets: Path, **overrides: str) -> dict[str, str]:
     env = {**env_example(), **overrides}
     out = {k: interpolate(str(v), env) for k, v in environment.items()}
@@ -337,7 +344,7 @@ def test_each_service_accepts_its_compose_environment_in_production(secrets_dir:
     services = compose()["services"]
     for name in SERVICES:
         with monkeypatch.context() as m:
-            settings = accepted(name, service_env(services[name]["environment"], secrets_dir), m)
+            settings = accepted(name, service_env(services[name]["environment"], secrets_dir, **REQUIRED), m)
         assert settings.environment == "production" and settings.database_url.startswith("postgresql+asyncpg://")
         assert settings.nats_user == name and settings.nats_password == (secrets_dir / f"nats_{name}_password").read_text().strip()
         assert settings.jwt_jwks_url and settings.nats_servers() == [f"nats://{n}:4222" for n in ("nats-1", "nats-2", "nats-3")]
@@ -349,13 +356,29 @@ def test_each_service_accepts_its_compose_environment_in_production(secrets_dir:
                     in settings_class(name).secret_fields, variable
     documents = services["documents"]["environment"]
     with monkeypatch.context() as m:
-        settings = accepted("documents", service_env(documents, secrets_dir), m)
+        settings = accepted("documents", service_env(documents, secrets_dir, **REQUIRED), m)
     assert settings.blob_store == "s3" and settings.s3_endpoint_url == "http://minio:9000"
 
 
-def test_compose_refuses_to_start_without_the_identity_provider(secrets_dir: Path) -> None:
-    with pytest.raises(KeyError, match="JALIN_JWT_JWKS_URL"):
-        service_env(compose()["services"]["proposals"]["environment"], secrets_dir, JALIN_JWT_JWKS_URL="")
+def test_compose_refuses_to_start_without_the_identity_provider_or_the_mail_relay(secrets_dir: Path) -> None:
+    services = compose()["services"]
+    for variable in REQUIRED:
+        given = {k: v for k, v in REQUIRED.items() if k != variable}
+        with pytest.raises(KeyError, match=variable):
+            service_env(services["notifications"]["environment"], secrets_dir, **given)
+    notifications = service_env(services["notifications"]["environment"], secrets_dir, **REQUIRED)
+    assert notifications["JALIN_NOTIFICATIONS_SMTP_HOST"] == REQUIRED["JALIN_NOTIFICATIONS_SMTP_HOST"]
+    # No default at all (it was the dev profile's Mailpit, which delivers nothing).
+    assert services["notifications"]["environment"]["JALIN_NOTIFICATIONS_SMTP_HOST"].startswith("${JALIN_NOTIFICATIONS_SMTP_HOST:?")
+
+
+def test_env_example_fills_in_nothing_that_would_pass_and_keeps_the_operators_token_out() -> None:
+    values = env_example()
+    assert all(values.get(variable) == "" for variable in REQUIRED), {v: values.get(v) for v in REQUIRED}
+    # .env reaches every container (env_file): the operator's token belongs in the operator's shell.
+    assert not re.search(r"^#?\s*JALIN_OPERATOR_TOKEN=", ENV_EXAMPLE.read_text(), flags=re.MULTILINE)
+    assert all(spec == [{"path": ".env", "required": False}] for spec in
+               (svc.get("env_file") for svc in compose()["services"].values() if "env_file" in svc))
 
 
 def test_env_example_names_every_setting() -> None:
