@@ -18,14 +18,22 @@ The node configuration (listen addresses, cluster routes, the JetStream store) i
 only with the route user's password (``JALIN_NATS_ROUTE_PASSWORD``).
 
     python -m jalin_cli.deploy_nats accounts [--check]          # deploy/nats/accounts.conf & co
-    python -m jalin_cli.deploy_nats tenants --credentials DIR --registry FILE|URL [--output-dir DIR]
-    python -m jalin_cli.deploy_nats provision --credentials DIR --nats-url URL TENANT...
+    python -m jalin_cli.deploy_nats tenants --credentials DIR --registry FILE|URL --output-dir DIR
+    python -m jalin_cli.deploy_nats provision --credentials DIR --nats-url URL [--replicas N] TENANT...
     python -m jalin_cli.deploy_nats credentials --credentials DIR TENANT   # to hand to the region
     python -m jalin_cli.deploy_nats passwords-env             # the password variables a node needs
 
 A password given through an environment variable is parsed by nats-server as a configuration
 value: it must begin with a letter and hold only letters, digits, ``-`` and ``_`` (a number,
 ``true`` or a leading ``-`` would not be read as a string). ``PASSWORD_FORMAT`` checks that.
+
+What the tooling reads is checked before it is written into a configuration: each region id of
+the registry is a tenant id (``jalin_kit.identifiers.TENANT_ID``, matched whole: it becomes an
+account name, a user and a subject token), and the registry is read over HTTPS (plain
+``http://`` only from this machine, 127.0.0.1 or localhost): the answer decides which accounts
+the bus has, and the request carries the operator's token. A region's ``EVENTS`` stream is
+created with ``--replicas`` copies: ``JALIN_STREAM_REPLICAS`` when set, else 3 (the production
+cluster; 1 on a single server).
 """
 
 from __future__ import annotations
@@ -41,7 +49,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jalin_kit.events.stream import STREAM_NAME
+from jalin_kit.events.stream import REPLICAS_ENV, STREAM_NAME
+from jalin_kit.identifiers import TENANT_ID
 
 from jalin_cli.bus import ADMIN, SERVICES, STREAMER, BusCredentials, TenantBus, account_of, provision_tenant, render_config
 
@@ -244,12 +253,35 @@ def write_if_changed(path: Path, text: str, mode: int = 0o644) -> bool:
 
 # -- the operator's tooling ----------------------------------------------------------------
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+"""Where the registry may be read over plain HTTP: this machine only."""
+
+
+def _registry_rows(rows: Any) -> dict[str, bool]:
+    if not isinstance(rows, list):
+        raise SystemExit("the registry is not a list of tenants (GET /v1/admin/tenants)")
+    regions: dict[str, bool] = {}
+    for row in rows:
+        tenant = row.get("id") if isinstance(row, dict) else None
+        if not TENANT_ID.fullmatch(tenant):
+            raise SystemExit(f"the registry names a tenant id that is not one ({tenant!r}): lowercase letters, digits "
+                             "and '-', beginning with a letter or digit, at most 64; nothing was written")
+        regions[tenant] = row.get("status", "active") == "active"
+    return regions
+
+
 def read_registry(source: str) -> dict[str, bool]:
     """The registry (id -> enabled): ``GET /v1/admin/tenants`` of the proposals service (its
-    base URL, with the operator's token in ``JALIN_OPERATOR_TOKEN``), or that answer saved in a file."""
+    base URL, with the operator's token in ``JALIN_OPERATOR_TOKEN``), or that answer saved in a
+    file. Refused: an id that is not a tenant id, and a plain-HTTP URL of another machine."""
     if source.startswith(("http://", "https://")):
+        from urllib.parse import urlsplit
+
         import httpx
 
+        if source.startswith("http://") and urlsplit(source).hostname not in LOOPBACK_HOSTS:
+            raise SystemExit(f"{source}: the registry is read over https:// (plain http:// only from 127.0.0.1 or "
+                             "localhost): the operator's token goes with the request, and the answer decides the bus's accounts")
         token = os.environ.get("JALIN_OPERATOR_TOKEN")
         if not token:
             raise SystemExit("set JALIN_OPERATOR_TOKEN to a platform_admin token of the identity provider")
@@ -258,7 +290,7 @@ def read_registry(source: str) -> dict[str, bool]:
         rows = r.json()
     else:
         rows = json.loads(Path(source).read_text(encoding="utf-8"))
-    return {row["id"]: row.get("status", "active") == "active" for row in rows}
+    return _registry_rows(rows)
 
 
 def rendered_files() -> dict[Path, str]:
@@ -294,17 +326,44 @@ def cmd_tenants(args: argparse.Namespace) -> int:
     return 0
 
 
+def default_replicas() -> int:
+    """``JALIN_STREAM_REPLICAS`` when set (as the kit reads it), else 3: this tooling serves the
+    production cluster (the embedded default provisions its regions itself)."""
+    from jalin_kit.events.stream import stream_replicas
+
+    return stream_replicas() if os.environ.get(REPLICAS_ENV) else 3
+
+
+def replicas_arg(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 5:
+        raise argparse.ArgumentTypeError(f"{value!r}: a number of servers from 1 to 5")
+    return int(value)
+
+
 def cmd_provision(args: argparse.Namespace) -> int:
+    for tenant in args.tenants:
+        if not TENANT_ID.fullmatch(tenant):
+            print(f"{tenant!r} is not a tenant id: nothing was provisioned", file=sys.stderr)
+            return 2
     creds = BusCredentials.load_or_create(Path(args.credentials))
     failed = 0
-    for tenant in args.tenants:
-        try:
-            created = asyncio.run(provision_tenant(args.nats_url, creds, tenant, attempts=args.attempts))
-        except ConnectionError as exc:
-            print(f"{tenant}: {exc}", file=sys.stderr)
-            failed += 1
-            continue
-        print(f"{tenant}: stream {'created' if created else 'already there'}")
+    # provision_tenant creates the stream with the kit's replica count (JALIN_STREAM_REPLICAS).
+    previous = os.environ.get(REPLICAS_ENV)
+    os.environ[REPLICAS_ENV] = str(args.replicas)
+    try:
+        for tenant in args.tenants:
+            try:
+                created = asyncio.run(provision_tenant(args.nats_url, creds, tenant, attempts=args.attempts))
+            except ConnectionError as exc:
+                print(f"{tenant}: {exc}", file=sys.stderr)
+                failed += 1
+                continue
+            print(f"{tenant}: stream {'created with ' + str(args.replicas) + ' replicas' if created else 'already there'}")
+    finally:
+        if previous is None:
+            os.environ.pop(REPLICAS_ENV, None)
+        else:
+            os.environ[REPLICAS_ENV] = previous
     return 1 if failed else 0
 
 
@@ -336,12 +395,16 @@ def main(argv: list[str] | None = None) -> int:
     ten = sub.add_parser("tenants", help="write tenants.conf and tenant-exports.conf from the registry")
     ten.add_argument("--credentials", required=True, help="folder of the regions' bus passwords (credentials.json)")
     ten.add_argument("--registry", required=True, help="the proposals service's URL, or its /v1/admin/tenants answer in a file")
-    ten.add_argument("--output-dir", default=".", help="where to write the two files (default: here)")
+    ten.add_argument("--output-dir", required=True,
+                     help="where to write the two files (they hold the regions' passwords: a folder of the operator's)")
     ten.set_defaults(func=cmd_tenants)
     pro = sub.add_parser("provision", help="create a region's EVENTS stream (after the servers reloaded)")
     pro.add_argument("--credentials", required=True)
     pro.add_argument("--nats-url", required=True, help="nats://host:4222 (the region's provisioning user logs in)")
     pro.add_argument("--attempts", type=int, default=150, help="tries 0.2 s apart while the reload is on its way")
+    pro.add_argument("--replicas", type=replicas_arg, default=None,
+                     help=f"copies of each new region's stream (default: {REPLICAS_ENV} when set, else 3 for the "
+                          "cluster; 1 on a single server)")
     pro.add_argument("tenants", nargs="+")
     pro.set_defaults(func=cmd_provision)
     cre = sub.add_parser("credentials", help="print a region's login for its external systems")
@@ -351,6 +414,11 @@ def main(argv: list[str] | None = None) -> int:
     env = sub.add_parser("passwords-env", help="list the environment variables accounts.conf references")
     env.set_defaults(func=cmd_passwords_env)
     args = parser.parse_args(argv)
+    if args.command == "provision" and args.replicas is None:
+        try:
+            args.replicas = default_replicas()
+        except ValueError as exc:
+            parser.error(str(exc))
     return int(args.func(args))
 
 

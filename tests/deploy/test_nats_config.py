@@ -18,6 +18,9 @@
   password refused and one with it admitted; the Helm values do the same with the chart.
 - Each check refuses what it must: a node without its cluster block or its route
   authorization, an accounts file whose permissions differ, a variable nobody set.
+- The operator's tooling (``deploy_nats``) refuses a registry id that is not a tenant id, a
+  plain-HTTP registry of another machine, ``tenants`` without an output folder, and creates a
+  region's stream with the replicas asked (``--replicas``, default JALIN_STREAM_REPLICAS or 3).
 
 Starting a real three-node cluster from these files is another test's (heavier) job.
 """
@@ -51,13 +54,16 @@ from jalin_cli.deploy_nats import (
     TENANTS_CONF,
     TENANTS_DIR,
     Var,
+    default_replicas,
+    read_registry,
     render_accounts,
     render_tenants,
     rendered_files,
     to_conf,
     valid_password,
 )
-from jalin_cli.platform import SERVICES, free_port, nats_server_binary
+from jalin_cli.deploy_nats import main as deploy_nats_main
+from jalin_cli.platform import SERVICES, NatsServer, free_port, nats_server_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_CONF = DEPLOY_NATS / "node.conf"
@@ -518,3 +524,80 @@ def test_a_route_without_the_route_password_is_refused(tmp_path: Path) -> None:
             if proc.poll() is None:
                 proc.terminate()
                 proc.wait(10)
+
+
+# -- the operator's tooling refuses what it must not write into the bus's configuration -------------
+
+def test_the_registry_is_refused_with_an_id_that_is_not_a_tenant_id(tmp_path: Path) -> None:
+    registry = tmp_path / "tenants.json"
+    registry.write_text(json.dumps([{"id": "sumbar", "status": "active"}, {"id": "kukar", "status": "disabled"}]))
+    assert read_registry(str(registry)) == {"sumbar": True, "kukar": False}
+    out = tmp_path / "out"
+    for bad in ("Sumbar", "sumbar\n", "-sumbar", "sum.bar", "sum bar", "a" * 65, "", 7, None, '"} include "x'):
+        registry.write_text(json.dumps([{"id": "sumbar"}, {"id": bad}]))
+        with pytest.raises(SystemExit, match="not one"):
+            read_registry(str(registry))
+        with pytest.raises(SystemExit):
+            deploy_nats_main(["tenants", "--credentials", str(tmp_path / "bus"), "--registry", str(registry),
+                              "--output-dir", str(out)])
+        assert not out.exists(), bad  # nothing written
+    registry.write_text(json.dumps({"id": "sumbar"}))
+    with pytest.raises(SystemExit, match="not a list"):
+        read_registry(str(registry))
+
+
+def test_the_registry_is_read_over_plain_http_only_from_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("JALIN_OPERATOR_TOKEN", raising=False)
+    for url in ("http://proposals:8101", "http://10.0.0.5:8101/", "http://proposals.jalin.example.go.id",
+                "http://127.0.0.1.example.com:8101"):
+        with pytest.raises(SystemExit, match="https://"):
+            read_registry(url)
+    # Loopback and HTTPS pass that check (and then want the operator's token).
+    for url in ("http://127.0.0.1:8101", "http://localhost:8101", "https://proposals.jalin.example.go.id"):
+        with pytest.raises(SystemExit, match="JALIN_OPERATOR_TOKEN"):
+            read_registry(url)
+
+
+def test_tenants_needs_an_output_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    registry = tmp_path / "tenants.json"
+    registry.write_text(json.dumps([{"id": "sumbar"}]))
+    with pytest.raises(SystemExit) as refused:
+        deploy_nats_main(["tenants", "--credentials", str(tmp_path / "bus"), "--registry", str(registry)])
+    assert refused.value.code == 2 and "--output-dir" in capsys.readouterr().err
+    assert not (tmp_path / "bus").exists()
+
+
+def test_provision_creates_each_regions_stream_with_the_replicas_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("JALIN_STREAM_REPLICAS", raising=False)
+    assert default_replicas() == 3  # the cluster's
+    monkeypatch.setenv("JALIN_STREAM_REPLICAS", "1")
+    assert default_replicas() == 1
+    monkeypatch.setenv("JALIN_STREAM_REPLICAS", "seven")
+    with pytest.raises(SystemExit):
+        deploy_nats_main(["provision", "--credentials", str(tmp_path / "bus"), "--nats-url", "nats://127.0.0.1:1", "sumbar"])
+    monkeypatch.delenv("JALIN_STREAM_REPLICAS")
+    for bad in ("0", "6", "three"):
+        with pytest.raises(SystemExit):
+            deploy_nats_main(["provision", "--credentials", str(tmp_path / "bus"), "--nats-url", "nats://127.0.0.1:1",
+                              "--replicas", bad, "sumbar"])
+    assert deploy_nats_main(["provision", "--credentials", str(tmp_path / "bus"), "--nats-url", "nats://127.0.0.1:1",
+                             "Sumbar"]) == 2
+    # A single server (no cluster): 1 replica is created; 3, passed on to the server, are refused.
+    creds = BusCredentials.load_or_create(tmp_path / "bus")
+    creds.set_active({"sumbar": True, "kukar": True})
+    port = free_port()
+    conf = tmp_path / "nats.conf"
+    conf.write_text(render_config(creds, [TenantBus("sumbar", True), TenantBus("kukar", True)], host="127.0.0.1",
+                                  port=port, store_dir=tmp_path / "jetstream"))
+    server = NatsServer(tmp_path / "jetstream", port, config=conf)
+    server.start()
+    try:
+        base = ["provision", "--credentials", str(tmp_path / "bus"), "--nats-url", f"nats://127.0.0.1:{port}", "--attempts", "3"]
+        assert deploy_nats_main([*base, "--replicas", "1", "sumbar"]) == 0
+        assert "sumbar: stream created with 1 replicas" in capsys.readouterr().out
+        assert deploy_nats_main([*base, "kukar"]) == 1  # the default, 3: this server alone cannot keep them
+        assert "kukar" in capsys.readouterr().err
+    finally:
+        server.stop()
+    assert "JALIN_STREAM_REPLICAS" not in os.environ  # the command put back what it found
