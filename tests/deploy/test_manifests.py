@@ -45,7 +45,7 @@ from jalin_kit.tenants import TenantInfo
 
 from jalin_cli.deploy_nats import NODE_PASSWORD_VARIABLES
 from jalin_cli.migrate import settings_class
-from jalin_cli.platform import DEFAULT_PORTS, SERVICES
+from jalin_cli.platform import DEFAULT_PORTS, SERVICES, nats_server_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -645,6 +645,29 @@ def test_each_deployment_accepts_its_environment_in_production(overlay: list[dic
         assert settings.environment == "production" and settings.port == DEFAULT_PORTS[service]
         port = c["ports"][0]["containerPort"]
         assert port == DEFAULT_PORTS[service]
+
+
+def test_the_images_are_pinned_and_nats_is_the_version_the_tests_run() -> None:
+    out = subprocess.run([nats_server_binary(), "--version"], capture_output=True, text=True, timeout=30).stdout
+    tested = re.search(r"v(\d+)\.(\d+)\.\d+", out)
+    assert tested, out
+    services = compose()["services"]
+    defaults = {name: re.fullmatch(r"\$\{(JALIN_[A-Z_]+_IMAGE):-([^}]+)\}", str(svc.get("image", "")))
+                for name, svc in services.items() if "JALIN_IMAGE" not in str(svc.get("image", ""))}
+    assert all(defaults.values()), defaults  # each image a setting with a default
+    images = {name: m.group(2) for name, m in defaults.items() if m}
+    for name, image in images.items():
+        repository, _, tag = image.partition(":")
+        assert tag and tag != "latest", (name, image)
+        if repository == "nats":
+            assert re.match(rf"{tested.group(1)}\.{tested.group(2)}\.\d+-", tag), (name, image, out)
+    assert re.fullmatch(r"v\d+\.\d+\.\d+", images["mailpit"].partition(":")[2])
+    # .env.example shows the same defaults, and the chart runs the same nats-server.
+    text = ENV_EXAMPLE.read_text()
+    for m in defaults.values():
+        assert m and f"#{m.group(1)}={m.group(2)}\n" in text, m
+    chart = yaml.safe_load((DEPLOY / "k8s" / "nats-values.yaml").read_text())["container"]["image"]
+    assert f"{chart['repository']}:{chart['tag']}" == images["nats-1"]
 
 
 STREAM_JOB = DEPLOY / "k8s" / "stream-job.yaml"
