@@ -172,7 +172,7 @@ def cmd_stream(args: argparse.Namespace) -> int:
             password = BusCredentials.load_or_create(creds.parent).streamer
         url = ",".join(u.strip().replace("nats://", f"nats://{STREAMER}:{password}@", 1) for u in url.split(","))
     try:
-        apply_stream(url, attempts=max(1, int(args.wait / 0.2)))
+        apply_stream(url, within=args.wait)
     except Exception as exc:  # noqa: BLE001 - tell the operator, no traceback, no password
         print(f"could not apply the JALIN stream on {redacted(args.nats_url)}: {redacted(str(exc))}", file=sys.stderr)
         return 1

@@ -101,9 +101,10 @@ def redacted(url: str) -> str:
     return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
 
 
-def apply_stream(url: str, attempts: int = 50) -> None:
+def apply_stream(url: str, attempts: int = 50, within: float | None = None) -> None:
     """Create or update the JALIN stream from its one definition (jalin-kit); ``url`` carries
-    the bus's stream credential (``nats://streamer:…@host:port``)."""
+    the bus's stream credential (``nats://streamer:…@host:port``). Tries ``attempts`` times, or
+    until ``within`` seconds have passed when that is given."""
     from urllib.parse import urlsplit
 
     servers = [u.strip() for u in url.split(",") if u.strip()]  # a cluster: its nodes, tried in turn
@@ -114,7 +115,11 @@ def apply_stream(url: str, attempts: int = 50) -> None:
     from jalin_kit.events import ensure_stream
 
     async def apply() -> None:
-        for attempt in range(attempts):
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within if within is not None else None
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 # nats-py keeps retrying a refused first connection: bound it ourselves.
                 nc = await asyncio.wait_for(
@@ -127,7 +132,7 @@ def apply_stream(url: str, attempts: int = 50) -> None:
                 finally:
                     await nc.close()
             except Exception as exc:  # noqa: BLE001 - JetStream may still be recovering
-                if attempt == attempts - 1:
+                if (deadline is not None and loop.time() >= deadline) or (deadline is None and attempt >= attempts):
                     raise ConnectionError(f"NATS at {redacted(url)} did not answer ({type(exc).__name__} {exc})") from exc
                 await asyncio.sleep(0.2)
 
