@@ -5,7 +5,7 @@ the cooperation section (``kerja_sama``) and once with an OPD's (``opd_staff`` o
 The documents are the app factories' own (``app.openapi()`` needs no running service), so
 the operations are known when the tests are collected; the requests go to the running
 platform. Each operation runs schemathesis' examples, coverage and fuzzing phases; the
-fuzzing phase draws ``JALIN_TEST_OPENAPI_EXAMPLES`` cases (10 by default; the coverage phase
+fuzzing phase draws ``JALIN_TEST_OPENAPI_EXAMPLES`` cases (5 by default; the coverage phase
 sends the cases the schema defines, whatever the number).
 
 What is generated lands in a region of its own, onboarded here through the operator's API
@@ -38,7 +38,7 @@ from jalin_proposals.settings import ProposalsSettings
 
 from jalin_cli.platform import SERVICES, Platform
 
-MAX_EXAMPLES = int(os.environ.get("JALIN_TEST_OPENAPI_EXAMPLES", "10"))
+MAX_EXAMPLES = int(os.environ.get("JALIN_TEST_OPENAPI_EXAMPLES", "5"))
 
 FUZZ, PARTNER = "fuzz", "fuzz-mitra"
 UNITS = {"dinkes": "Dinas Kesehatan", "dpupr": "Dinas Pekerjaan Umum dan Penataan Ruang"}

@@ -96,17 +96,19 @@ def test_migrate_gives_up_on_a_database_that_never_answers_in_one_line(tmp_path:
 
 
 class LateListener:
-    """A TCP port that starts forwarding to PostgreSQL only after ``delay`` seconds: a database
+    """A TCP port that starts forwarding to PostgreSQL only once ``opened`` is set: a database
     server still starting, as on a volume's first start."""
 
-    def __init__(self, target: tuple[str, int], delay: float) -> None:
+    def __init__(self, target: tuple[str, int]) -> None:
         self.port = free_port()
-        self.target, self.delay = target, delay
+        self.target = target
+        self.opened = threading.Event()
         self.stopped = threading.Event()
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self) -> None:
-        if self.stopped.wait(self.delay):
+        self.opened.wait()
+        if self.stopped.is_set():
             return
         with socket.create_server(("127.0.0.1", self.port)) as server:
             server.settimeout(0.2)
@@ -138,19 +140,30 @@ def test_migrate_waits_for_a_database_that_is_still_starting(tmp_path: Path) -> 
     require_pg()
     url = asyncio.run(create_pg_database("jdwait"))
     real = make_url(url)
-    late = LateListener((real.host or "127.0.0.1", real.port or 5432), delay=2.0)
+    late = LateListener((real.host or "127.0.0.1", real.port or 5432))
     try:
         secrets = tmp_path / "secrets"
         secrets.mkdir()
         (secrets / "evaluation_database_url").write_text(real.set(port=late.port).render_as_string(hide_password=False))
         (secrets / "nats_evaluation_password").write_text("j" + "0" * 30)
-        proc = subprocess.run([sys.executable, "-m", "jalin_cli.migrate", "evaluation", "--wait", "30"],
-                              env=production_env("evaluation", secrets), capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        assert "migrations.waiting" in proc.stderr and "Traceback" not in proc.stderr
-        assert json.loads(proc.stdout.strip().splitlines()[-1])["event"] == "migrations.applied"
+        proc = subprocess.Popen([sys.executable, "-m", "jalin_cli.migrate", "evaluation", "--wait", "60"],
+                                env=production_env("evaluation", secrets), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        assert proc.stderr is not None
+        said = []
+        for line in proc.stderr:  # the database answers once the job has said it waits for it
+            said.append(line)
+            if "migrations.waiting" in line:
+                late.opened.set()
+                break
+        out, rest = proc.communicate(timeout=120)
+        err = "".join(said) + rest
+        assert proc.returncode == 0, err[-2000:]
+        assert "migrations.waiting" in err and "Traceback" not in err
+        assert json.loads(out.strip().splitlines()[-1])["event"] == "migrations.applied"
     finally:
         late.stopped.set()
+        late.opened.set()
         asyncio.run(drop_pg_database(url))
 
 
