@@ -26,16 +26,15 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from jalin_dbs import create_pg_database, drop_pg_database, pg_admin_url, require_pg
 from sqlalchemy.engine import make_url
 
-from jalin_cli.bus import BusCredentials, render_config
+from jalin_cli.bus import BusCredentials
 from jalin_cli.migrate import migrations_of
-from jalin_cli.platform import SERVICES, NatsServer, free_port
+from jalin_cli.platform import SERVICES, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 INIT = ROOT / "deploy" / "postgres" / "init-jalin.sh"
@@ -234,19 +233,6 @@ def test_a_database_url_the_init_script_cannot_read_is_refused(tmp_path: Path) -
 JALIN = Path(sys.executable).parent / "jalin"
 
 
-@pytest.fixture
-def locked_bus(tmp_path: Path) -> Iterator[tuple[BusCredentials, int]]:
-    """The locked-down bus (the platform's users and permissions), JALIN not there yet."""
-    creds = BusCredentials.load_or_create(tmp_path / "bus")
-    port = free_port()
-    conf = tmp_path / "bus" / "nats-server.conf"
-    conf.write_text(render_config(creds, [], host="127.0.0.1", port=port, store_dir=tmp_path / "jetstream"))
-    server = NatsServer(tmp_path / "jetstream", port, config=conf)
-    server.start()
-    try:
-        yield creds, port
-    finally:
-        server.stop()
 
 
 def stream_apply(url: str, password_file: Path, tmp_path: Path, wait: str = "5") -> subprocess.CompletedProcess[str]:

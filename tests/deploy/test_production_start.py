@@ -9,7 +9,6 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +18,8 @@ from jalin_dbs import create_pg_database, drop_pg_database, require_pg
 from jalin_e2e import wait_for
 from jalin_s3 import create_bucket, moto_server
 
-from jalin_cli.bus import BusCredentials, render_config
-from jalin_cli.platform import SERVICES, NatsServer, apply_stream, free_port
+from jalin_cli.bus import BusCredentials
+from jalin_cli.platform import SERVICES, apply_stream, free_port
 
 ISSUER = "https://sso.sumbarprov.go.id/realms/jalin"
 # Tokens are verified against the provider's keys when one arrives; a start fetches nothing.
@@ -121,17 +120,11 @@ class Bus:
 
 
 @pytest.fixture
-def bus(tmp_path: Path) -> Iterator[Bus]:
+def bus(locked_bus: tuple[BusCredentials, int]) -> Bus:
     """The locked-down bus (the platform's accounts and users), with JALIN applied."""
-    creds = BusCredentials.load_or_create(tmp_path / "bus")
-    port = free_port()
-    conf = tmp_path / "bus" / "nats-server.conf"
-    conf.write_text(render_config(creds, [], host="127.0.0.1", port=port, store_dir=tmp_path / "jetstream"))
-    server = NatsServer(tmp_path / "jetstream", port, config=conf)
-    server.start()
+    creds, port = locked_bus
     apply_stream(f"nats://streamer:{creds.streamer}@127.0.0.1:{port}")
-    yield Bus(creds, port)
-    server.stop()
+    return Bus(creds, port)
 
 
 STARTED = SERVICES
