@@ -10,7 +10,6 @@ import json
 import sys
 
 import nats
-import nats.errors
 
 from jalin_cli.bus import TENANT_STREAM, BusCredentials
 from jalin_cli.common import data_dir
@@ -35,7 +34,9 @@ async def _follow(url: str, tenant: str, durable: str, count: int | None, idle: 
         while count is None or printed < count:
             try:
                 msgs = await sub.fetch(50, timeout=1)
-            except nats.errors.TimeoutError:
+            except TimeoutError:
+                # nats-py raises its own TimeoutError or asyncio's bare one (when the wait runs
+                # out between its two pull requests); both are the builtin's subclasses.
                 waited += 1
                 if idle is not None and waited >= idle:
                     break
