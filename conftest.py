@@ -90,15 +90,37 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         await drop_pg_database(url)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook, which reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The tests under ``tests/`` share the platforms they start (session fixtures): under
-    pytest-xdist (``--dist loadgroup``, as ``jalin test`` runs the suite) they stay together in
-    one worker, beside the in-process tests of the kit and the services in the others."""
-    platform_tests = Path(__file__).parent / "tests"
-    deploy_tests = platform_tests / "deploy"  # start their own processes, share nothing
+    """Under pytest-xdist (``--dist loadgroup``, as ``jalin test`` runs the suite) the tests that
+    share a session's platform stay in one worker, so that each platform starts once: one group
+    per store of ``platform``, one for the reliability tests' shared platform. Every other module
+    (the in-process tests, the deploy tests and the reliability tests that start a platform of
+    their own) goes to whichever worker is free."""
     for item in items:
-        parents = Path(str(item.path)).parents
-        if deploy_tests in parents:
-            item.add_marker(pytest.mark.xdist_group("deploy"))
-        elif platform_tests in parents:
-            item.add_marker(pytest.mark.xdist_group("platform"))
+        fixtures = getattr(item, "fixturenames", ())
+        callspec = getattr(item, "callspec", None)
+        if "platform" in fixtures and callspec is not None and "platform" in callspec.params:
+            item.add_marker(pytest.mark.xdist_group(f"platform-{callspec.params['platform']}"))
+        elif "shared_platform" in fixtures:
+            item.add_marker(pytest.mark.xdist_group("reliability-shared"))
+
+
+def _weight_class(item: pytest.Item) -> int:
+    """0: a platform group, 1: a test that starts processes of its own (deploy, reliability,
+    e2e), 2: the in-process tests."""
+    if any(mark.args and str(mark.args[0]).startswith("platform-") for mark in item.iter_markers("xdist_group")):
+        return 0
+    return 1 if PROCESS_TESTS.intersection(Path(str(item.path)).parents) else 2
+
+
+PROCESS_TESTS = {Path(__file__).parent / "tests" / name for name in ("deploy", "reliability", "e2e")}
+
+
+@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
+def pytest_collection_modifyitems_heaviest_first(items: list[pytest.Item]) -> None:
+    """The longest work first, the many short in-process modules last to fill the gaps: xdist
+    hands out the scopes in this order (``jalin test`` turns its own reordering off, which puts
+    the modules of many tests first and leaves a long deploy test alone at the end). After
+    pytest's own reordering (a stable sort keeps what it did inside each class)."""
+    items.sort(key=_weight_class)

@@ -188,7 +188,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     # At least three workers: the platform tests (one worker) mostly wait on events, so a third
     # keeps a 2-core machine busy with the deploy and in-process tests meanwhile.
     workers = max(3, os.cpu_count() or 1)
-    parallel = [] if args.pytest_args else ["-n", str(workers), "--dist", "loadgroup"]
+    parallel = [] if args.pytest_args else ["-n", str(workers), "--dist", "loadgroup", "--no-loadscope-reorder"]
     return subprocess.call([sys.executable, "-m", "pytest", *parallel, *args.pytest_args])
 
 

@@ -1,6 +1,10 @@
 """Every operation of the four services against its own OpenAPI document: schemathesis with
-all its checks, on the platform as processes (SQLite and PostgreSQL), once with a token of
-the cooperation section (``kerja_sama``) and once with an OPD's (``opd_staff`` of a unit).
+all its checks, on the platform as processes, once with a token of the cooperation section
+(``kerja_sama``) and once with an OPD's (``opd_staff`` of a unit).
+
+It runs on one store: PostgreSQL when the tests have one (the production store, and the
+stricter one: NUL characters, lengths, integer ranges), else SQLite. The contract is the same
+code on both; what the stores do differently is tested by each service's own tests on both.
 
 The documents are the app factories' own (``app.openapi()`` needs no running service), so
 the operations are known when the tests are collected; the requests go to the running
@@ -38,6 +42,7 @@ from jalin_proposals.settings import ProposalsSettings
 
 from jalin_cli.platform import SERVICES, Platform
 
+STORE = "postgresql" if os.environ.get("JALIN_TEST_DATABASE_URL") else "sqlite"  # see tests/contract/conftest.py
 MAX_EXAMPLES = int(os.environ.get("JALIN_TEST_OPENAPI_EXAMPLES", "5"))
 
 FUZZ, PARTNER = "fuzz", "fuzz-mitra"
