@@ -103,6 +103,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group(f"platform-{callspec.params['platform']}"))
         elif "shared_platform" in fixtures:
             item.add_marker(pytest.mark.xdist_group("reliability-shared"))
+        elif "console_platform" in fixtures:
+            item.add_marker(pytest.mark.xdist_group("platform-console"))
 
 
 def _weight_class(item: pytest.Item) -> int:

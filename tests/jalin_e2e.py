@@ -47,6 +47,7 @@ def start_platform(
     database_urls: dict[str, str] | None = None,
     extra_env: dict[str, str] | None = None,
     replicas: dict[str, int] | None = None,
+    console: bool = False,
 ) -> Platform:
     config = PlatformConfig(
         data_dir=data_dir,
@@ -57,6 +58,7 @@ def start_platform(
         database_urls=database_urls or {},
         unrestricted_user=True,  # the tests that must get past the bus (forged events) use it
         replicas=replicas or {},
+        console_port=free_port() if console else None,
         extra_env={
             "JALIN_EVALUATION_SCAN_INTERVAL_SECONDS": "1",
             "JALIN_BACKOFF_SECONDS": "[0.2, 0.5, 1.0]",

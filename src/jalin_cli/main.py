@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from jalin_kit.auth import ROLES
-from jalin_kit.tenants import DEMO_TENANTS
+from jalin_kit.tenants import DEMO_TENANTS, DEMO_USERS
 
 from jalin_cli.access_docs import ACCESS_MD, cmd_docs
 from jalin_cli.bus import BusCredentials
@@ -23,6 +23,7 @@ from jalin_cli.demo import cmd_demo
 from jalin_cli.events import add_events_parser
 from jalin_cli.operate import add_tenants_parser, cmd_dead_letters, cmd_outbox
 from jalin_cli.platform import (
+    DEFAULT_CONSOLE_PORT,
     DEFAULT_NATS_PORT,
     DEFAULT_PORTS,
     DEFAULT_SMTP_PORT,
@@ -33,17 +34,6 @@ from jalin_cli.platform import (
     postgres_databases,
     redacted,
 )
-
-DEMO_USERS = [
-    # tenant, user, roles, unit, name
-    ("sumbar", "ani.opd", ["opd_staff"], "dinkes", "Ani (Dinas Kesehatan)"),
-    ("sumbar", "budi.ks", ["kerja_sama"], None, "Budi (Biro Kerja Sama)"),
-    ("sumbar", "sekda", ["sekda"], None, "Sekretaris Daerah"),
-    ("kukar", "citra.opd", ["opd_staff"], "dishub", "Citra (Dinas Perhubungan)"),
-    ("kukar", "dedi.ks", ["kerja_sama"], None, "Dedi (Bagian Kerja Sama)"),
-    ("platform", "operator", ["platform_admin"], None, "Platform operator"),
-]
-
 
 # -- jalin up -----------------------------------------------------------------------
 
@@ -67,6 +57,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             jwt_secret=secret,
             database_urls=database_urls,
             replicas=parse_replicas(args.replicas or ""),
+            console_port=args.console_port,
         )
     except Exception as exc:  # noqa: BLE001 - a bad option or an unreachable server: say which, no traceback
         print(f"Jalin could not start: {exc}", file=sys.stderr)
@@ -117,6 +108,9 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 def print_banner(platform: Platform, folder: Path) -> None:
     print("\nJalin is running.\n")
+    print(f"  Open the console: {platform.url('console')}")
+    print("  Sign in as one of the demo users (development sign-in): "
+          + ", ".join(f"{u.name} [{u.tenant}]" for u in DEMO_USERS if u.tenant != "platform") + "\n")
     for name in SERVICES:
         print(f"  {name:<14} {platform.url(name)}   (API docs: {platform.url(name)}/docs)")
         for replica in platform.replicas[name][1:]:
@@ -127,9 +121,9 @@ def print_banner(platform: Platform, folder: Path) -> None:
     print(f"  {'mail':<14} smtp://127.0.0.1:{platform.config.smtp_port} -> {folder / 'mail'}")
     print(f"  {'logs':<14} {folder / 'logs'}\n")
     print("Demo users and their tokens (valid 7 days):")
-    for tenant, user, roles, unit, name in DEMO_USERS:
-        token = token_for(folder, tenant, roles, user, unit, name)
-        print(f"\n  {name} — tenant {tenant}, roles {','.join(roles)}" + (f", unit {unit}" if unit else ""))
+    for u in DEMO_USERS:
+        token = token_for(folder, u.tenant, list(u.roles), u.user, u.unit, u.name)
+        print(f"\n  {u.name} — tenant {u.tenant}, roles {','.join(u.roles)}" + (f", unit {u.unit}" if u.unit else ""))
         print(f"  {token}")
     print("\nWhat a region's external systems see on the bus, with that region's own credential only")
     print("(its events, and those of cooperations shared with it; ./jalin tenants credentials <tenant>):")
@@ -204,6 +198,7 @@ def main(argv: list[str] | None = None) -> None:
 
     up = sub.add_parser("up", help="run the whole platform on the embedded default")
     add_ports(up)
+    up.add_argument("--console-port", type=int, default=DEFAULT_CONSOLE_PORT, help=f"default {DEFAULT_CONSOLE_PORT}")
     up.add_argument("--nats-port", type=int, default=DEFAULT_NATS_PORT)
     up.add_argument("--smtp-port", type=int, default=DEFAULT_SMTP_PORT)
     up.add_argument("--timeout", type=float, default=90.0, help="seconds to wait for readiness")

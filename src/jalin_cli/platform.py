@@ -29,6 +29,7 @@ from jalin_cli.natsproc import nats_server_binary as nats_server_binary
 from jalin_cli.natsproc import redacted as redacted
 
 DEFAULT_PORTS = {"proposals": 8101, "documents": 8102, "notifications": 8103, "evaluation": 8104}
+DEFAULT_CONSOLE_PORT = 8100
 DEFAULT_NATS_PORT = 4322
 DEFAULT_SMTP_PORT = 8125
 
@@ -155,6 +156,8 @@ class PlatformConfig:
     unrestricted_user: bool = False
     """A user with every right in the platform account, for tests that must get past the bus
     (``Platform.unrestricted_url``); never for ``jalin up``."""
+    console_port: int | None = None
+    """The console (the officials' web application) on this port; none: no console."""
     replicas: Mapping[str, int] = field(default_factory=dict)
     """Processes per service (default 1). More than one share the service's store and its
     durable consumers: PostgreSQL only (``database_urls``)."""
@@ -206,6 +209,10 @@ class Platform:
         for name, processes in self.replicas.items():
             for replica in processes[1:]:
                 replica.env[f"JALIN_{name.upper()}_PORT"] = str(replica.port)
+        self.console: ServiceProcess | None = None
+        if config.console_port is not None:
+            self.console = ServiceProcess("console", config.console_port, self._console_env(),
+                                          config.data_dir / "logs" / "console.log")
 
     @property
     def nats_url(self) -> str:
@@ -262,6 +269,21 @@ class Platform:
         env.update(c.extra_env)
         return env
 
+    def _console_env(self) -> dict[str, str]:
+        c = self.config
+        env = {k: v for k, v in os.environ.items() if not k.startswith("JALIN_")}
+        env.update({
+            "JALIN_ENVIRONMENT": c.environment,
+            "JALIN_DATA_DIR": str(c.data_dir.resolve()),
+            "JALIN_CONSOLE_PORT": str(c.console_port),
+            **{f"JALIN_CONSOLE_{name.upper()}_URL": self.url(name) for name in SERVICES},
+        })
+        if c.jwt_secret:
+            env["JALIN_CONSOLE_JWT_SECRET"] = c.jwt_secret
+        env.setdefault("MALLOC_ARENA_MAX", "2")
+        env.update({k: v for k, v in c.extra_env.items() if k.startswith("JALIN_CONSOLE_")})
+        return env
+
     def _first_tenants(self) -> dict[str, bool]:
         """Before the registry answers: the regions the bus had, and the demo ones (the
         services onboard them on the embedded default's first start)."""
@@ -313,6 +335,9 @@ class Platform:
             svc.start()
         for svc in replicas:
             svc.wait_ready(timeout)
+        if self.console is not None:
+            self.console.start()
+            self.console.wait_ready(timeout)
         self.sync_bus()  # the demo regions' streams exist before anyone subscribes
         self._sync_stop.clear()
         self._sync_thread = threading.Thread(target=self._keep_bus, name="bus-reconciler", daemon=True)
@@ -328,9 +353,13 @@ class Platform:
         self.nats.stop()
 
     def url(self, service: str) -> str:
-        """The service's first process (each replica answers on its own port)."""
+        """The service's first process (each replica answers on its own port), or the console."""
+        if service == "console":
+            assert self.console is not None, "this platform runs no console"
+            return self.console.url
         return self.services[service].url
 
     def processes(self) -> list[ServiceProcess]:
-        """Every service process, replicas included."""
-        return [p for processes in self.replicas.values() for p in processes]
+        """Every process of the platform but nats-server: the console first, then the services
+        with their replicas."""
+        return ([self.console] if self.console else []) + [p for processes in self.replicas.values() for p in processes]

@@ -253,11 +253,12 @@ def _redact_url(url: str) -> str:
     return url
 
 
-def development_secret(folder: Path) -> str:
-    """The embedded default's JWT secret, kept in its data folder: created on first use with
-    owner-only permissions, read by every process of the platform afterwards (the first
-    of several processes starting at once creates it, the others read what it wrote)."""
-    path = folder.resolve() / DEV_SECRET_FILE
+def development_secret(folder: Path, name: str = DEV_SECRET_FILE) -> str:
+    """The embedded default's JWT secret (or another of its secrets, by file name), kept in its
+    data folder: created on first use with owner-only permissions, read by every process of the
+    platform afterwards (the first of several processes starting at once creates it, the others
+    read what it wrote)."""
+    path = folder.resolve() / name
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

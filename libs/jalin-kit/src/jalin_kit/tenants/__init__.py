@@ -7,11 +7,13 @@
 """
 
 from jalin_kit.tenants.directory import Admission, TenantDirectory, UnknownTenant
-from jalin_kit.tenants.info import DEMO_TENANTS, TenantInfo, TenantSettings, TenantStatus
+from jalin_kit.tenants.info import DEMO_TENANTS, DEMO_USERS, DemoUser, TenantInfo, TenantSettings, TenantStatus
 from jalin_kit.tenants.registry import TenantRecord, follow_registry
 
 __all__ = [
     "DEMO_TENANTS",
+    "DEMO_USERS",
+    "DemoUser",
     "Admission",
     "TenantDirectory",
     "TenantInfo",

@@ -4,6 +4,7 @@ and the lifecycle's options are settings with the defaults of PP 28/2018 and pra
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -134,3 +135,28 @@ DEMO_TENANTS: dict[str, TenantInfo] = {
 }
 """The embedded default's regions (onboarded on its first start): two that cooperate and a
 third that must see nothing of theirs."""
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    """A person of the embedded default's demo regions (``jalin up`` prints their tokens; the
+    console's development sign-in lists them). Never used in production."""
+
+    tenant: str
+    user: str
+    roles: tuple[str, ...]
+    unit: str | None
+    name: str
+
+
+DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser("sumbar", "ani.opd", ("opd_staff",), "dinkes", "Ani (Dinas Kesehatan)"),
+    DemoUser("sumbar", "budi.ks", ("kerja_sama",), None, "Budi (Biro Kerja Sama)"),
+    DemoUser("sumbar", "gubernur", ("kepala_daerah",), None, "Gubernur Sumatera Barat"),
+    DemoUser("sumbar", "sekda", ("sekda",), None, "Sekretaris Daerah"),
+    DemoUser("sumbar", "dprd", ("dprd",), None, "Sekretariat DPRD Sumatera Barat"),
+    DemoUser("kukar", "citra.opd", ("opd_staff",), "dishub", "Citra (Dinas Perhubungan)"),
+    DemoUser("kukar", "dedi.ks", ("kerja_sama",), None, "Dedi (Bagian Kerja Sama)"),
+    DemoUser("kaltim", "eka.ks", ("kerja_sama",), None, "Eka (Biro Kerja Sama Kalimantan Timur)"),
+    DemoUser("platform", "operator", ("platform_admin",), None, "Platform operator"),
+)

@@ -1,0 +1,129 @@
+"""Wiring: the console's app. ``python -m jalin_console`` serves it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.responses import Response
+
+from jalin_console import oidc
+from jalin_console.backend import Backend, PageError, Refused, SignInNeeded
+from jalin_console.pages import home, inbox, proposals, signin
+from jalin_console.settings import SERVICES, ConsoleSettings
+from jalin_console.web import CsrfRefused, NotSignedIn, check_csrf, local_path, render, sign_in_url
+
+log = logging.getLogger("jalin.console")
+STATIC = Path(__file__).parent / "static"
+SECURITY_HEADERS = {
+    # Every script and style is a file of the console's own: nothing inline, nothing from elsewhere.
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+                               "frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def build(settings: ConsoleSettings | None = None) -> FastAPI:
+    settings = settings or ConsoleSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with httpx.AsyncClient(timeout=settings.service_timeout_seconds) as client:
+            app.state.backend = Backend({name: settings.service_url(name) for name in SERVICES}, client)
+            yield
+
+    app = FastAPI(title="Jalin console", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.state.settings = settings
+    app.add_middleware(SessionMiddleware, secret_key=settings.session_key(), session_cookie="jalin_session",
+                       max_age=int(settings.session_hours * 3600), same_site="lax", https_only=settings.production)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if "text/html" in response.headers.get("content-type", ""):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    guarded = [Depends(check_csrf)]
+    for router in (signin.router, oidc.router, home.router, proposals.router, inbox.router):
+        app.include_router(router, dependencies=guarded)
+
+    @app.get("/bahasa/{lang}")
+    async def language(lang: str, next: str | None = None) -> Response:
+        response = RedirectResponse(local_path(next), status_code=303)
+        if lang in ("id", "en"):
+            response.set_cookie("lang", lang, max_age=365 * 24 * 3600, httponly=True, samesite="lax",
+                                secure=settings.production)
+        return response
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        return JSONResponse({"ready": True, "checks": {"console": "ok"}})
+
+    _errors(app)
+    return app
+
+
+def _errors(app: FastAPI) -> None:
+    @app.exception_handler(NotSignedIn)
+    async def _not_signed_in(request: Request, exc: NotSignedIn) -> Response:
+        return _redirect(request, sign_in_url(request))
+
+    @app.exception_handler(SignInNeeded)
+    async def _expired(request: Request, exc: SignInNeeded) -> Response:
+        request.session.clear()
+        return _redirect(request, "/masuk?expired=true")
+
+    @app.exception_handler(CsrfRefused)
+    async def _csrf(request: Request, exc: CsrfRefused) -> Response:
+        return render(request, "error.html", status_code=403, message_key="error.csrf")
+
+    @app.exception_handler(PageError)
+    async def _page(request: Request, exc: PageError) -> Response:
+        key = {403: "error.403", 404: "error.404"}.get(exc.status, "error.503")
+        return render(request, "error.html", status_code=exc.status if exc.status in (403, 404) else 503,
+                      message_key=key)
+
+    @app.exception_handler(Refused)
+    async def _refused(request: Request, exc: Refused) -> Response:
+        # A refusal no form shows (a read the service would not answer): said, not a crash.
+        log.warning("console.refused status=%s detail=%s", exc.status, exc.detail)
+        return render(request, "error.html", status_code=exc.status, message_key="error.500")
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        return render(request, "error.html", status_code=404, message_key="error.404")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        key = {404: "error.404", 405: "error.405"}.get(exc.status_code, "error.500")
+        return render(request, "error.html", status_code=exc.status_code, message_key=key)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("console.unhandled")
+        return render(request, "error.html", status_code=500, message_key="error.500")
+
+
+def _redirect(request: Request, target: str) -> Response:
+    if request.headers.get("hx-request"):
+        return Response(status_code=204, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)

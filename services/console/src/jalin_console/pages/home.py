@@ -1,0 +1,44 @@
+"""Beranda: what waits for me, counts by stage, what ends soon, overdue monev, unread messages."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from jalin_console.backend import PageError
+from jalin_console.pages.proposals import ending_within
+from jalin_console.web import CurrentUser, backend_of, render
+
+router = APIRouter()
+TASK_SCAN = 100  # the most recent cooperations whose next actions are asked for
+
+
+@router.get("/")
+async def home(request: Request, user: CurrentUser) -> Response:
+    backend = backend_of(request)
+    rows, offers, unread, plans = await asyncio.gather(
+        backend.get("proposals", "/v1/proposals", user.token, limit=500),
+        backend.get("proposals", "/v1/offers", user.token),
+        backend.get("notifications", "/v1/inbox", user.token, unread="true", limit=500),
+        backend.get("evaluation", "/v1/plans", user.token, limit=200),
+    )
+    open_rows = [p for p in rows if p["stage"] not in ("selesai", "diakhiri")][:TASK_SCAN]
+
+    async def actions(p: dict[str, Any]) -> list[dict[str, Any]]:
+        try:
+            return await backend.get("proposals", f"/v1/proposals/{p['id']}/actions", user.token)  # type: ignore[no-any-return]
+        except PageError:
+            return []
+
+    answers = await asyncio.gather(*(actions(p) for p in open_rows))
+    tasks = [{"p": p, "commands": [a["command"] for a in acts]} for p, acts in zip(open_rows, answers, strict=True) if acts]
+    today = date.today()
+    overdue = [{"plan": plan, "round": r} for plan in plans if plan.get("status") == "active"
+               for r in plan.get("rounds", []) if r.get("due_on") and date.fromisoformat(r["due_on"]) < today]
+    return render(request, "home.html", tasks=tasks, stages=Counter(p["stage"] for p in rows),
+                  ending=ending_within(rows, 90, today), offers=offers, unread=len(unread), overdue=overdue[:20])

@@ -1,0 +1,202 @@
+"""Usulan: the list, the detail page with the actions this user may take, the create form,
+and the offers from other regions (Penawaran masuk)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from jalin_kit.http import OBJECT_ID
+from starlette.responses import Response, StreamingResponse
+
+from jalin_console.backend import Backend, PageError, Refused
+from jalin_console.forms import Field, attach_errors, body_from_form, fields_of
+from jalin_console.i18n import KINDS, STAGES, Translator
+from jalin_console.web import CurrentUser, backend_of, lang_of, render
+
+router = APIRouter()
+PAGE_SIZE = 25
+LIST_LIMIT = 500  # the proposals service's largest page
+
+
+def _t(request: Request) -> Translator:
+    return Translator(lang_of(request))
+
+
+async def openapi_of(request: Request, backend: Backend) -> dict[str, Any]:
+    """The proposals service's OpenAPI document, read once per console process."""
+    cached = getattr(request.app.state, "proposals_openapi", None)
+    if cached is None:
+        try:
+            r = await backend.client.get(f"{backend.urls['proposals']}/openapi.json")
+            r.raise_for_status()
+            cached = r.json()
+        except Exception:  # noqa: BLE001 - shown as a service that cannot be reached
+            raise PageError(503, "proposals: openapi.json") from None
+        request.app.state.proposals_openapi = cached
+    return cached  # type: ignore[no-any-return]
+
+
+def _matches(p: dict[str, Any], q: str, kind: str, unit: str, year: str, partner: str) -> bool:
+    if q and q.lower() not in f"{p['title']} {p['partner']['name']}".lower():
+        return False
+    if kind and p["kind"] != kind:
+        return False
+    if unit and (p.get("unit") or "") != unit:
+        return False
+    if partner and (p["partner"].get("tenant") or "") != partner and p["owner"] != partner:
+        return False
+    return not (year and not str(p["created_at"]).startswith(year))
+
+
+@router.get("/usulan")
+async def list_page(request: Request, user: CurrentUser, stage: str = "", side: str = "", q: str = "", kind: str = "",
+                    unit: str = "", year: str = "", partner: str = "", page: int = 1) -> Response:
+    backend = backend_of(request)
+    q, page = q[:200], max(1, min(page, 10_000))
+    if stage and stage not in STAGES:
+        stage = ""
+    if side not in ("", "own", "partner"):
+        side = ""
+    rows = await backend.get("proposals", "/v1/proposals", user.token, stage=stage, side=side, limit=LIST_LIMIT)
+    rows = [p for p in rows if _matches(p, q, kind, unit, year, partner)]
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(page, pages)
+    shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    years = sorted({str(p["created_at"])[:4] for p in rows}, reverse=True)
+    units = sorted({p["unit"] for p in rows if p.get("unit")})
+    filters = {"stage": stage, "side": side, "q": q, "kind": kind, "unit": unit, "year": year, "partner": partner}
+    template = "proposals_rows.html" if request.headers.get("hx-request") else "proposals.html"
+    query = urlencode({k: v for k, v in filters.items() if v})
+    return render(request, template, rows=shown, total=len(rows), page=page, pages=pages, filters=filters, query=query,
+                  stages=STAGES, kinds=KINDS, years=years, units=units,
+                  can_create=bool({"opd_staff", "opd_head"} & set(user.roles)))
+
+
+def _create_fields(t: Translator, tenants: list[dict[str, Any]], me: str) -> list[Field]:
+    partners = [("", t("proposal.form.partner_outside"))] + [(e["id"], e["name"]) for e in tenants if e["id"] != me]
+    return [
+        Field("title", t.field("title"), "text", True, max_length=200),
+        Field("kind", t.field("kind"), "select", True, options=[(k, t.kind(k)) for k in KINDS]),
+        Field("partner_tenant", t.field("partner_tenant"), "select", False, options=partners),
+        Field("partner_name", t.field("partner_name"), "text", True, max_length=200),
+        Field("objective", t.field("objective"), "textarea", True, max_length=4000),
+        Field("scope", t.field("scope"), "textarea", True, max_length=4000),
+        Field("term_months", t.field("term_months"), "number", True, minimum=1, maximum=60),
+        Field("financing", t.field("financing"), "textarea", True, max_length=2000),
+        Field("burdens_public", t.field("burdens_public"), "checkbox", False),
+        Field("unbudgeted", t.field("unbudgeted"), "checkbox", False),
+    ]
+
+
+@router.get("/usulan/baru")
+async def create_page(request: Request, user: CurrentUser) -> Response:
+    tenants = await backend_of(request).get("proposals", "/v1/tenants", user.token)
+    return render(request, "proposal_form.html", fields=_create_fields(_t(request), tenants, user.tenant), problems=[])
+
+
+@router.post("/usulan/baru")
+async def create(request: Request, user: CurrentUser) -> Response:
+    backend, t = backend_of(request), _t(request)
+    tenants = await backend.get("proposals", "/v1/tenants", user.token)
+    fields = _create_fields(t, tenants, user.tenant)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    body = body_from_form(fields, form)
+    body["partner"] = {"name": body.pop("partner_name", ""), "tenant": body.pop("partner_tenant", None)}
+    try:
+        created = await backend.post("proposals", "/v1/proposals", user.token, body)
+    except Refused as exc:
+        problems = attach_errors(fields, exc.errors, t) or ([] if exc.errors else [exc.detail])
+        return render(request, "proposal_form.html", status_code=422, fields=fields,
+                      problems=[t("proposal.form.errors"), *problems])
+    return RedirectResponse(f"/usulan/{created['id']}?ok=created", status_code=303)
+
+
+async def _detail(request: Request, user: CurrentUser, proposal_id: str) -> dict[str, Any]:
+    backend = backend_of(request)
+    if not OBJECT_ID.fullmatch(proposal_id):
+        raise PageError(404)
+    proposal = await backend.get("proposals", f"/v1/proposals/{proposal_id}", user.token)
+
+    async def optional(service: str, path: str, **params: Any) -> Any:
+        try:
+            return await backend.get(service, path, user.token, **params)
+        except PageError as exc:
+            if exc.status in (403, 404):
+                return []
+            raise
+
+    actions, history, agreements, documents, plans = await asyncio.gather(
+        backend.get("proposals", f"/v1/proposals/{proposal_id}/actions", user.token),
+        optional("proposals", f"/v1/proposals/{proposal_id}/history"),
+        optional("proposals", "/v1/agreements", proposal_id=proposal_id),
+        optional("documents", "/v1/documents", proposal_id=proposal_id),
+        optional("evaluation", "/v1/plans", proposal_id=proposal_id),
+    )
+    openapi = await openapi_of(request, backend)
+    t = _t(request)
+    forms = [{"command": a["command"], "label": t.command(a["command"]), "fields": fields_of(openapi, a.get("body"), t),
+              "target": a["target"]} for a in actions]
+    return {"p": proposal, "forms": forms, "history": history, "agreements": agreements, "documents": documents,
+            "plan": plans[0] if plans else None}
+
+
+@router.get("/usulan/{proposal_id}")
+async def detail_page(request: Request, user: CurrentUser, proposal_id: str, ok: str = "") -> Response:
+    context = await _detail(request, user, proposal_id)
+    notice = {"created": "proposal.created", "done": "proposal.done"}.get(ok)
+    return render(request, "proposal.html", notice=notice, problems=[], failed=None, **context)
+
+
+@router.post("/usulan/{proposal_id}/aksi/{command}")
+async def act(request: Request, user: CurrentUser, proposal_id: str, command: str) -> Response:
+    context = await _detail(request, user, proposal_id)
+    chosen = next((f for f in context["forms"] if f["command"] == command), None)
+    if chosen is None:  # not an action this user may take now: the service would say 403/409
+        raise PageError(403)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    body = body_from_form(chosen["fields"], form)
+    t = _t(request)
+    try:
+        await backend_of(request).post("proposals", f"/v1/proposals/{proposal_id}/actions/{command}", user.token,
+                                       body if chosen["fields"] else None)
+    except Refused as exc:
+        problems = attach_errors(chosen["fields"], exc.errors, t) or ([] if exc.errors else [t.message(exc.detail)])
+        return render(request, "proposal.html", status_code=422, notice=None, problems=problems, failed=command,
+                      **context)
+    return RedirectResponse(f"/usulan/{proposal_id}?ok=done", status_code=303)
+
+
+@router.get("/penawaran")
+async def offers_page(request: Request, user: CurrentUser) -> Response:
+    offers = await backend_of(request).get("proposals", "/v1/offers", user.token)
+    return render(request, "offers.html", offers=offers)
+
+
+@router.get("/dokumen/{document_id}/unduh")
+async def download(request: Request, user: CurrentUser, document_id: str) -> Response:
+    if not OBJECT_ID.fullmatch(document_id):
+        raise PageError(404)
+    backend = backend_of(request)
+    meta = await backend.get("documents", f"/v1/documents/{document_id}", user.token)
+    r = await backend.request("GET", "documents", f"/v1/documents/{document_id}/content", user.token)
+    filename = str(meta.get("filename", "dokumen")).replace('"', "")
+    return StreamingResponse(
+        iter([r.content]), media_type=r.headers.get("content-type", "application/octet-stream"),
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "X-Content-Type-Options": "nosniff"},
+    )
+
+
+def ending_within(rows: list[dict[str, Any]], days: int, today: date) -> list[dict[str, Any]]:
+    out = []
+    for p in rows:
+        end = p.get("term_end")
+        if p.get("stage") == "pelaksanaan" and end:
+            left = (date.fromisoformat(end) - today).days
+            if 0 <= left <= days:
+                out.append({**p, "days_left": left})
+    return sorted(out, key=lambda p: p["days_left"])

@@ -1,0 +1,129 @@
+"""What every page shares: the signed-in user, the CSRF token, the language, rendering."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from jalin_console.backend import Backend
+from jalin_console.i18n import LANGUAGES, Translator
+from jalin_console.settings import ConsoleSettings
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+CSRF_FIELD = "csrf"
+CSRF_HEADER = "x-csrf-token"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class NotSignedIn(Exception):
+    """No session (or an expired one): the page redirects to the sign-in."""
+
+
+class CsrfRefused(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class User:
+    token: str
+    user: str
+    name: str
+    tenant: str
+    roles: tuple[str, ...]
+    unit: str | None
+    expires: float
+
+    def to_session(self) -> dict[str, Any]:
+        return {"token": self.token, "user": self.user, "name": self.name, "tenant": self.tenant,
+                "roles": list(self.roles), "unit": self.unit, "expires": self.expires}
+
+    @classmethod
+    def from_session(cls, data: Any) -> User | None:
+        if not isinstance(data, dict):
+            return None
+        try:
+            user = cls(token=str(data["token"]), user=str(data["user"]), name=str(data["name"]),
+                       tenant=str(data["tenant"]), roles=tuple(str(r) for r in data["roles"]),
+                       unit=None if data.get("unit") is None else str(data["unit"]), expires=float(data["expires"]))
+        except (KeyError, TypeError, ValueError):
+            return None
+        return user if user.expires > time.time() else None
+
+
+def settings_of(request: Request) -> ConsoleSettings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def backend_of(request: Request) -> Backend:
+    return request.app.state.backend  # type: ignore[no-any-return]
+
+
+def lang_of(request: Request) -> str:
+    lang = request.cookies.get("lang", "id")
+    return lang if lang in LANGUAGES else "id"
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get(CSRF_FIELD)
+    if not isinstance(token, str) or len(token) < 32:
+        token = secrets.token_urlsafe(32)
+        request.session[CSRF_FIELD] = token
+    return token
+
+
+async def check_csrf(request: Request) -> None:
+    """Every unsafe request carries the session's token, in the form or (htmx) a header."""
+    if request.method not in UNSAFE:
+        return
+    expected = request.session.get(CSRF_FIELD)
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not (isinstance(expected, str) and sent and secrets.compare_digest(expected, sent)):
+        raise CsrfRefused()
+
+
+def current_user(request: Request) -> User:
+    user = User.from_session(request.session.get("user"))
+    if user is None:
+        request.session.pop("user", None)
+        raise NotSignedIn()
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def local_path(target: str | None, default: str = "/") -> str:
+    """A redirect target that stays on the console (no scheme, no host, no ``//``)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def sign_in_url(request: Request) -> str:
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return f"/masuk?next={quote(here, safe='')}"
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+    t = Translator(lang_of(request))
+    user = User.from_session(request.session.get("user"))
+    context.setdefault("unread", None)
+    return TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {"t": t, "lang": t.lang, "user": user, "csrf": csrf_token(request), "path": request.url.path,
+         "settings": settings_of(request), **context},
+        status_code=status_code,
+    )
