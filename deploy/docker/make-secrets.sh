@@ -44,3 +44,8 @@ put nats_streamer_password "$(password)"
 put minio_root_user "jalin-root"
 put minio_root_password "$(password)"
 put s3_documents_secret_access_key "$(password)"
+# The console: the key that signs its session cookie (at least 32 characters), and its client secret
+# at the identity provider. Register the client with this secret, or, when the provider issues its
+# own, write that into the file instead (printf '%s' ... without a final newline; docs/deploy.md).
+put console_session_secret "$(password)"
+put console_oidc_client_secret "$(password)"

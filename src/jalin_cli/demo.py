@@ -108,6 +108,8 @@ def _demo_cooperation(http: httpx.Client, args: argparse.Namespace, folder: Path
     history = ok(http.get(f"{base}/v1/proposals/{pid}/history", headers=kukar))
     print(f"  Both regions see it; kukar's view of the history has {len(history)} entries "
           f"({', '.join(h['action'] for h in history)}); CSV: {base}/v1/proposals/{pid}/history?format=csv")
+    print(f"\nOpen it in the console (sign in as Budi for sumbar, or Dedi for kukar):\n  "
+          f"http://{args.host}:{args.console_port}/usulan/{pid}")
 
 
 def _wait_for_effects(http: httpx.Client, args: argparse.Namespace, pid: str, headers: dict[str, str],

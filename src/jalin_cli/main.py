@@ -219,6 +219,7 @@ def main(argv: list[str] | None = None) -> None:
 
     demo = sub.add_parser("demo", help="a proposal from draft to approval and its effects, then the partner's offer, KB and PKS")
     add_ports(demo)
+    demo.add_argument("--console-port", type=int, default=DEFAULT_CONSOLE_PORT, help=f"default {DEFAULT_CONSOLE_PORT}")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--wait", type=float, default=15.0)
     demo.set_defaults(func=cmd_demo)

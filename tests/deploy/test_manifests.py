@@ -5,19 +5,24 @@
   vendors), and has what Compose itself and this deployment need beyond the schema: an image or
   a build for each service, the four services without fixed names or host ports (so
   ``--scale documents=3`` works), each after its migration job and the stream job, with a
-  healthcheck on /readyz; three NATS nodes that name each other; every secret defined and written
-  by deploy/docker/make-secrets.sh; and each service's environment, interpolated from
-  .env.example, is one its production settings accept;
+  healthcheck on /readyz; the console (the fifth deployable) likewise without a fixed name or
+  host port, after the four services are healthy, on the default network only, with no database,
+  bus or migration job; with deploy/docker/console-port.yaml, the console alone published on the
+  host's loopback; three NATS nodes that name each other; every secret defined and written by
+  deploy/docker/make-secrets.sh; and each service's and the console's environment, interpolated
+  from .env.example, is one its production settings accept;
 - the Kubernetes overlay is assembled as kustomize assembles it (``assemble`` below reads the
   simple form the base and overlay keep to: resources, namespace, images, and patches that merge
   maps; anything else is refused, not guessed), compared with ``kubectl kustomize`` when kubectl is
   installed, and every manifest validates against Kubernetes 1.31's schemas (strict); each
   service has its Deployment (readiness /readyz, liveness /healthz, memory and CPU; its
   migrations in an init container with the service's image, settings and secrets; no replica
-  count where an autoscaler decides it), Service and PodDisruptionBudget, no Secret is inlined,
+  count where an autoscaler decides it), Service and PodDisruptionBudget, and so has the console
+  (no init container, its secrets from the Secret jalin-console, an autoscaler, an Ingress in
+  the overlay to its Service with TLS), no Secret is inlined,
   and the seed is a valid list of regions; the stream Job (deploy/k8s/stream-job.yaml) logs in
   as streamer with its password from a file;
-- .env.example names every setting of every service;
+- .env.example names every setting of every service and of the console;
 - the Dockerfile's commands are the ones compose.yaml and the manifests run, with the uv that
   ./jalin pins.
 
@@ -40,6 +45,7 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
+from jalin_console.settings import ConsoleSettings
 from jalin_kit.regions import region
 from jalin_kit.tenants import TenantInfo
 
@@ -56,6 +62,11 @@ DOCKERFILE = DEPLOY / "docker" / "Dockerfile"
 OVERLAY = DEPLOY / "k8s" / "overlays" / "production"
 BASE = DEPLOY / "k8s" / "base"
 K8S_VERSION = "1.31.0"
+CONSOLE_PORT_OVERRIDE = DEPLOY / "docker" / "console-port.yaml"
+# The fifth deployable: the officials' web application (no database, no bus, no migrations).
+CONSOLE = "console"
+CONSOLE_PORT = ConsoleSettings.default_port
+CONSOLE_SECRETS = {"session_secret": "console_session_secret", "oidc_client_secret": "console_oidc_client_secret"}
 COMPOSE_SCHEMA = Path(__import__("check_jsonschema").__file__).parent / "builtin_schemas" / "vendor" / "compose-spec.json"
 
 
@@ -135,9 +146,48 @@ def network_problems(doc: dict[str, Any]) -> list[str]:
         elif name in SERVICES:
             want = {"default", BACKEND}
         else:
-            want = {"default"}  # mailpit: the dev profile's, on the front
+            want = {"default"}  # the console (it needs no state), and mailpit: the dev profile's, on the front
         if joined != want:
             problems.append(f"{name}: on {sorted(joined)}, not {sorted(want)}")
+    return problems
+
+
+def console_problems(services: dict[str, Any]) -> list[str]:
+    """The console: scalable (no fixed name or host port), started once the four services are
+    healthy, on the default network only, and nothing of the state's: no database, no bus, no
+    migration job; its secrets as files."""
+    svc = services.get(CONSOLE)
+    if svc is None:
+        return [f"{CONSOLE}: missing"]
+    problems = []
+    if "container_name" in svc or "ports" in svc:
+        problems.append(f"{CONSOLE}: a fixed container name or host port (it could not be scaled)")
+    if svc.get("command") != ["python", "-m", "jalin_console"]:
+        problems.append(f"{CONSOLE}: command is not python -m jalin_console")
+    if f"{CONSOLE_PORT}/readyz" not in " ".join(svc.get("healthcheck", {}).get("test", [])):
+        problems.append(f"{CONSOLE}: no healthcheck on /readyz")
+    if svc.get("restart") not in ("always", "unless-stopped", "on-failure"):
+        problems.append(f"{CONSOLE}: no restart policy")
+    deps = svc.get("depends_on", {})
+    for name in SERVICES:
+        if deps.get(name, {}).get("condition") != "service_healthy":
+            problems.append(f"{CONSOLE}: does not wait for {name} to be healthy")
+    if f"migrate-{CONSOLE}" in services or any(d.startswith("migrate-") or d == "stream" for d in deps):
+        problems.append(f"{CONSOLE}: a migration or stream job (it has no database and no bus)")
+    env = svc.get("environment", {})
+    for name in SERVICES:
+        if env.get(f"JALIN_CONSOLE_{name.upper()}_URL") != f"http://{name}:{DEFAULT_PORTS[name]}":
+            problems.append(f"{CONSOLE}: does not reach {name} at http://{name}:{DEFAULT_PORTS[name]}")
+    if any("NATS" in k or "DATABASE" in k for k in env):
+        problems.append(f"{CONSOLE}: a bus or database setting")
+    secrets = {s if isinstance(s, str) else s.get("source") for s in svc.get("secrets", [])}
+    if secrets != set(CONSOLE_SECRETS.values()):
+        problems.append(f"{CONSOLE}: its secrets are not {sorted(CONSOLE_SECRETS.values())}")
+    for field, secret in CONSOLE_SECRETS.items():
+        if env.get(f"JALIN_CONSOLE_{field.upper()}_FILE") != f"/run/secrets/{secret}":
+            problems.append(f"{CONSOLE}: JALIN_CONSOLE_{field.upper()}_FILE is not its secret {secret}")
+    if svc.get("read_only") is not True:
+        problems.append(f"{CONSOLE}: a writable file system")
     return problems
 
 
@@ -181,6 +231,7 @@ def compose_problems(doc: dict[str, Any]) -> list[str]:
             problems.append(f"migrate-{name}: command is not python -m jalin_cli.migrate {name}")
         if migrate.get("environment") != svc.get("environment"):
             problems.append(f"migrate-{name}: not the service's environment")
+    problems += console_problems(services)
     nodes = {n: s for n, s in services.items() if n.startswith("nats-")}
     if len(nodes) != 3:
         problems.append(f"{len(nodes)} NATS nodes, not 3")
@@ -257,6 +308,21 @@ def test_compose_checks_refuse_what_compose_would() -> None:
     assert "the NATS nodes' server names are not their service names" in problems
 
     broken = copy.deepcopy(doc)
+    console = broken["services"]["console"]
+    console["ports"] = ["8100:8100"]
+    console["depends_on"]["documents"]["condition"] = "service_started"
+    console["networks"] = ["default", "backend"]
+    console["environment"] = {**console["environment"], "JALIN_CONSOLE_PROPOSALS_URL": "http://127.0.0.1:8101"}
+    console["secrets"] = ["console_session_secret", "nats_proposals_password"]
+    problems = compose_problems(broken)
+    assert {"console: a fixed container name or host port (it could not be scaled)",
+            "console: does not wait for documents to be healthy", "console: on ['backend', 'default'], not ['default']",
+            "console: does not reach proposals at http://proposals:8101",
+            "console: its secrets are not ['console_oidc_client_secret', 'console_session_secret']"} <= set(problems)
+    del broken["services"]["console"]
+    assert "console: missing" in compose_problems(broken)
+
+    broken = copy.deepcopy(doc)
     del broken["services"]["postgres"]["networks"]
     broken["services"]["nats-2"]["networks"] = {"default": {"aliases": ["nats"]}}
     broken["services"]["nats-1"]["environment"]["JALIN_NATS_ROUTES"] = '["nats://route:x@nats-1:6222"]'
@@ -308,7 +374,7 @@ def interpolate(value: str, env: dict[str, str]) -> str:
             return env[name]
         if kind == "?":
             raise KeyError(f"{name}: {arg}")
-        return arg or ""
+        return interpolate(arg, env) if arg else ""  # a default may name another variable
     return _INTERPOLATION.sub(one, value)
 
 
@@ -316,6 +382,7 @@ REQUIRED = {  # what .env.example leaves empty and compose.yaml refuses to start
     "JALIN_JWT_JWKS_URL": "https://sso.jalin.example.go.id/realms/jalin/protocol/openid-connect/certs",
     "JALIN_JWT_ISSUER": "https://sso.jalin.example.go.id/realms/jalin",
     "JALIN_NOTIFICATIONS_SMTP_HOST": "smtp.jalin.example.go.id",
+    "JALIN_CONSOLE_PUBLIC_URL": "https://jalin.example.go.id",
 }
 
 
@@ -360,12 +427,64 @@ def test_each_service_accepts_its_compose_environment_in_production(secrets_dir:
     assert settings.blob_store == "s3" and settings.s3_endpoint_url == "http://minio:9000"
 
 
-def test_compose_refuses_to_start_without_the_identity_provider_or_the_mail_relay(secrets_dir: Path) -> None:
+def test_the_console_accepts_its_compose_environment_in_production(secrets_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    environment = compose()["services"][CONSOLE]["environment"]
+    with monkeypatch.context() as m:
+        settings = accepted_console(service_env(environment, secrets_dir, **REQUIRED), m)
+    assert settings.production and settings.port == CONSOLE_PORT
+    assert settings.public_url == REQUIRED["JALIN_CONSOLE_PUBLIC_URL"]
+    # The provider the services trust, unless said otherwise; the client registered there.
+    assert settings.oidc_issuer == REQUIRED["JALIN_JWT_ISSUER"] and settings.oidc_client_id == "jalin-console"
+    for field, secret in CONSOLE_SECRETS.items():
+        assert getattr(settings, field) == (secrets_dir / secret).read_text()
+    assert settings.jwt_secret is None and len(settings.session_key()) >= 32
+    assert {name: settings.service_url(name) for name in SERVICES} == {
+        name: f"http://{name}:{DEFAULT_PORTS[name]}" for name in SERVICES}
+    assert settings.max_upload_bytes == 20 * 1024 * 1024  # the documents service's limit
+    with monkeypatch.context() as m:
+        settings = accepted_console(service_env(environment, secrets_dir, **REQUIRED, JALIN_CONSOLE_OIDC_ISSUER="https://idp.example",
+                                                JALIN_DOCUMENTS_MAX_UPLOAD_BYTES="1000"), m)
+    assert settings.oidc_issuer == "https://idp.example" and settings.max_upload_bytes == 1000
+    # Each *_FILE is a secret the console reads from a file.
+    for variable in environment:
+        if variable.endswith("_FILE"):
+            assert variable.removeprefix("JALIN_CONSOLE_").removesuffix("_FILE").lower() in ConsoleSettings.secret_fields
+    # And production refuses it over plain HTTP.
+    with monkeypatch.context() as m, pytest.raises(ValueError, match="JALIN_CONSOLE_PUBLIC_URL"):
+        accepted_console(service_env(environment, secrets_dir, **{**REQUIRED, "JALIN_CONSOLE_PUBLIC_URL": "http://jalin.example"}), m)
+
+
+def accepted_console(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> ConsoleSettings:
+    for name in [k for k in os.environ if k.startswith("JALIN_")]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return ConsoleSettings()
+
+
+def test_the_console_port_override_publishes_the_console_alone_on_the_loopback() -> None:
+    override = yaml.safe_load(CONSOLE_PORT_OVERRIDE.read_text())
+    assert set(override) == {"services"} and set(override["services"]) == {CONSOLE}
+    merged = compose()
+    merged["services"][CONSOLE] = {**merged["services"][CONSOLE], **override["services"][CONSOLE]}
+    assert schema_errors(merged) == []
+    problems = compose_problems(merged)
+    assert problems == ["console: a fixed container name or host port (it could not be scaled)"]  # by design, and only it
+    ports = [interpolate(p, env_example()) for p in merged["services"][CONSOLE]["ports"]]
+    assert ports == [f"127.0.0.1:{CONSOLE_PORT}:{CONSOLE_PORT}"]
+    assert not any("ports" in svc for name, svc in merged["services"].items() if name not in (CONSOLE, "mailpit"))
+
+
+def test_compose_refuses_to_start_without_the_identity_provider_the_mail_relay_or_the_consoles_address(
+        secrets_dir: Path) -> None:
     services = compose()["services"]
     for variable in REQUIRED:
         given = {k: v for k, v in REQUIRED.items() if k != variable}
-        with pytest.raises(KeyError, match=variable):
-            service_env(services["notifications"]["environment"], secrets_dir, **given)
+        users = [name for name, svc in services.items() if variable in json.dumps(svc.get("environment", {}))]
+        assert users, variable
+        for name in users:
+            with pytest.raises(KeyError, match=variable):
+                service_env(services[name]["environment"], secrets_dir, **given)
     notifications = service_env(services["notifications"]["environment"], secrets_dir, **REQUIRED)
     assert notifications["JALIN_NOTIFICATIONS_SMTP_HOST"] == REQUIRED["JALIN_NOTIFICATIONS_SMTP_HOST"]
     # No default at all (it was the dev profile's Mailpit, which delivers nothing).
@@ -392,8 +511,12 @@ def test_env_example_names_every_setting() -> None:
             candidates = {f"JALIN_{suffix}", *(f"JALIN_{s.upper()}_{suffix}" for s in SERVICES)}
             if not candidates & named:  # shared, or shown for one service (the others alike)
                 missing.append(f"JALIN_{suffix}")
+    for field in ConsoleSettings.model_fields:  # shared, or the console's own
+        suffix = field.upper() + ("_FILE" if field in ConsoleSettings.secret_fields else "")
+        if not {f"JALIN_{suffix}", f"JALIN_CONSOLE_{suffix}"} & named:
+            missing.append(f"JALIN_CONSOLE_{suffix}")
     assert missing == []
-    used = set(re.findall(r"\$\{([A-Z0-9_]+)", COMPOSE.read_text()))
+    used = set(re.findall(r"\$\{([A-Z0-9_]+)", COMPOSE.read_text() + CONSOLE_PORT_OVERRIDE.read_text()))
     assert {v for v in used if not re.search(rf"^#?{v}=", text, flags=re.MULTILINE)} == set()
 
 
@@ -496,7 +619,8 @@ def k8s_problems(docs: list[dict[str, Any]], version: str = K8S_VERSION) -> list
             if any(mounts.get(m["name"]) != m["mountPath"] for m in init.get("volumeMounts", [])) \
                     or "secrets" not in {m["name"] for m in init.get("volumeMounts", [])}:
                 problems.append(f"{name}: the migration init container has not the service's secrets")
-    for service in ("documents", "notifications"):
+    problems += k8s_console_problems(found)
+    for service in ("documents", "notifications", CONSOLE):
         hpa = found.get(("HorizontalPodAutoscaler", f"jalin-{service}"))
         if hpa is None or ("Deployment", hpa["spec"]["scaleTargetRef"]["name"]) not in found:
             problems.append(f"jalin-{service}: no HorizontalPodAutoscaler")
@@ -517,6 +641,52 @@ def k8s_problems(docs: list[dict[str, Any]], version: str = K8S_VERSION) -> list
     return problems
 
 
+def k8s_console_problems(found: dict[tuple[str, str], dict[str, Any]]) -> list[str]:
+    """The console's Deployment, Service and PodDisruptionBudget: no init container (no
+    migrations), no bus or database, its secrets from the Secret jalin-console as files, the
+    services reached through their Services, and the restricted Pod Security of the others."""
+    name = f"jalin-{CONSOLE}"
+    deployment = found.get(("Deployment", name))
+    if deployment is None:
+        return [f"{name}: no Deployment"]
+    problems = [f"{name}: no {kind}" for kind in ("Service", "PodDisruptionBudget") if (kind, name) not in found]
+    pod = deployment["spec"]["template"]["spec"]
+    if pod.get("initContainers"):
+        problems.append(f"{name}: an init container (it has no migrations)")
+    c = pod["containers"][0]
+    if c.get("command") != ["python", "-m", "jalin_console"]:
+        problems.append(f"{name}: command is not python -m jalin_console")
+    if c.get("ports", [{}])[0].get("containerPort") != CONSOLE_PORT:
+        problems.append(f"{name}: not on port {CONSOLE_PORT}")
+    if c.get("readinessProbe", {}).get("httpGet", {}).get("path") != "/readyz":
+        problems.append(f"{name}: readiness is not /readyz")
+    if c.get("livenessProbe", {}).get("httpGet", {}).get("path") != "/healthz":
+        problems.append(f"{name}: liveness is not /healthz")
+    resources = c.get("resources", {})
+    if not (resources.get("requests", {}).get("memory") and resources.get("requests", {}).get("cpu")
+            and resources.get("limits", {}).get("memory")):
+        problems.append(f"{name}: memory and CPU requests, a memory limit")
+    if c.get("securityContext") != {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                                    "capabilities": {"drop": ["ALL"]}} \
+            or not pod.get("securityContext", {}).get("runAsNonRoot") or pod.get("automountServiceAccountToken") is not False:
+        problems.append(f"{name}: not the services' security context")
+    env = {e["name"]: e.get("value") for e in c.get("env", [])}
+    if any("NATS" in k or "DATABASE" in k for k in env):
+        problems.append(f"{name}: a bus or database setting")
+    for service in SERVICES:
+        if env.get(f"JALIN_CONSOLE_{service.upper()}_URL") != f"http://jalin-{service}:{DEFAULT_PORTS[service]}":
+            problems.append(f"{name}: does not reach {service} through its Service")
+    mounts = {m["name"]: m["mountPath"] for m in c.get("volumeMounts", [])}
+    volume = next((v for v in pod.get("volumes", []) if v["name"] == "secrets"), {})
+    items = {i["key"]: i["path"] for source in volume.get("projected", {}).get("sources", [])
+             if source.get("secret", {}).get("name") == name for i in source["secret"].get("items", [])}
+    for field in CONSOLE_SECRETS:
+        key = field.replace("_", "-")
+        if env.get(f"JALIN_CONSOLE_{field.upper()}_FILE") != f"{mounts.get('secrets')}/{items.get(key)}":
+            problems.append(f"{name}: JALIN_CONSOLE_{field.upper()}_FILE is not the key {key} of the Secret {name}")
+    return problems
+
+
 @pytest.fixture(scope="module")
 def overlay() -> list[dict[str, Any]]:
     return assemble(OVERLAY)
@@ -532,6 +702,15 @@ def test_the_production_overlay_validates(overlay: list[dict[str, Any]]) -> None
               for c in d.get("spec", {}).get("template", {}).get("spec", {}).get(key, [])}
     assert images == {"registry.example.go.id/jalin/jalin:0.1.0"}
     assert k8s_problems(assemble(BASE)) == []
+    # Officials reach the console through the overlay's Ingress, over TLS, at its public URL; the
+    # services' APIs have none.
+    ingresses = [d for d in overlay if d["kind"] == "Ingress"]
+    assert [i["metadata"]["name"] for i in ingresses] == ["jalin-console"]
+    spec = ingresses[0]["spec"]
+    host = found[("ConfigMap", "jalin-settings")]["data"]["JALIN_CONSOLE_PUBLIC_URL"].removeprefix("https://")
+    assert [r["host"] for r in spec["rules"]] == [host] and spec["tls"][0]["hosts"] == [host] and spec["tls"][0]["secretName"]
+    backend = spec["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert backend["name"] == "jalin-console" and ("Service", backend["name"]) in found
 
 
 @pytest.mark.skipif(shutil.which("kubectl") is None and shutil.which("kustomize") is None,
@@ -575,6 +754,21 @@ def test_the_kubernetes_checks_refuse_a_broken_manifest(overlay: list[dict[str, 
     assert "jalin-proposals: no migration init container" in problems
     broken = [d for d in copy.deepcopy(overlay) if d["kind"] != "PodDisruptionBudget"]
     assert "jalin-proposals: no PodDisruptionBudget" in k8s_problems(broken)
+
+    broken = copy.deepcopy(overlay)
+    console = next(d for d in broken if d["kind"] == "Deployment" and d["metadata"]["name"] == "jalin-console")
+    pod = console["spec"]["template"]["spec"]
+    pod["initContainers"] = [dict(pod["containers"][0], name="migrate")]
+    pod["containers"][0]["env"][0]["value"] = "/run/secrets/jalin/elsewhere"
+    pod["containers"][0]["securityContext"]["readOnlyRootFilesystem"] = False
+    console["spec"]["replicas"] = 2
+    problems = k8s_problems(broken)
+    assert {"jalin-console: an init container (it has no migrations)",
+            "jalin-console: JALIN_CONSOLE_SESSION_SECRET_FILE is not the key session-secret of the Secret jalin-console",
+            "jalin-console: not the services' security context",
+            "jalin-console: replicas set, but its HorizontalPodAutoscaler decides them"} <= set(problems)
+    broken = [d for d in copy.deepcopy(overlay) if d["metadata"]["name"] != "jalin-console"]
+    assert {"jalin-console: no Deployment", "jalin-console: no HorizontalPodAutoscaler"} <= set(k8s_problems(broken))
 
 
 def test_the_assembly_refuses_what_it_cannot_read(tmp_path: Path) -> None:
@@ -645,6 +839,19 @@ def test_each_deployment_accepts_its_environment_in_production(overlay: list[dic
         assert settings.environment == "production" and settings.port == DEFAULT_PORTS[service]
         port = c["ports"][0]["containerPort"]
         assert port == DEFAULT_PORTS[service]
+    # The console: the same ConfigMap, its own secrets.
+    c = found[("Deployment", f"jalin-{CONSOLE}")]["spec"]["template"]["spec"]["containers"][0]
+    env = dict(settings_data)
+    for item in c["env"]:
+        value = item["value"]
+        if value.startswith("/run/secrets/jalin/"):
+            value = str(secrets_dir / CONSOLE_SECRETS[Path(value).name.replace("-", "_")])
+        env[item["name"]] = value
+    with monkeypatch.context() as m:
+        settings = accepted_console(env, m)
+    assert settings.production and settings.port == CONSOLE_PORT == c["ports"][0]["containerPort"]
+    assert settings.public_url == "https://jalin.example.go.id" and settings.oidc_issuer == settings_data["JALIN_JWT_ISSUER"]
+    assert settings.session_secret == (secrets_dir / "console_session_secret").read_text()
 
 
 def test_the_images_are_pinned_and_nats_is_the_version_the_tests_run() -> None:
@@ -708,7 +915,7 @@ def test_the_dockerfile_uses_the_pinned_uv_and_documents_the_commands_the_deploy
     pinned = re.search(r'UV_VERSION = "([^"]+)"', (ROOT / "jalin").read_text()).group(1)  # type: ignore[union-attr]
     assert re.search(rf"^ARG UV_VERSION={re.escape(pinned)}$", text, flags=re.MULTILINE)
     assert "uv sync --frozen --no-dev" in text and "USER 10001" in text
-    for service in SERVICES:
+    for service in (*SERVICES, CONSOLE):
         assert f"python -m jalin_{service} " in text
     assert "python -m jalin_cli.migrate <service>" in text and "jalin stream apply" in text
     ignored = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()

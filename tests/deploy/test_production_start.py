@@ -1,7 +1,9 @@
 """Production mode as the images start it (``python -m jalin_<service>``): every development
 default refused with one line naming the setting and a non-zero exit; with every setting given,
 the secrets from ``*_FILE`` files (mounted Docker or Kubernetes secrets), the service starts on
-PostgreSQL and the locked-down bus."""
+PostgreSQL and the locked-down bus. The console (``python -m jalin_console``) likewise: refused
+without its session secret, the identity provider or an https address; started, with neither
+database nor bus, from its secret files."""
 
 from __future__ import annotations
 
@@ -191,3 +193,107 @@ def started_with_secrets_from_files(bus: Bus, tmp_path: Path, s3: str, bucket: s
                 proc.wait()
         for url in urls.values():
             asyncio.run(drop_pg_database(url))
+
+
+# -- the console: no database, no bus; its session secret, the identity provider, an https address --
+
+CONSOLE_SESSION_SECRET = "a-session-secret-from-the-vault-0123456789"
+CONSOLE_CLIENT_SECRET = "a-client-secret-from-the-provider-0123456789"
+
+
+def console_env(**settings: str) -> dict[str, str]:
+    """The environment of a production console container (compose.yaml's, deploy/k8s's)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JALIN_")}
+    env.update({
+        "JALIN_ENVIRONMENT": "production",
+        "JALIN_CONSOLE_PUBLIC_URL": "https://jalin.sumbarprov.go.id",
+        "JALIN_CONSOLE_OIDC_ISSUER": ISSUER,
+        "JALIN_CONSOLE_OIDC_CLIENT_ID": "jalin-console",
+        "JALIN_CONSOLE_SESSION_SECRET": CONSOLE_SESSION_SECRET,
+    })
+    for name, value in settings.items():
+        if value == "":
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
+def refusal(err: str) -> str:
+    """The console's refusal, past what its imports may print first (a library's warning)."""
+    return err[err.index("jalin-console cannot start:"):] if "jalin-console cannot start:" in err else err
+
+
+CONSOLE_DEFAULTS = {
+    "no session secret": {"JALIN_CONSOLE_SESSION_SECRET": ""},
+    "a short session secret": {"JALIN_CONSOLE_SESSION_SECRET": "0123456789"},
+    "no identity provider": {"JALIN_CONSOLE_OIDC_ISSUER": ""},
+    "no client at the provider": {"JALIN_CONSOLE_OIDC_CLIENT_ID": ""},
+    "the development issuer's secret": {"JALIN_JWT_SECRET": "a-real-secret-from-the-vault-0123456789"},
+    "no public address": {"JALIN_CONSOLE_PUBLIC_URL": ""},
+    "plain http": {"JALIN_CONSOLE_PUBLIC_URL": "http://jalin.sumbarprov.go.id"},
+}
+
+
+def test_each_development_default_is_refused_by_the_console_naming_the_setting() -> None:
+    named = {"no session secret": "JALIN_CONSOLE_SESSION_SECRET", "a short session secret": "JALIN_CONSOLE_SESSION_SECRET",
+             "no identity provider": "JALIN_CONSOLE_OIDC_ISSUER", "no client at the provider": "JALIN_CONSOLE_OIDC_CLIENT_ID",
+             "the development issuer's secret": "JALIN_CONSOLE_JWT_SECRET", "no public address": "JALIN_CONSOLE_PUBLIC_URL",
+             "plain http": "JALIN_CONSOLE_PUBLIC_URL"}
+    started = {case: start("console", console_env(**change)) for case, change in CONSOLE_DEFAULTS.items()}
+    started["a start that says nothing"] = start("console", {k: v for k, v in os.environ.items() if not k.startswith("JALIN_")})
+    named["a start that says nothing"] = "JALIN_CONSOLE_SESSION_SECRET"
+    for case, proc in started.items():
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode != 0, (case, err)
+        assert refusal(err).startswith("jalin-console cannot start:\n  - "), (case, err)
+        assert named[case] in err and "Traceback" not in err, (case, err)
+        assert len(refusal(err).strip().splitlines()) == 2, (case, err)  # the heading and one line
+
+
+def test_the_console_names_an_unreadable_secret_file() -> None:
+    proc = start("console", console_env(JALIN_CONSOLE_SESSION_SECRET="",
+                                        JALIN_CONSOLE_SESSION_SECRET_FILE="/run/secrets/none"))
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode != 0 and "Traceback" not in err, err
+    assert refusal(err).startswith("jalin-console cannot start:\n  - JALIN_CONSOLE_SESSION_SECRET_FILE"), err
+
+
+def test_with_its_secrets_from_files_the_console_starts(tmp_path: Path) -> None:
+    """No database, no bus, no provider reached at start: ready once it serves."""
+    secrets = tmp_path / "secrets"
+    secrets.mkdir(mode=0o700)
+    (secrets / "session").write_text(CONSOLE_SESSION_SECRET + "\n")
+    (secrets / "client").write_text(CONSOLE_CLIENT_SECRET)
+    port = free_port()
+    env = console_env(JALIN_CONSOLE_SESSION_SECRET="", JALIN_CONSOLE_SESSION_SECRET_FILE=str(secrets / "session"),
+                      JALIN_CONSOLE_OIDC_CLIENT_SECRET_FILE=str(secrets / "client"), JALIN_CONSOLE_PORT=str(port),
+                      JALIN_DATA_DIR=str(tmp_path / "data"),
+                      **{f"JALIN_CONSOLE_{s.upper()}_URL": "http://127.0.0.1:1" for s in SERVICES})
+    log = tmp_path / "console.log"
+    proc = start("console", env, log=log)
+    try:
+        def ready() -> bool:
+            if proc.poll() is not None:
+                raise AssertionError(f"the console exited: {log.read_text()[-3000:]}")
+            try:
+                return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_for(ready, timeout=60, interval=0.3, what="the console ready in production mode")
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
+        # Signing in goes to the identity provider (its discovery is fetched then, not at start).
+        page = httpx.get(f"http://127.0.0.1:{port}/masuk", timeout=5)
+        assert page.status_code == 200 and "/masuk/oidc" in page.text
+        assert "/masuk/dev" not in page.text  # no development sign-in
+        text = log.read_text()
+        assert CONSOLE_SESSION_SECRET not in text and CONSOLE_CLIENT_SECRET not in text
+        assert not (tmp_path / "data").exists()  # nothing written: the secret came from its file
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

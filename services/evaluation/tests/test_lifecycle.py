@@ -22,7 +22,7 @@ from jalin_evaluation.scanner import fire_due
 from jalin_evaluation.settings import EvaluationSettings
 from jalin_kit.auth import issue_dev_token
 from jalin_kit.consumers import Registration
-from jalin_kit.db import Database
+from jalin_kit.db import WHOLE_TENANT, Database
 from jalin_kit.events import (
     STEP_EVENTS,
     AgreementRecord,
@@ -801,3 +801,26 @@ async def test_through_nats_the_plan_follows_the_agreement_and_closes_for_good(
         await nc.close()
         vars(deps).clear()
         vars(deps).update(saved)
+
+
+async def test_the_partner_region_reads_the_plan_its_rounds_and_reminders(env: Harness) -> None:
+    """A cooperation shared with a partner region on Jalin: its section reads the owner's plan
+    (as it reads the cooperation's documents); its OPDs and a third region do not; a plan
+    made before plans were shared learns its partner from the next event."""
+    await env.process(approved("p-1", *PLANNED, shared_with="kukar"))
+    await env.process(approved("p-2", *PLANNED))  # made before sharing: no partner yet
+    await env.process(step("pks-signed", "p-2", at(30), agreement=agreement(*PKS), shared_with="kukar"))
+
+    async def seen_by(tenant: str, unit: str | None = WHOLE_TENANT) -> dict[str, tuple[int, int]]:
+        async with env.db.tenant_session(tenant, readonly=True, unit=unit) as session:
+            plans = (await session.exec(select(Plan))).all()
+            return {p.proposal_id: (
+                len((await session.exec(select(EvaluationRound).where(EvaluationRound.plan_id == p.id))).all()),
+                len((await session.exec(select(Reminder).where(Reminder.plan_id == p.id))).all()),
+            ) for p in plans}
+
+    owner = await seen_by("sumbar")
+    assert set(owner) == {"p-1", "p-2"} and all(rounds and reminders for rounds, reminders in owner.values())
+    assert await seen_by("kukar") == owner  # the same plans, rounds and reminders
+    assert await seen_by("kukar", unit="dishub") == {}  # a shared cooperation is the partner's section's
+    assert await seen_by("kaltim") == {}

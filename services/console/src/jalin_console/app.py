@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from jalin_kit.limits import BodyLimit
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import Response
@@ -20,7 +21,7 @@ from jalin_console import oidc
 from jalin_console.backend import Backend, PageError, Refused, SignInNeeded
 from jalin_console.pages import home, inbox, proposals, signin
 from jalin_console.settings import SERVICES, ConsoleSettings
-from jalin_console.web import CsrfRefused, NotSignedIn, check_csrf, local_path, render, sign_in_url
+from jalin_console.web import CsrfRefused, NotSignedIn, RevokedSessions, check_csrf, local_path, render, sign_in_url
 
 log = logging.getLogger("jalin.console")
 STATIC = Path(__file__).parent / "static"
@@ -45,8 +46,11 @@ def build(settings: ConsoleSettings | None = None) -> FastAPI:
 
     app = FastAPI(title="Jalin console", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.settings = settings
+    app.state.revoked = RevokedSessions()
     app.add_middleware(SessionMiddleware, secret_key=settings.session_key(), session_cookie="jalin_session",
                        max_age=int(settings.session_hours * 3600), same_site="lax", https_only=settings.production)
+    # Added last, so it runs first: nothing reads a body beyond the bound, not even the CSRF check.
+    app.add_middleware(BodyLimit, limit=settings.max_form_bytes)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]

@@ -41,16 +41,21 @@ class Backend:
                                           headers={"Authorization": f"Bearer {token}"}, **kwargs)
         except httpx.HTTPError as exc:
             raise PageError(503, f"{service}: {type(exc).__name__}") from None
-        if r.status_code == 401:
-            raise SignInNeeded()
-        if r.status_code in (403, 404):
-            raise PageError(r.status_code, _detail(r))
-        if r.status_code in (409, 422, 413, 415):
-            body = _json(r)
-            errors = body.get("errors") if isinstance(body, dict) else None
-            raise Refused(r.status_code, _detail(r), [e for e in (errors or []) if isinstance(e, dict)])
-        if r.status_code >= 400:
-            raise PageError(503 if r.status_code >= 500 else r.status_code, _detail(r))
+        _raise_for(r)
+        return r
+
+    async def stream(self, service: str, path: str, token: str) -> httpx.Response:
+        """A response whose body is still to be read (``aiter_bytes``; the caller closes it)."""
+        try:
+            request = self.client.build_request("GET", f"{self.urls[service]}{path}",
+                                                headers={"Authorization": f"Bearer {token}"})
+            r = await self.client.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise PageError(503, f"{service}: {type(exc).__name__}") from None
+        if r.status_code != 200:
+            await r.aread()
+            await r.aclose()
+            _raise_for(r)
         return r
 
     async def get(self, service: str, path: str, token: str, **params: Any) -> Any:
@@ -60,6 +65,20 @@ class Backend:
     async def post(self, service: str, path: str, token: str, body: dict[str, Any] | None = None) -> Any:
         r = await self.request("POST", service, path, token, json=body)
         return r.json() if r.content else None
+
+
+def _raise_for(r: httpx.Response) -> None:
+    """A service's refusal as what the console shows: sign in again, its own page, or the form's errors."""
+    if r.status_code == 401:
+        raise SignInNeeded()
+    if r.status_code in (403, 404):
+        raise PageError(r.status_code, _detail(r))
+    if r.status_code in (409, 422, 413, 415):
+        body = _json(r)
+        errors = body.get("errors") if isinstance(body, dict) else None
+        raise Refused(r.status_code, _detail(r), [e for e in (errors or []) if isinstance(e, dict)])
+    if r.status_code >= 400:
+        raise PageError(503 if r.status_code >= 500 else r.status_code, _detail(r))
 
 
 def _json(r: httpx.Response) -> Any:

@@ -5,11 +5,15 @@ verify it against the provider's keys; the ID token only names the person."""
 from __future__ import annotations
 
 import time
+import warnings
 from typing import Any
 
 import jwt
 from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.starlette_client import OAuth
+
+with warnings.catch_warnings():  # authlib 1.9 announces its httpx2 move on import: not ours to act on
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from authlib.integrations.starlette_client import OAuth
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response

@@ -60,6 +60,8 @@ class ConsoleSettings(BaseSettings):
     # The embedded default: the development issuer's shared secret, to mint the demo users' tokens.
     jwt_secret: str | None = None
 
+    max_form_bytes: int = Field(256 * 1024, ge=16 * 1024, le=16 * 1024 * 1024,
+                                description="Largest form the console reads (uploads go to the documents service).")
     max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1, description="The documents service's attachment limit, "
                                   "shown before an upload.")
     log_level: str = "INFO"
@@ -91,6 +93,10 @@ class ConsoleSettings(BaseSettings):
             if not (self.oidc_issuer and self.oidc_client_id):
                 raise ValueError("set JALIN_CONSOLE_OIDC_ISSUER and JALIN_CONSOLE_OIDC_CLIENT_ID: production signs in "
                                  "through the identity provider (the development sign-in is refused)")
+            if not self.oidc_issuer.startswith("https://"):
+                raise ValueError("JALIN_CONSOLE_OIDC_ISSUER must be the provider's https:// address in production")
+            if not self.oidc_client_secret:
+                raise ValueError("set JALIN_CONSOLE_OIDC_CLIENT_SECRET (or _FILE): the console is a confidential client")
             if self.jwt_secret:
                 raise ValueError("JALIN_CONSOLE_JWT_SECRET is the development issuer's shared secret: unset it in "
                                  "production (users sign in through the identity provider)")

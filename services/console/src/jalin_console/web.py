@@ -31,6 +31,29 @@ class CsrfRefused(Exception):
     pass
 
 
+class RevokedSessions:
+    """Sessions ended by signing out, until they would have expired anyway: a copy of the
+    cookie taken before ``/keluar`` opens nothing afterwards. Kept by each console process;
+    with several replicas, one that did not see the sign-out still honours the copy until it
+    expires (the session's lifetime bounds that)."""
+
+    def __init__(self, most: int = 100_000) -> None:
+        self._until: dict[str, float] = {}
+        self._most = most
+
+    def add(self, sid: str, until: float) -> None:
+        now = time.time()
+        if len(self._until) >= self._most:
+            self._until = {k: v for k, v in self._until.items() if v > now}
+            while len(self._until) >= self._most:  # still full of live entries: the oldest go first
+                self._until.pop(next(iter(self._until)))
+        self._until[sid] = until
+
+    def __contains__(self, sid: object) -> bool:
+        until = self._until.get(sid) if isinstance(sid, str) else None
+        return until is not None and until > time.time()
+
+
 @dataclass(frozen=True)
 class User:
     token: str
@@ -95,6 +118,8 @@ async def check_csrf(request: Request) -> None:
 
 def current_user(request: Request) -> User:
     user = User.from_session(request.session.get("user"))
+    if user is not None and request.session.get("sid") in request.app.state.revoked:
+        user = None
     if user is None:
         request.session.pop("user", None)
         raise NotSignedIn()

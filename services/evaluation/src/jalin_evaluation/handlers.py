@@ -25,7 +25,7 @@ from jalin_kit.db import utcnow
 from jalin_kit.events import STEP_EVENTS, CooperationStep, ProposalApproved, ProposalRejected
 from jalin_kit.events.catalogue import IntegrationEvent, ProposalSnapshot
 from jalin_kit.tenants import TenantDirectory, follow_registry
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -203,6 +203,7 @@ async def apply_fact(ctx: EventContext, event: ProposalSnapshot, fact: Fact | No
             rounds_per_year=(await deps.tenants.require(event.tenant)).monev_rounds_per_year,
             status=state.status.value,
             agreement_id=state.agreement_id,
+            shared_with=event.shared_with,
         )
         session.add(plan)
         await session.flush()  # rounds and reminders reference it
@@ -217,6 +218,8 @@ async def apply_fact(ctx: EventContext, event: ProposalSnapshot, fact: Fact | No
     if newest:  # the title or unit may have changed since the plan was made
         plan.proposal_title, plan.proposer_unit = event.title, event.proposer_unit
         session.add(plan)
+    if event.shared_with is not None and plan.shared_with != event.shared_with:
+        await _share(session, plan, event.shared_with)
 
 
 def _baseline(plan: Plan, fact: Fact) -> LifecycleEvent:
@@ -328,6 +331,7 @@ async def _schedule(session: AsyncSession, plan: Plan, *, keep_past: bool, remin
     for c in wanted.values():
         new = EvaluationRound(
             tenant_id=plan.tenant_id,
+            shared_with=plan.shared_with,
             plan_id=plan.id,
             number=0,
             budget_year=c.budget_year,
@@ -361,7 +365,17 @@ async def _schedule(session: AsyncSession, plan: Plan, *, keep_past: bool, remin
         else:
             await session.delete(r)
     for days, due in sorted(desired, reverse=True):
-        session.add(Reminder(tenant_id=plan.tenant_id, plan_id=plan.id, days_before_end=days, due_on=due))
+        session.add(Reminder(tenant_id=plan.tenant_id, shared_with=plan.shared_with, plan_id=plan.id,
+                             days_before_end=days, due_on=due))
+
+
+async def _share(session: AsyncSession, plan: Plan, partner: str) -> None:
+    """The partner region on Jalin reads the plan, its rounds and its reminders (a plan made
+    before plans were shared learns its partner from the next event)."""
+    plan.shared_with = partner
+    session.add(plan)
+    for model in (EvaluationRound, Reminder):
+        await session.exec(update(model).where(col(model.plan_id) == plan.id).values(shared_with=partner))
 
 
 # -- registrations ----------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from jalin_kit.db import TenantScoped, utcnow
+from jalin_kit.db import SharedScoped, TenantScoped, utcnow
 from pydantic import BaseModel
 from pydantic import Field as PydanticField
 from sqlalchemy import Column, Index, Text, UniqueConstraint
@@ -18,8 +18,10 @@ def _uuid() -> str:
     return str(uuid.uuid4())
 
 
-class Plan(TenantScoped, table=True):
-    """The evaluation plan of one cooperation: monev rounds and expiry reminders."""
+class Plan(SharedScoped, table=True):
+    """The evaluation plan of one cooperation: monev rounds and expiry reminders. A partner
+    region on Jalin reads it too (``shared_with``, with its rounds and reminders); only the
+    owner's events change it, and only the owner's scanner reminds."""
 
     __tablename__ = "plans"
     __unit_column__ = "proposer_unit"  # the plan of an OPD's cooperation is that OPD's (jalin_kit.db)
@@ -46,7 +48,7 @@ class Plan(TenantScoped, table=True):
     updated_at: datetime | None = None
 
 
-class EvaluationRound(TenantScoped, table=True):
+class EvaluationRound(SharedScoped, table=True):
     """A monev round (monitoring dan evaluasi)."""
 
     __tablename__ = "evaluation_rounds"
@@ -60,7 +62,7 @@ class EvaluationRound(TenantScoped, table=True):
     due_on: date
 
 
-class Reminder(TenantScoped, table=True):
+class Reminder(SharedScoped, table=True):
     """A reminder before the term ends; ``fired_at`` is set when its event is recorded."""
 
     __tablename__ = "reminders"

@@ -4,6 +4,7 @@ and the offers from other regions (Penawaran masuk)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -179,14 +180,23 @@ async def offers_page(request: Request, user: CurrentUser) -> Response:
 
 @router.get("/dokumen/{document_id}/unduh")
 async def download(request: Request, user: CurrentUser, document_id: str) -> Response:
+    """The file streamed through from the documents service (never whole in memory)."""
     if not OBJECT_ID.fullmatch(document_id):
         raise PageError(404)
     backend = backend_of(request)
     meta = await backend.get("documents", f"/v1/documents/{document_id}", user.token)
-    r = await backend.request("GET", "documents", f"/v1/documents/{document_id}/content", user.token)
-    filename = str(meta.get("filename", "dokumen")).replace('"', "")
+    upstream = await backend.stream("documents", f"/v1/documents/{document_id}/content", user.token)
+    filename = "".join(c for c in str(meta.get("filename", "dokumen")) if c.isalnum() or c in "._- ")[:200] or "dokumen"
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in upstream.aiter_bytes():
+                yield chunk
+        finally:
+            await upstream.aclose()
+
     return StreamingResponse(
-        iter([r.content]), media_type=r.headers.get("content-type", "application/octet-stream"),
+        body(), media_type=upstream.headers.get("content-type", "application/octet-stream"),
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "X-Content-Type-Options": "nosniff"},
     )
 

@@ -3,6 +3,7 @@ embedded default only, a page listing the demo users."""
 
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Annotated
 
@@ -48,6 +49,10 @@ async def dev_sign_in(request: Request, user: Annotated[str, Form(max_length=100
 
 @router.post("/keluar")
 async def sign_out(request: Request) -> Response:
+    user = User.from_session(request.session.get("user"))
+    sid = request.session.get("sid")
+    if user is not None and isinstance(sid, str):
+        request.app.state.revoked.add(sid, user.expires)
     request.session.clear()
     return RedirectResponse("/masuk", status_code=303)
 
@@ -55,4 +60,5 @@ async def sign_out(request: Request) -> Response:
 def start_session(request: Request, user: User) -> None:
     """A new session for the user: nothing of the one before survives (its CSRF token neither)."""
     request.session.clear()
+    request.session["sid"] = secrets.token_urlsafe(24)
     request.session["user"] = user.to_session()
