@@ -52,7 +52,7 @@ NOTES = {
     "notifications": "The inbox (`services/notifications/src/jalin_notifications/access.py`): a caller sees the "
                      "messages addressed to its unit or to one of its roles; their read state is shared.",
     "evaluation": "Monitoring and evaluation plans (`services/evaluation/src/jalin_evaluation/access.py`), kept "
-                  "in the owner region's tenant.",
+                  "by the owner region; the partner region of a cooperation reads its plan too.",
 }
 
 

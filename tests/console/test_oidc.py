@@ -96,7 +96,11 @@ def idp(tmp_path_factory: pytest.TempPathFactory, console_port: int) -> Iterator
         yield found
     finally:
         proc.terminate()
-        proc.wait(10)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 class OidcPlatform(Platform):

@@ -135,7 +135,7 @@ def test_access_table(world: dict[str, Any], session: Callable[[str | None], htt
     else:
         assert r.status_code == 200, (r.status_code, r.text[:500])
         if route.startswith("/dokumen/"):
-            assert r.headers["content-disposition"].startswith('attachment; filename="kesepakatan-bersama-')
+            assert r.headers["content-disposition"].startswith("attachment; filename*=UTF-8''kesepakatan-bersama-")
             assert r.content[:2] == b"PK"  # a .docx
         elif route in HEADINGS:
             assert f"<h1>{HEADINGS[route]}</h1>" in r.text

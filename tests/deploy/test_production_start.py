@@ -210,6 +210,7 @@ def console_env(**settings: str) -> dict[str, str]:
         "JALIN_CONSOLE_OIDC_ISSUER": ISSUER,
         "JALIN_CONSOLE_OIDC_CLIENT_ID": "jalin-console",
         "JALIN_CONSOLE_SESSION_SECRET": CONSOLE_SESSION_SECRET,
+        "JALIN_CONSOLE_OIDC_CLIENT_SECRET": CONSOLE_CLIENT_SECRET,
     })
     for name, value in settings.items():
         if value == "":
@@ -232,6 +233,7 @@ CONSOLE_DEFAULTS = {
     "the development issuer's secret": {"JALIN_JWT_SECRET": "a-real-secret-from-the-vault-0123456789"},
     "no public address": {"JALIN_CONSOLE_PUBLIC_URL": ""},
     "plain http": {"JALIN_CONSOLE_PUBLIC_URL": "http://jalin.sumbarprov.go.id"},
+    "no client secret": {"JALIN_CONSOLE_OIDC_CLIENT_SECRET": ""},
 }
 
 
@@ -239,7 +241,7 @@ def test_each_development_default_is_refused_by_the_console_naming_the_setting()
     named = {"no session secret": "JALIN_CONSOLE_SESSION_SECRET", "a short session secret": "JALIN_CONSOLE_SESSION_SECRET",
              "no identity provider": "JALIN_CONSOLE_OIDC_ISSUER", "no client at the provider": "JALIN_CONSOLE_OIDC_CLIENT_ID",
              "the development issuer's secret": "JALIN_CONSOLE_JWT_SECRET", "no public address": "JALIN_CONSOLE_PUBLIC_URL",
-             "plain http": "JALIN_CONSOLE_PUBLIC_URL"}
+             "plain http": "JALIN_CONSOLE_PUBLIC_URL", "no client secret": "JALIN_CONSOLE_OIDC_CLIENT_SECRET"}
     started = {case: start("console", console_env(**change)) for case, change in CONSOLE_DEFAULTS.items()}
     started["a start that says nothing"] = start("console", {k: v for k, v in os.environ.items() if not k.startswith("JALIN_")})
     named["a start that says nothing"] = "JALIN_CONSOLE_SESSION_SECRET"
@@ -267,7 +269,8 @@ def test_with_its_secrets_from_files_the_console_starts(tmp_path: Path) -> None:
     (secrets / "client").write_text(CONSOLE_CLIENT_SECRET)
     port = free_port()
     env = console_env(JALIN_CONSOLE_SESSION_SECRET="", JALIN_CONSOLE_SESSION_SECRET_FILE=str(secrets / "session"),
-                      JALIN_CONSOLE_OIDC_CLIENT_SECRET_FILE=str(secrets / "client"), JALIN_CONSOLE_PORT=str(port),
+                      JALIN_CONSOLE_OIDC_CLIENT_SECRET="", JALIN_CONSOLE_OIDC_CLIENT_SECRET_FILE=str(secrets / "client"),
+                      JALIN_CONSOLE_PORT=str(port),
                       JALIN_DATA_DIR=str(tmp_path / "data"),
                       **{f"JALIN_CONSOLE_{s.upper()}_URL": "http://127.0.0.1:1" for s in SERVICES})
     log = tmp_path / "console.log"

@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 from docx import Document as Docx
 
 from jalin_cli.platform import SERVICES, free_port
@@ -22,7 +23,9 @@ from jalin_cli.platform import SERVICES, free_port
 def test_up_demo_and_ctrl_c(tmp_path: Path) -> None:
     data = tmp_path / "jalin-data"
     ports = {name: free_port() for name in SERVICES}
-    port_args = [arg for name in SERVICES for arg in (f"--{name}-port", str(ports[name]))]
+    console_port = free_port()
+    port_args = [arg for name in SERVICES for arg in (f"--{name}-port", str(ports[name]))] + ["--console-port",
+                                                                                            str(console_port)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("JALIN_")}
     up = subprocess.Popen(
         [sys.executable, "-m", "jalin_cli", "--data-dir", str(data), "up", *port_args,
@@ -42,6 +45,9 @@ def test_up_demo_and_ctrl_c(tmp_path: Path) -> None:
                 break
         banner = "".join(output)
         assert "Jalin is running." in banner, banner
+        # The console comes first, with the demo users to sign in as.
+        assert banner.index(f"Open the console: http://127.0.0.1:{console_port}") < banner.index("proposals ")
+        assert "Ani (Dinas Kesehatan) [sumbar]" in banner
         for name in SERVICES:
             assert f"http://127.0.0.1:{ports[name]}" in banner
         assert banner.count("eyJ") >= 5  # tokens for the demo users
@@ -58,6 +64,9 @@ def test_up_demo_and_ctrl_c(tmp_path: Path) -> None:
         assert "Plan      : " in demo.stdout and "90d" in demo.stdout
         assert "has the offer in GET /v1/offers and in its inbox: “Penawaran kerja sama" in demo.stdout, demo.stdout
         assert "The PKS is signed: stage pelaksanaan" in demo.stdout, demo.stdout
+        page = re.search(rf"http://127\.0\.0\.1:{console_port}/usulan/[0-9a-f-]+", demo.stdout)
+        assert page is not None, demo.stdout  # the demo ends with the cooperation's page in the console
+        assert httpx.get(page.group(0), follow_redirects=False, timeout=10).headers["location"].startswith("/masuk")
 
         docx_files = list((data / "blobs" / "documents" / "sumbar").rglob("*.docx"))
         assert len(docx_files) == 1

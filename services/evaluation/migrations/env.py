@@ -2,7 +2,7 @@
 
 import jalin_kit.inbox  # noqa: F401 - kit tables
 import jalin_kit.outbox  # noqa: F401
-from jalin_kit.migrations import run_env
 from jalin_evaluation.models import TABLES
+from jalin_kit.migrations import run_env
 
 run_env(TABLES)

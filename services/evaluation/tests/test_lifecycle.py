@@ -824,3 +824,11 @@ async def test_the_partner_region_reads_the_plan_its_rounds_and_reminders(env: H
     assert await seen_by("kukar") == owner  # the same plans, rounds and reminders
     assert await seen_by("kukar", unit="dishub") == {}  # a shared cooperation is the partner's section's
     assert await seen_by("kaltim") == {}
+
+    # An older event arriving late changes nothing; the newest says who the partner is now.
+    await env.process(approved("p-1", *PLANNED, when=at(-1), shared_with="kaltim"), event_id="late")
+    assert set(await seen_by("kukar")) == {"p-1", "p-2"} and await seen_by("kaltim") == {}
+    # Revised and re-approved with a partner outside Jalin: kukar reads it no more.
+    await env.process(approved("p-1", *PLANNED, when=at(10), shared_with=None))
+    assert set(await seen_by("kukar")) == {"p-2"}
+    assert set(await seen_by("sumbar")) == {"p-1", "p-2"}

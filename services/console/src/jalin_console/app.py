@@ -21,18 +21,10 @@ from jalin_console import oidc
 from jalin_console.backend import Backend, PageError, Refused, SignInNeeded
 from jalin_console.pages import home, inbox, proposals, signin
 from jalin_console.settings import SERVICES, ConsoleSettings
-from jalin_console.web import CsrfRefused, NotSignedIn, RevokedSessions, check_csrf, local_path, render, sign_in_url
+from jalin_console.web import SECURITY_HEADERS, CsrfRefused, NotSignedIn, RevokedSessions, check_csrf, local_path, render, sign_in_url
 
 log = logging.getLogger("jalin.console")
 STATIC = Path(__file__).parent / "static"
-SECURITY_HEADERS = {
-    # Every script and style is a file of the console's own: nothing inline, nothing from elsewhere.
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-                               "frame-ancestors 'none'; form-action 'self'",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-}
 
 
 def build(settings: ConsoleSettings | None = None) -> FastAPI:
@@ -49,7 +41,7 @@ def build(settings: ConsoleSettings | None = None) -> FastAPI:
     app.state.revoked = RevokedSessions()
     app.add_middleware(SessionMiddleware, secret_key=settings.session_key(), session_cookie="jalin_session",
                        max_age=int(settings.session_hours * 3600), same_site="lax", https_only=settings.production)
-    # Added last, so it runs first: nothing reads a body beyond the bound, not even the CSRF check.
+    # Outside the session and the app: nothing reads a body beyond the bound, not even the CSRF check.
     app.add_middleware(BodyLimit, limit=settings.max_form_bytes)
 
     @app.middleware("http")

@@ -8,12 +8,14 @@ import time
 import warnings
 from typing import Any
 
+import httpx
 import jwt
 from authlib.integrations.base_client.errors import OAuthError
 
-with warnings.catch_warnings():  # authlib 1.9 announces its httpx2 move on import: not ours to act on
-    warnings.simplefilter("ignore", DeprecationWarning)
+with warnings.catch_warnings():  # authlib 1.9 announces its httpx2 and joserfc moves on import
+    warnings.simplefilter("ignore")
     from authlib.integrations.starlette_client import OAuth
+    from authlib.jose.errors import JoseError
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
@@ -25,6 +27,7 @@ from jalin_console.web import User, local_path, render, settings_of
 
 router = APIRouter()
 CALLBACK = "/masuk/oidc/kembali"
+STATE_PREFIX = "_state_provider_"  # authlib's session keys for the client named "provider"
 
 
 def client_of(request: Request) -> Any:
@@ -55,9 +58,16 @@ def _redirect_uri(request: Request, settings: ConsoleSettings) -> str:
 async def start(request: Request, next: str | None = None) -> Response:
     settings = settings_of(request)
     client = client_of(request)
+    # One sign-in under way at a time: authlib keeps each start's state in the cookie, and
+    # starts never finished (a reload, Back) would grow it past what a browser keeps.
+    for key in [k for k in request.session if k.startswith(STATE_PREFIX)]:
+        del request.session[key]
     request.session["after_sign_in"] = local_path(next)
     extra = {"resource": settings.oidc_resource} if settings.oidc_resource else {}
-    return await client.authorize_redirect(request, _redirect_uri(request, settings), **extra)  # type: ignore[no-any-return]
+    try:
+        return await client.authorize_redirect(request, _redirect_uri(request, settings), **extra)  # type: ignore[no-any-return]
+    except (httpx.HTTPError, ValueError) as exc:  # the provider's discovery unreachable or unreadable
+        raise PageError(503, f"identity provider: {type(exc).__name__}") from None
 
 
 @router.get(CALLBACK)
@@ -68,7 +78,9 @@ async def callback(request: Request) -> Response:
     try:
         extra = {"resource": settings.oidc_resource} if settings.oidc_resource else {}
         token = await client.authorize_access_token(request, **extra)
-    except OAuthError:
+    except httpx.HTTPError as exc:
+        raise PageError(503, f"identity provider: {type(exc).__name__}") from None
+    except (OAuthError, JoseError, ValueError, KeyError):  # a state, code, or ID token that does not hold
         return render(request, "signin.html", status_code=401, users=(), next=target, expired=False, oidc=True,
                       failed=True)
     user = user_of(token)

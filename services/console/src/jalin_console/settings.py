@@ -93,15 +93,13 @@ class ConsoleSettings(BaseSettings):
             if not (self.oidc_issuer and self.oidc_client_id):
                 raise ValueError("set JALIN_CONSOLE_OIDC_ISSUER and JALIN_CONSOLE_OIDC_CLIENT_ID: production signs in "
                                  "through the identity provider (the development sign-in is refused)")
-            if not self.oidc_issuer.startswith("https://"):
-                raise ValueError("JALIN_CONSOLE_OIDC_ISSUER must be the provider's https:// address in production")
-            if not self.oidc_client_secret:
-                raise ValueError("set JALIN_CONSOLE_OIDC_CLIENT_SECRET (or _FILE): the console is a confidential client")
             if self.jwt_secret:
                 raise ValueError("JALIN_CONSOLE_JWT_SECRET is the development issuer's shared secret: unset it in "
                                  "production (users sign in through the identity provider)")
             if not (self.public_url or "").startswith("https://"):
                 raise ValueError("set JALIN_CONSOLE_PUBLIC_URL to the console's https:// address")
+            if not self.oidc_client_secret:
+                raise ValueError("set JALIN_CONSOLE_OIDC_CLIENT_SECRET (or _FILE): the console is a confidential client")
         elif self.environment != "development" and not (self.oidc_issuer or self.jwt_secret):
             raise ValueError("no sign-in: set JALIN_CONSOLE_OIDC_ISSUER (OpenID Connect) or JALIN_CONSOLE_JWT_SECRET "
                              "(the development issuer)")

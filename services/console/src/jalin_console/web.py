@@ -18,6 +18,14 @@ from jalin_console.i18n import LANGUAGES, Translator
 from jalin_console.settings import ConsoleSettings
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+SECURITY_HEADERS = {
+    # Every script and style is a file of the console's own: nothing inline, nothing from elsewhere.
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+                               "frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -145,10 +153,14 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     t = Translator(lang_of(request))
     user = User.from_session(request.session.get("user"))
     context.setdefault("unread", None)
-    return TEMPLATES.TemplateResponse(
+    response = TEMPLATES.TemplateResponse(
         request,
         template,
         {"t": t, "lang": t.lang, "user": user, "csrf": csrf_token(request), "path": request.url.path,
          "settings": settings_of(request), **context},
         status_code=status_code,
     )
+    # Here as well as in the app's middleware: the page of an unexpected error is rendered
+    # outside it (Starlette's outermost error handler).
+    response.headers.update({**SECURITY_HEADERS, "Cache-Control": "no-store"})
+    return response

@@ -10,7 +10,7 @@ READERS = TENANT_ROLES
 """Every role of the tenant reads its evaluation plans (auditor included)."""
 
 OPERATIONS: dict[str, tuple[frozenset[str], str]] = {
-    "plan.read": (READERS, "GET /v1/plans, /v1/plans/{id} (the owner region's plans)"),
+    "plan.read": (READERS, "GET /v1/plans, /v1/plans/{id} (the region's plans, and those of cooperations a partner shares with it)"),
     **kit.DEAD_LETTER_OPERATIONS,
     **kit.OUTBOX_OPERATIONS,
     **kit.TENANT_COPY_OPERATIONS,

@@ -218,7 +218,7 @@ async def apply_fact(ctx: EventContext, event: ProposalSnapshot, fact: Fact | No
     if newest:  # the title or unit may have changed since the plan was made
         plan.proposal_title, plan.proposer_unit = event.title, event.proposer_unit
         session.add(plan)
-    if event.shared_with is not None and plan.shared_with != event.shared_with:
+    if newest and plan.shared_with != event.shared_with:  # the partner as of the latest step
         await _share(session, plan, event.shared_with)
 
 
@@ -369,13 +369,19 @@ async def _schedule(session: AsyncSession, plan: Plan, *, keep_past: bool, remin
                              days_before_end=days, due_on=due))
 
 
-async def _share(session: AsyncSession, plan: Plan, partner: str) -> None:
-    """The partner region on Jalin reads the plan, its rounds and its reminders (a plan made
-    before plans were shared learns its partner from the next event)."""
+async def _share(session: AsyncSession, plan: Plan, partner: str | None) -> None:
+    """The partner region on Jalin reads the plan, its rounds and its reminders; a revised
+    cooperation whose partner changed (or left Jalin) is no longer shared with the old one.
+    A plan made before plans were shared learns its partner from the next event."""
     plan.shared_with = partner
     session.add(plan)
     for model in (EvaluationRound, Reminder):
-        await session.exec(update(model).where(col(model.plan_id) == plan.id).values(shared_with=partner))
+        await session.exec(
+            update(model)
+            .where(col(model.plan_id) == plan.id)
+            .where(col(model.shared_with).is_distinct_from(partner))
+            .values(shared_with=partner)
+        )
 
 
 # -- registrations ----------------------------------------------------------------------

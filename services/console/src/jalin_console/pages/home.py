@@ -15,7 +15,11 @@ from jalin_console.pages.proposals import ending_within
 from jalin_console.web import CurrentUser, backend_of, render
 
 router = APIRouter()
-TASK_SCAN = 100  # the most recent cooperations whose next actions are asked for
+TASK_SCAN = 50  # the most recent cooperations whose next actions are asked for
+CONCURRENT_CALLS = 8  # of those, asked at once (one page must not take the console's whole connection pool)
+# Where a decision or a unit's action is awaited. A cooperation in force (or ended) offers
+# commands too (terminate, complete, an addendum), but nothing waits on them.
+NOT_WAITING = frozenset({"pelaksanaan", "selesai", "diakhiri"})
 
 
 @router.get("/")
@@ -27,13 +31,17 @@ async def home(request: Request, user: CurrentUser) -> Response:
         backend.get("notifications", "/v1/inbox", user.token, unread="true", limit=500),
         backend.get("evaluation", "/v1/plans", user.token, limit=200),
     )
-    open_rows = [p for p in rows if p["stage"] not in ("selesai", "diakhiri")][:TASK_SCAN]
+    open_rows = [p for p in rows if p["stage"] not in NOT_WAITING][:TASK_SCAN]
+    gate = asyncio.Semaphore(CONCURRENT_CALLS)
 
     async def actions(p: dict[str, Any]) -> list[dict[str, Any]]:
-        try:
-            return await backend.get("proposals", f"/v1/proposals/{p['id']}/actions", user.token)  # type: ignore[no-any-return]
-        except PageError:
-            return []
+        async with gate:
+            try:
+                return await backend.get("proposals", f"/v1/proposals/{p['id']}/actions", user.token)  # type: ignore[no-any-return]
+            except PageError as exc:
+                if exc.status in (403, 404):  # gone or no longer ours since the list was read
+                    return []
+                raise
 
     answers = await asyncio.gather(*(actions(p) for p in open_rows))
     tasks = [{"p": p, "commands": [a["command"] for a in acts]} for p, acts in zip(open_rows, answers, strict=True) if acts]

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from jalin_kit.http import OBJECT_ID
+from starlette.background import BackgroundTask
 from starlette.responses import Response, StreamingResponse
 
 from jalin_console.backend import Backend, PageError, Refused
@@ -71,7 +72,9 @@ async def list_page(request: Request, user: CurrentUser, stage: str = "", side: 
     years = sorted({str(p["created_at"])[:4] for p in rows}, reverse=True)
     units = sorted({p["unit"] for p in rows if p.get("unit")})
     filters = {"stage": stage, "side": side, "q": q, "kind": kind, "unit": unit, "year": year, "partner": partner}
-    template = "proposals_rows.html" if request.headers.get("hx-request") else "proposals.html"
+    # Only the rows for htmx's own swap; a history restore (Back) gets the whole page.
+    partial = request.headers.get("hx-request") and not request.headers.get("hx-history-restore-request")
+    template = "proposals_rows.html" if partial else "proposals.html"
     query = urlencode({k: v for k, v in filters.items() if v})
     return render(request, template, rows=shown, total=len(rows), page=page, pages=pages, filters=filters, query=query,
                   stages=STAGES, kinds=KINDS, years=years, units=units,
@@ -184,9 +187,9 @@ async def download(request: Request, user: CurrentUser, document_id: str) -> Res
     if not OBJECT_ID.fullmatch(document_id):
         raise PageError(404)
     backend = backend_of(request)
-    meta = await backend.get("documents", f"/v1/documents/{document_id}", user.token)
     upstream = await backend.stream("documents", f"/v1/documents/{document_id}/content", user.token)
-    filename = "".join(c for c in str(meta.get("filename", "dokumen")) if c.isalnum() or c in "._- ")[:200] or "dokumen"
+    # The documents service's own Content-Disposition (RFC 6266, filename* for any name).
+    disposition = upstream.headers.get("content-disposition") or 'attachment; filename="dokumen"'
 
     async def body() -> AsyncIterator[bytes]:
         try:
@@ -197,7 +200,9 @@ async def download(request: Request, user: CurrentUser, document_id: str) -> Res
 
     return StreamingResponse(
         body(), media_type=upstream.headers.get("content-type", "application/octet-stream"),
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "X-Content-Type-Options": "nosniff"},
+        headers={"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff",
+                 "Cache-Control": "private, no-store"},
+        background=BackgroundTask(upstream.aclose),
     )
 
 
