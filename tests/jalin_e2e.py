@@ -59,6 +59,7 @@ def start_platform(
         unrestricted_user=True,  # the tests that must get past the bus (forged events) use it
         replicas=replicas or {},
         console_port=free_port() if console else None,
+        reassign_busy_ports=True,
         extra_env={
             "JALIN_EVALUATION_SCAN_INTERVAL_SECONDS": "1",
             "JALIN_BACKOFF_SECONDS": "[0.2, 0.5, 1.0]",

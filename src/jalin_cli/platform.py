@@ -158,6 +158,10 @@ class PlatformConfig:
     (``Platform.unrestricted_url``); never for ``jalin up``."""
     console_port: int | None = None
     """The console (the officials' web application) on this port; none: no console."""
+    reassign_busy_ports: bool = False
+    """A process whose port another took meanwhile starts again on a free one (the tests pick
+    free ports, and a port free when picked may not be when bound); ``jalin up`` keeps the
+    ports it was given."""
     replicas: Mapping[str, int] = field(default_factory=dict)
     """Processes per service (default 1). More than one share the service's store and its
     durable consumers: PostgreSQL only (``database_urls``)."""
@@ -326,22 +330,29 @@ class Platform:
         self.nats.start()
         apply_stream(self.streamer_url)
         # The first process of each service migrates its store; replicas join once it is ready.
-        for svc in self.services.values():
-            svc.start()
-        for svc in self.services.values():
-            svc.wait_ready(timeout)
-        replicas = [p for processes in self.replicas.values() for p in processes[1:]]
-        for svc in replicas:
-            svc.start()
-        for svc in replicas:
-            svc.wait_ready(timeout)
+        self._start_all(list(self.services.values()), timeout)
+        self._start_all([p for processes in self.replicas.values() for p in processes[1:]], timeout)
         if self.console is not None:
-            self.console.start()
-            self.console.wait_ready(timeout)
+            self.console.env = self._console_env()  # the services' ports as they are now
+            self._start_all([self.console], timeout)
         self.sync_bus()  # the demo regions' streams exist before anyone subscribes
         self._sync_stop.clear()
         self._sync_thread = threading.Thread(target=self._keep_bus, name="bus-reconciler", daemon=True)
         self._sync_thread.start()
+
+    def _start_all(self, processes: list[ServiceProcess], timeout: float) -> None:
+        for svc in processes:
+            svc.start()
+        for svc in processes:
+            try:
+                svc.wait_ready(timeout)
+            except RuntimeError as exc:
+                if not (self.config.reassign_busy_ports and "address already in use" in str(exc)):
+                    raise
+                svc.port = free_port()
+                svc.env[f"JALIN_{svc.name.upper()}_PORT"] = str(svc.port)
+                svc.start()
+                svc.wait_ready(timeout)
 
     def stop(self) -> None:
         self._sync_stop.set()

@@ -122,7 +122,7 @@ def oidc_platform(idp: Idp, console_port: int, tmp_path_factory: pytest.TempPath
              smtp: CollectingSMTP) -> Iterator[OidcPlatform]:
     config = PlatformConfig(
         data_dir=tmp_path_factory.mktemp("console-oidc"), nats_port=free_port(),
-        ports={name: free_port() for name in SERVICES}, smtp_port=smtp.port, console_port=console_port,
+        ports={name: free_port() for name in SERVICES}, smtp_port=smtp.port, console_port=console_port, reassign_busy_ports=True,
         jwt_secret=secrets.token_urlsafe(48),  # in every service's environment: it must not count
         extra_env={
             "JALIN_JWT_JWKS_URL": idp.metadata["jwks_uri"], "JALIN_JWT_ISSUER": idp.issuer,
