@@ -3,7 +3,10 @@ with the console started beside the four services."""
 
 from __future__ import annotations
 
+import fcntl
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -33,3 +36,19 @@ def signed_in(platform: Platform, tenant: str, user: str) -> httpx.Client:
 def csrf_of(client: httpx.Client, path: str = "/") -> str:
     page = client.get(path)
     return page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+
+
+def npm_install(folder: Path) -> None:
+    """``npm ci`` in ``folder`` unless a finished install is there. One at a time across the
+    test workers (two installs at once, sharing npm's cache, left a file half-written), and an
+    install counts only once it finished (its stamp), so a broken one is redone."""
+    stamp = folder / "node_modules" / ".jalin-installed"
+    with open(folder.parent / ".npm-install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if stamp.exists():
+            return
+        done = subprocess.run(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=folder,
+                              capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            raise RuntimeError(f"npm ci in {folder} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+        stamp.write_text("ok\n")

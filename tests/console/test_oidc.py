@@ -27,6 +27,7 @@ from jalin_e2e import PROPOSAL, CollectingSMTP
 from jalin_kit.auth import issue_dev_token
 
 from jalin_cli.platform import SERVICES, Platform, PlatformConfig, ServiceProcess, free_port
+from tests.console.conftest import npm_install
 
 pytestmark = pytest.mark.xdist_group("platform-console-oidc")  # one provider and one platform per run
 OIDC_DIR = Path(__file__).parent / "oidc"
@@ -67,11 +68,10 @@ def idp(tmp_path_factory: pytest.TempPathFactory, console_port: int) -> Iterator
     if not (node and npm):
         _unavailable("the OpenID provider tests need Node.js (node and npm on PATH)")
     assert node and npm
-    if not (OIDC_DIR / "node_modules" / "oidc-provider").is_dir():
-        done = subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=OIDC_DIR,
-                              capture_output=True, text=True, timeout=600)
-        if done.returncode != 0:
-            _unavailable(f"npm ci in {OIDC_DIR} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    try:
+        npm_install(OIDC_DIR)
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        _unavailable(str(exc))
     port = free_port()
     issuer = f"http://127.0.0.1:{port}"
     found = Idp(issuer, {}, "jalin-console", secrets.token_urlsafe(32),

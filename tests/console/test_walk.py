@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -26,6 +25,7 @@ import pytest
 from jalin_dbs import IN_CI
 
 from jalin_cli.platform import Platform
+from tests.console.conftest import npm_install
 
 ROOT = Path(__file__).resolve().parents[2]
 BROWSER_DEPS = Path(__file__).parent / "browser"
@@ -42,12 +42,10 @@ def _needs(what: str) -> None:
 
 @pytest.fixture(scope="module")
 def axe_script() -> Path:
-    script = BROWSER_DEPS / "node_modules" / "axe-core" / "axe.min.js"
-    if not script.exists():
-        if not shutil.which("npm"):
-            _needs("npm (to install axe-core)")
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=BROWSER_DEPS, check=True, timeout=300)
-    return script
+    if not shutil.which("npm"):
+        _needs("npm (to install axe-core)")
+    npm_install(BROWSER_DEPS)
+    return BROWSER_DEPS / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture(scope="module")
