@@ -48,7 +48,10 @@ SECTION = auth(token())
 OTHER_SECTION = auth(token("kukar"))
 STAFF = auth(token(roles=("opd_staff",), unit="dinkes"))
 AUDITOR = auth(token(roles=("auditor",)))
-TODAY = utcnow().date()
+def today() -> date:
+    """Read when a test runs, not when the module was imported (a suite collected before
+    midnight UTC runs some tests after it)."""
+    return utcnow().date()
 
 
 @dataclass
@@ -129,7 +132,7 @@ def dmy(d: date) -> str:
 def good_row(i: int) -> dict[str, Any]:
     """A valid row; signed between a month and ~6 years ago, so some have expired."""
     kind, doc = SHAPES[i % len(SHAPES)]
-    signed = TODAY - timedelta(days=30 + (i * 37) % 2200)
+    signed = today() - timedelta(days=30 + (i * 37) % 2200)
     row: dict[str, Any] = {
         "no": str(i + 1),
         "nomor": f"180/{i + 1:04d}/KS/{signed.year}",
@@ -169,7 +172,7 @@ BAD: dict[int, tuple[dict[str, Any], list[str]]] = {
           ["Tanggal Berakhir"]),
     200: ({"nomor": "__dup__"}, ["Nomor"]),
     260: ({"opd": "dinas-x"}, ["OPD"]),
-    300: ({"tanggal_tanda_tangan": iso(TODAY + timedelta(days=10))}, ["Tanggal Tanda Tangan"]),
+    300: ({"tanggal_tanda_tangan": iso(today() + timedelta(days=10))}, ["Tanggal Tanda Tangan"]),
     333: ({"jenis": "ksdpk", "jenis_dokumen": "pks", "tanggal_berakhir": "", "jangka_waktu_bulan": ""},
           ["Tanggal Berakhir"]),
     450: ({"jenis": "pusat", "jenis_dokumen": "pks", "mitra": ""}, ["Jenis Dokumen", "Mitra"]),
@@ -246,9 +249,9 @@ async def test_500_rows_with_10_bad_imports_490_and_reports_exactly_the_10_and_a
 
 
 async def test_imported_rows_carry_the_register_and_their_stage_follows_the_end_date(api: Api) -> None:
-    signed_old = TODAY - timedelta(days=4 * 366)
+    signed_old = today() - timedelta(days=4 * 366)
     running = {**good_row(0), "nomor": "KB-1/2024", "jenis": "ksdd", "jenis_dokumen": "pks", "nomor_mitra": "P-9",
-               "tanggal_tanda_tangan": dmy(TODAY - timedelta(days=100)), "jangka_waktu_bulan": "24",
+               "tanggal_tanda_tangan": dmy(today() - timedelta(days=100)), "jangka_waktu_bulan": "24",
                "tanggal_berakhir": "", "opd": "Dinas Kesehatan", "tempat": "", "penandatangan": "Mahyeldi",
                "maksud_tujuan": "", "mitra_tenant": "kukar"}
     expired = {**good_row(1), "nomor": "PKS-7/2021", "jenis": "ksdpk", "jenis_dokumen": "pks",
@@ -256,7 +259,7 @@ async def test_imported_rows_carry_the_register_and_their_stage_follows_the_end_
                "tanggal_berakhir": iso(add_months(signed_old + timedelta(days=5), 36) - timedelta(days=1)),
                "jangka_waktu_bulan": "36"}
     kb = {**good_row(2), "nomor": "NK 3/2025", "jenis": "pusat", "jenis_dokumen": "nk",
-          "tanggal_tanda_tangan": iso(TODAY - timedelta(days=40)), "tanggal_berakhir": "", "jangka_waktu_bulan": ""}
+          "tanggal_tanda_tangan": iso(today() - timedelta(days=40)), "tanggal_berakhir": "", "jangka_waktu_bulan": ""}
     r = await api.upload(to_csv([running, expired, kb]), "r.csv")
     assert r.status_code == 200 and r.json()["imported"] == 3 and r.json()["errors"] == [], r.text
     by_key = {p.source_key: p for p in await api.proposals("sumbar")}
@@ -266,8 +269,8 @@ async def test_imported_rows_carry_the_register_and_their_stage_follows_the_end_
     a = agreements[p.id]
     assert (p.stage, p.status, p.kind, p.unit, p.partner_tenant, p.shared_with) == (
         "pelaksanaan", "active", "ksdd", "dinkes", "kukar", None)  # recorded, not shared with the partner
-    assert (p.term_months, p.term_start, p.term_end) == (24, TODAY - timedelta(days=100),
-                                                         add_months(TODAY - timedelta(days=100), 24))
+    assert (p.term_months, p.term_start, p.term_end) == (24, today() - timedelta(days=100),
+                                                         add_months(today() - timedelta(days=100), 24))
     assert p.objective == imports.NOT_RECORDED and p.created_by == "sumbar-kerja_sama" and p.end_reason is None
     assert (a.type, a.number_first, a.number_second, a.status, a.signed_place, a.signatory_name, a.signed_as) == (
         "pks", "KB-1/2024", "P-9", "signed", "Padang", "Mahyeldi", "kepala_daerah")
@@ -299,7 +302,7 @@ async def test_xlsx_with_title_rows_excel_dates_and_a_blank_row(api: Api) -> Non
     for i, row in enumerate(rows):
         cells: list[Any] = [row[k] for k in KEYS]
         if i % 2 == 0:  # a real Excel date cell
-            cells[KEYS.index("tanggal_tanda_tangan")] = datetime.combine(TODAY - timedelta(days=60 + i), datetime.min.time())
+            cells[KEYS.index("tanggal_tanda_tangan")] = datetime.combine(today() - timedelta(days=60 + i), datetime.min.time())
         if i % 3 == 0 and row["jangka_waktu_bulan"]:
             cells[KEYS.index("jangka_waktu_bulan")] = 24  # a number cell
         ws.append(cells)

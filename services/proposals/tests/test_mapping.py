@@ -21,8 +21,7 @@ import pytest
 from fastapi import FastAPI
 from jalin_kit.auth import issue_dev_token
 from jalin_kit.db import Database, utcnow
-from jalin_kit.events import MappingReminderDue
-from jalin_kit.events import REGISTRY_TENANT
+from jalin_kit.events import REGISTRY_TENANT, MappingReminderDue
 from jalin_kit.outbox import OutboxMessage
 from jalin_kit.runtime import ServiceRuntime
 from jalin_proposals.app import build
@@ -35,7 +34,10 @@ from sqlmodel import select
 
 SECRET = "test-secret-for-the-mapping-api-0123456789abcdef"
 REMINDER_TYPE = "id.jalin.mapping.reminder-due.v1"
-TODAY = utcnow().date()
+def today() -> date:
+    """Read when a test runs, not when the module was imported: a suite collected before
+    midnight (UTC) runs some tests after it."""
+    return utcnow().date()
 
 
 def token(tenant: str = "sumbar", roles: tuple[str, ...] = ("opd_staff",), unit: str | None = None) -> str:
@@ -88,7 +90,7 @@ class Api:
         return self.runtime.settings
 
     async def round(self, days: int = 10, **changes: Any) -> dict[str, Any]:
-        body = {**ROUND, "deadline": (TODAY + timedelta(days=days)).isoformat(), **changes}
+        body = {**ROUND, "deadline": (today() + timedelta(days=days)).isoformat(), **changes}
         r = await self.client.post("/v1/mapping-rounds", json=body, headers=SECTION)
         assert r.status_code == 201, r.text
         return r.json()  # type: ignore[no-any-return]
@@ -125,7 +127,7 @@ def settings_for(database_url: str, nats_url: str, tmp_path: Path, **changes: An
         "environment": "test",
         "log_json": False,
         "log_level": "WARNING",
-        "today": TODAY,
+        "today": today(),
         "mapping_scan_interval_seconds": 3600.0,
     }
     return ProposalsSettings(**{**values, **changes})
@@ -176,7 +178,7 @@ async def test_affairs_are_listed_for_tenant_roles_only(api: Api) -> None:
 
 async def test_the_section_opens_a_round(api: Api) -> None:
     r = await api.client.post(
-        "/v1/mapping-rounds", json={**ROUND, "deadline": (TODAY + timedelta(days=30)).isoformat()}, headers=SECTION
+        "/v1/mapping-rounds", json={**ROUND, "deadline": (today() + timedelta(days=30)).isoformat()}, headers=SECTION
     )
     assert r.status_code == 201, r.text
     body = r.json()
@@ -195,7 +197,7 @@ async def test_the_section_opens_a_round(api: Api) -> None:
 
 @pytest.mark.parametrize("headers", [DINKES, DPUPR, TKKSD, SEKDA, AUDITOR, KEPALA, DPRD, PLATFORM])
 async def test_only_the_section_opens_a_round(api: Api, headers: dict[str, str]) -> None:
-    body = {**ROUND, "deadline": (TODAY + timedelta(days=30)).isoformat()}
+    body = {**ROUND, "deadline": (today() + timedelta(days=30)).isoformat()}
     r = await api.client.post("/v1/mapping-rounds", json=body, headers=headers)
     assert r.status_code == 403
     assert await api.rows(MappingRound) == []
@@ -203,9 +205,9 @@ async def test_only_the_section_opens_a_round(api: Api, headers: dict[str, str])
 
 async def test_round_validation(api: Api) -> None:
     def body(**changes: Any) -> dict[str, Any]:
-        return {**ROUND, "deadline": (TODAY + timedelta(days=30)).isoformat(), **changes}
+        return {**ROUND, "deadline": (today() + timedelta(days=30)).isoformat(), **changes}
 
-    past = await api.client.post("/v1/mapping-rounds", json=body(deadline=(TODAY - timedelta(days=1)).isoformat()),
+    past = await api.client.post("/v1/mapping-rounds", json=body(deadline=(today() - timedelta(days=1)).isoformat()),
                                  headers=SECTION)
     assert past.status_code == 422 and "deadline" in past.json()["detail"]
     r = await api.client.post("/v1/mapping-rounds", json=body(status="closed", title="x"), headers=SECTION)
@@ -276,14 +278,14 @@ async def test_submission_needs_an_opd_role_a_unit_and_a_valid_body(api: Api) ->
 async def test_no_submission_after_the_deadline_or_once_closed(api: Api) -> None:
     rnd = await api.round(days=3)
     url = f"/v1/mapping-rounds/{rnd['id']}/potentials"
-    api.settings.today = TODAY + timedelta(days=3)  # the deadline itself: still accepted
+    api.settings.today = today() + timedelta(days=3)  # the deadline itself: still accepted
     assert (await api.client.post(url, json=POTENTIAL, headers=DINKES)).status_code == 201
-    api.settings.today = TODAY + timedelta(days=4)
+    api.settings.today = today() + timedelta(days=4)
     late = await api.client.post(url, json=POTENTIAL, headers=DPUPR)
     assert late.status_code == 409 and "deadline" in late.json()["detail"]
     assert (await api.client.get(f"/v1/mapping-rounds/{rnd['id']}", headers=SECTION)).json()["accepting"] is False
 
-    api.settings.today = TODAY
+    api.settings.today = today()
     other = await api.round()
     assert (await api.client.post(f"/v1/mapping-rounds/{other['id']}/close", headers=SECTION)).status_code == 200
     closed = await api.client.post(f"/v1/mapping-rounds/{other['id']}/potentials", json=POTENTIAL, headers=DINKES)
@@ -408,7 +410,7 @@ async def test_another_tenant_gets_404_on_every_id_route_and_changes_nothing(api
     assert (await api.client.get("/v1/potentials", headers=OTHER_DINKES)).json() == []
     # The other region's own round counts nothing of ours.
     theirs = await api.client.post(
-        "/v1/mapping-rounds", json={**ROUND, "deadline": (TODAY + timedelta(days=5)).isoformat()}, headers=OTHER_SECTION
+        "/v1/mapping-rounds", json={**ROUND, "deadline": (today() + timedelta(days=5)).isoformat()}, headers=OTHER_SECTION
     )
     assert theirs.json()["counts"]["potentials"] == 0 and theirs.json()["counts"]["units_total"] == 4
     missing = await api.client.get(f"/v1/mapping-rounds/{theirs.json()['id']}/missing", headers=OTHER_SECTION)
@@ -429,7 +431,7 @@ async def test_another_tenant_gets_404_on_every_id_route_and_changes_nothing(api
 async def test_reminders_fire_once_per_offset_and_the_round_closes_after_its_deadline(api: Api) -> None:
     rnd = await api.round(days=10)  # offsets 14, 7, 3, 1; 14 falls before the round existed
     await api.potential(rnd["id"])
-    day = lambda n: TODAY + timedelta(days=n)  # noqa: E731
+    day = lambda n: today() + timedelta(days=n)  # noqa: E731
 
     assert await api.scan(day(0)) == ScanResult()
     assert await api.outbox() == []
@@ -477,19 +479,19 @@ async def test_no_reminder_when_every_unit_has_submitted(api: Api) -> None:
     rnd = await api.round(days=7)
     for headers in (DINKES, DPUPR, DISPAR):
         await api.potential(rnd["id"], headers=headers)
-    assert await api.scan(TODAY) == ScanResult()
+    assert await api.scan(today()) == ScanResult()
     assert await api.outbox() == []
     detail = (await api.client.get(f"/v1/mapping-rounds/{rnd['id']}", headers=SECTION)).json()
     assert [(m["days_before"], m["outcome"]) for m in detail["reminders"]] == [(7, "none_missing")]
-    assert await api.scan(TODAY + timedelta(days=6)) == ScanResult()  # 1 day before: still nobody missing
+    assert await api.scan(today() + timedelta(days=6)) == ScanResult()  # 1 day before: still nobody missing
     assert await api.outbox() == []
 
 
 async def test_no_reminder_for_offsets_before_the_round_existed(api: Api) -> None:
     rnd = await api.round(days=2)  # 14, 7 and 3 days before the deadline all lie in the past
-    assert await api.scan(TODAY) == ScanResult()
+    assert await api.scan(today()) == ScanResult()
     assert await api.outbox() == []
-    assert await api.scan(TODAY + timedelta(days=1)) == ScanResult(reminders=1)
+    assert await api.scan(today() + timedelta(days=1)) == ScanResult(reminders=1)
     [row] = await api.outbox()
     assert row.id == reminder_event_id(rnd["id"], 1)
 
@@ -497,7 +499,7 @@ async def test_no_reminder_for_offsets_before_the_round_existed(api: Api) -> Non
 async def test_a_closed_round_is_not_reminded(api: Api) -> None:
     rnd = await api.round(days=7)
     assert (await api.client.post(f"/v1/mapping-rounds/{rnd['id']}/close", headers=SECTION)).status_code == 200
-    assert await api.scan(TODAY) == ScanResult()
+    assert await api.scan(today()) == ScanResult()
     assert await api.outbox() == []
 
 
