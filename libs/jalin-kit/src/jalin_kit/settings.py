@@ -82,6 +82,16 @@ DEV_SECRET_FILE = "dev-jwt-secret"
 ASYMMETRIC_PREFIXES = ("RS", "PS", "ES", "EDDSA")
 
 
+def service_sources(
+    settings_cls: type[BaseSettings], service: str, init_settings: PydanticBaseSettingsSource
+) -> tuple[PydanticBaseSettingsSource, ...]:
+    """Where a service's settings come from, first match wins: given in code, then
+    ``JALIN_<SERVICE>_<NAME>`` and its ``_FILE``, then the shared ``JALIN_<NAME>`` and its ``_FILE``."""
+    own = f"JALIN_{service.upper()}_"
+    return (init_settings, EnvSettingsSource(settings_cls, env_prefix=own), SecretFilesSource(settings_cls, own),
+            EnvSettingsSource(settings_cls, env_prefix="JALIN_"), SecretFilesSource(settings_cls, "JALIN_"))
+
+
 class ServiceSettings(BaseSettings):
     """Settings every service has. Subclasses set ``service_name`` and ``default_port``."""
 
@@ -153,11 +163,7 @@ class ServiceSettings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        own_prefix = f"JALIN_{cls.service_name.upper()}_"
-        own = EnvSettingsSource(settings_cls, env_prefix=own_prefix)
-        shared = EnvSettingsSource(settings_cls, env_prefix="JALIN_")
-        return (init_settings, own, SecretFilesSource(settings_cls, own_prefix), shared,
-                SecretFilesSource(settings_cls, "JALIN_"))
+        return service_sources(settings_cls, cls.service_name, init_settings)
 
     @model_validator(mode="after")
     def _defaults_and_safety(self) -> ServiceSettings:

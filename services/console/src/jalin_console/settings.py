@@ -15,11 +15,11 @@ from typing import Any, ClassVar, Literal
 from jalin_kit.settings import (
     DEV_ISSUER,
     PLACEHOLDER_SECRETS,
-    SecretFilesSource,
     development_secret,
+    service_sources,
 )
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 SERVICES = ("proposals", "documents", "notifications", "evaluation")
 SESSION_SECRET_FILE = "console-session-secret"
@@ -75,9 +75,7 @@ class ConsoleSettings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        own = "JALIN_CONSOLE_"
-        return (init_settings, EnvSettingsSource(settings_cls, env_prefix=own), SecretFilesSource(settings_cls, own),
-                EnvSettingsSource(settings_cls, env_prefix="JALIN_"), SecretFilesSource(settings_cls, "JALIN_"))
+        return service_sources(settings_cls, cls.service_name, init_settings)
 
     @model_validator(mode="after")
     def _safety(self) -> ConsoleSettings:
