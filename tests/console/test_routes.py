@@ -28,7 +28,8 @@ FORM = {"title": "Dibuat lewat konsol", "kind": "ksdd", "partner_tenant": "kukar
         "scope": "Rujukan pasien", "term_months": "12", "financing": "APBD masing-masing"}
 ESCAPED = "Rujukan &lt;script&gt;alert(1)&lt;/script&gt; &amp; Uji Rute"
 HEADINGS = {"/": "Beranda", "/usulan": "Usulan dan kerja sama", "/usulan/baru": "Usulan kerja sama baru", "/usulan/{pid}": ESCAPED,
-            "/penawaran": "Penawaran masuk", "/kotak-masuk": "Kotak masuk", "/masuk": "Masuk ke Jalin"}
+            "/penawaran": "Penawaran masuk", "/kotak-masuk": "Kotak masuk", "/masuk": "Masuk ke Jalin",
+            "/dokumen": "Dokumen", "/usulan/{pid}/dokumen": "Dokumen kerja sama", "/usulan/{pid}/riwayat": "Riwayat"}
 MESSAGES = {403: "Anda tidak berwenang membuka halaman ini.", 404: "Halaman atau data tidak ditemukan.", 405: "Cara membuka halaman "
             "ini tidak didukung.", "csrf": "Formulir sudah kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."}
 
@@ -41,7 +42,8 @@ def world(console_platform: Platform) -> dict[str, Any]:
     p = api.approved_proposal(title=TITLE)  # penawaran: shared with kukar, never with kaltim
     doc = wait_for(lambda: api.documents(p["id"]), what="the KB draft")[0]
     msg = wait_for(lambda: api.inbox(p["id"], headers=api.section), what="the section's message")[0]
-    return {"api": api, "pid": p["id"], "doc": doc["id"], "msg": msg["id"]}
+    att = api.upload_attachment(p["id"])
+    return {"api": api, "pid": p["id"], "doc": doc["id"], "msg": msg["id"], "att": att["id"]}
 
 
 OPENED: list[httpx.Client] = []
@@ -93,8 +95,13 @@ ACCESS = """
                                       ani  budi gub  sekda dprd citra dedi eka  oper none
 GET  /                                200  200  200  200   200  200   200  200  403  303
 GET  /usulan                          200  200  200  200   200  200   200  200  403  303
-GET  /usulan/baru                     200  200  200  200   200  200   200  200  403  303
+GET  /usulan/baru                     200  403  403  403   403  200   403  403  403  303
 GET  /usulan/{pid}                    200  200  200  200   200  404   200  404  403  303
+GET  /usulan/{pid}/dokumen            200  200  200  200   200  404   200  404  403  303
+GET  /usulan/{pid}/riwayat            200  200  200  200   200  404   200  404  403  303
+GET  /usulan/{pid}/riwayat.csv        200  200  200  200   200  404   200  404  403  303
+GET  /dokumen                         200  200  200  200   200  200   200  200  403  303
+GET  /lampiran/{att}/unduh            200  200  200  200   200  404   200  404  403  303
 GET  /penawaran                       200  200  200  200   200  200   200  200  403  303
 GET  /kotak-masuk                     200  200  200  200   200  200   200  200  403  303
 GET  /dokumen/{doc}/unduh             200  200  200  200   200  404   200  404  403  303
@@ -106,6 +113,9 @@ GET  /static/console.css              200  -    -    -     -    -     -    -    
 POST /usulan/baru                     303  403  403  403   403  -     403  403  403  303
 POST /usulan/{pid}/aksi/decline_offer 403  403  403  403   403  404   422  404  403  303
 POST /kotak-masuk/{msg}/dibaca        404  303  404  404   404  404   404  404  403  303
+POST /usulan/{pid}/komentar           422  422  422  422   422  404   422  404  403  303
+POST /unggah                          404  404  404  404   404  404   404  404  403  303
+POST /lampiran/{att}/hapus            -    -    -    -     -    404   403  404  403  303
 """
 TABLE = [(method, route, user, int(cell)) for line in ACCESS.strip().splitlines()[1:]
          for method, route, *cells in [line.split()] for user, cell in zip(COLUMNS, cells, strict=True) if cell != "-"]
@@ -137,6 +147,10 @@ def test_access_table(world: dict[str, Any], session: Callable[[str | None], htt
         if route.startswith("/dokumen/"):
             assert r.headers["content-disposition"].startswith("attachment; filename*=UTF-8''kesepakatan-bersama-")
             assert r.content[:2] == b"PK"  # a .docx
+        elif route.startswith("/lampiran/"):
+            assert r.content[:5] == b"%PDF-" and r.headers["content-type"] == "application/pdf"
+        elif route.endswith(".csv"):
+            assert r.headers["content-type"].startswith("text/csv") and r.text.startswith("at,actor,")
         elif route in HEADINGS:
             assert f"<h1>{HEADINGS[route]}</h1>" in r.text
 

@@ -23,7 +23,7 @@ METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 NOT_IN_THE_TABLE = {"/healthz", "/readyz"}  # probes; /docs and /openapi.json are not in the spec
 OBJECT_OF = {  # the first part of an operation's name → the id its routes take
     "document": "document_id", "attachment": "attachment_id", "inbox": "message_id", "plan": "plan_id",
-    "deadletter": "dead_letter_id", "outbox": "outbox_id", "tenant": "tenant_id",
+    "deadletter": "dead_letter_id", "outbox": "outbox_id", "tenant": "tenant_id", "capabilities": "",
 }
 UNKNOWN = "424242"  # an id of nothing (a number: the dead-letter routes take an int)
 PDF = b"%PDF-1.4\n1 0 obj\n<</Type/Catalog>>\nendobj\ntrailer\n<</Root 1 0 R>>\n%%EOF\n"
@@ -82,7 +82,7 @@ def call(api: Api, service: str, op: str, method: str, path: str, headers: dict[
             api.url(service, path), headers=headers, data={"proposal_id": ids["proposal_id"], "kind": "letter"},
             files={"file": ("surat.pdf", PDF, "application/octet-stream")},
         )
-    url = path.replace("{id}", ids[OBJECT_OF[op.split(".")[0]]])
+    url = path.replace("{id}", ids[OBJECT_OF[op.split(".")[0]]]) if "{id}" in path else path
     return api.client.request(method, api.url(service, url), headers=headers)
 
 

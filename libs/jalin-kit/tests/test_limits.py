@@ -25,7 +25,13 @@ def make_app(seen: list[int]) -> FastAPI:
         seen.append(len(data))
         return {"bytes": len(data)}
 
-    app.add_middleware(BodyLimit, limit=1024, own_bound=["/upload"])
+    @app.post("/form")
+    async def take_form(request: Request) -> dict[str, int]:
+        data = await request.body()
+        seen.append(len(data))
+        return {"bytes": len(data)}
+
+    app.add_middleware(BodyLimit, limit=1024, own_bound=["/upload"], larger={"/form": 4096})
     return app
 
 
@@ -87,3 +93,10 @@ async def test_an_answer_given_before_the_body_was_read_closes_the_connection(cl
     assert (await client.post("/json", json={"a": 1})).headers.get("connection") is None  # read to its end
     assert (await client.post("/nothing", content=b"x" * 10)).headers.get("connection") == "close"  # 404, unread
     assert (await client.post("/json", content=b" " * 2000)).headers.get("connection") == "close"
+
+
+async def test_a_path_with_a_larger_limit_is_bounded_by_it(client: httpx.AsyncClient, seen: list[int]) -> None:
+    assert (await client.post("/form", content=b"x" * 3000)).status_code == 200
+    r = await client.post("/form", content=b"x" * 5000)
+    assert r.status_code == 413 and r.json()["detail"].endswith("limit of 4096 bytes")
+    assert seen == [3000]

@@ -126,6 +126,7 @@ CALLS: dict[str, Call] = {
     "tenant.admin": lambda c, h, x: c.get("/v1/admin/tenants", headers=h),
     "outbox.list": lambda c, h, x: c.get("/v1/admin/outbox", headers=h),
     "outbox.replay": lambda c, h, x: c.post("/v1/admin/outbox/424242/replay", headers=h),
+    "capabilities.read": lambda c, h, x: c.get("/v1/capabilities", headers=h),
 }
 
 
@@ -248,3 +249,15 @@ async def test_every_lifecycle_cell_over_http(client: httpx.AsyncClient, kind: K
                     assert r.status_code == refused, (kind, stage, t.command, role, r.status_code, r.text)
         still = await client.get(f"/v1/proposals/{walker}", headers=SECTION)
         assert still.json()["stage"] == stage.value  # the refusals changed nothing
+
+
+async def test_capabilities_say_what_the_table_allows(client: httpx.AsyncClient) -> None:
+    """``GET /v1/capabilities`` is the table's own row set for the caller's roles (what the console offers)."""
+    for role in SHOWN_ROLES:
+        r = await client.get("/v1/capabilities", headers=as_role(role))
+        assert r.status_code == 200, (role, r.text)
+        expected = sorted(op for op, (roles, _) in OPERATIONS.items() if role in roles)
+        assert r.json() == {"operations": expected, "unit": "dpupr"}, role
+    staff_and_section = {**as_role("opd_staff")}
+    assert "agreement.import" not in (await client.get("/v1/capabilities", headers=staff_and_section)).json()["operations"]
+    assert (await client.get("/v1/capabilities")).status_code == 401

@@ -53,6 +53,13 @@ TENANT_COPY_OPERATIONS: dict[str, tuple[frozenset[str], str]] = {
 (``jalin_kit.http.tenant_copy_router``)."""
 
 
+CAPABILITY_OPERATIONS: dict[str, tuple[frozenset[str], str]] = {
+    "capabilities.read": (TENANT_ROLES | OPERATORS, "GET /v1/capabilities (which of this table's operations the caller may do)"),
+}
+"""Every service's ``GET /v1/capabilities`` (``jalin_kit.http.capabilities_router``): what a
+client such as the console may offer the caller, from the same table that decides."""
+
+
 UNIT_BOUND = frozenset({"opd_staff", "opd_head"})
 """The roles of an OPD: their holder acts for one unit and sees that unit's drafts,
 proposals, potentials, documents, attachments and plans only (an OPD's drafts belong to
@@ -76,6 +83,11 @@ def roles_in_effect(principal: Principal) -> frozenset[str]:
 
 def allowed(operations: Operations, operation: str, principal: Principal) -> bool:
     return bool(operations[operation][0] & roles_in_effect(principal))
+
+
+def capabilities(operations: Operations, principal: Principal) -> list[str]:
+    """The operations of ``operations`` the principal may do."""
+    return sorted(op for op in operations if allowed(operations, op, principal))
 
 
 def require(operations: Operations, operation: str, principal: Principal) -> None:

@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from jalin_kit.access import unit_scope
+from jalin_kit.access import Operations, capabilities, unit_scope
 from jalin_kit.auth import CurrentPrincipal, current_principal, platform_operator
 from jalin_kit.consumers import EventConsumers
 from jalin_kit.identifiers import TENANT_ID, UNIT_ID, IdPattern
@@ -125,11 +125,13 @@ def create_app(
     title: str,
     description: str,
     routers: list[APIRouter],
+    operations: Operations,
     own_body_limits: Iterable[str] = (),
 ) -> FastAPI:
     """The service's app. Every request body is bounded by ``max_body_bytes`` before it is
     read, but those of ``own_body_limits``: the paths of file routes that bound their own
-    (larger) bodies, also before reading."""
+    (larger) bodies, also before reading. ``operations`` is the service's access table
+    (``access.OPERATIONS``), whose rows the caller may do ``GET /v1/capabilities`` says."""
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
@@ -173,7 +175,7 @@ def create_app(
         ready = all(v == "ok" for k, v in checks.items() if k not in REPORTED_ONLY)
         return JSONResponse(status_code=200 if ready else 503, content={"ready": ready, "checks": checks})
 
-    routers = [*routers, outbox_router(runtime)]
+    routers = [*routers, outbox_router(runtime), capabilities_router(operations)]
     if runtime.registry_owner is None:
         routers.append(tenant_copy_router(runtime))
     if runtime.consumers is not None:
@@ -249,6 +251,25 @@ def outbox_router(runtime: ServiceRuntime) -> APIRouter:
         if row is None:
             raise not_found("outbox event")
         return public(row)
+
+    return router
+
+
+class Capabilities(BaseModel):
+    """What the caller may do here: the operations of the service's access table (``docs/access.md``)."""
+
+    operations: list[str] = Field(description="The operations the caller's roles allow, e.g. `proposal.create`.")
+    unit: str | None = Field(description="The unit the caller acts for (an OPD's roles see that unit only).")
+
+
+def capabilities_router(operations: Operations) -> APIRouter:
+    """``GET /v1/capabilities``: which operations the caller may do, so a client offers only
+    those (the routes still decide, with the same table)."""
+    router = APIRouter(prefix="/v1/capabilities", tags=["access"])
+
+    @router.get("", response_model=Capabilities)
+    async def my_capabilities(principal: CurrentPrincipal) -> Capabilities:
+        return Capabilities(operations=capabilities(operations, principal), unit=principal.unit)
 
     return router
 

@@ -13,7 +13,7 @@ to their own bound (``UploadRoute`` of the documents service, the proposals impo
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -32,18 +32,21 @@ def too_large_message(limit: int) -> str:
 
 class BodyLimit:
     """Pure ASGI middleware: ``limit`` bytes for every body but those of ``own_bound``, the
-    paths of routes that bound their bodies themselves."""
+    paths of routes that bound their bodies themselves, and those of ``larger``: paths with a
+    limit of their own, applied here the same way (the console's file forms)."""
 
-    def __init__(self, app: ASGIApp, limit: int = DEFAULT_MAX_BODY_BYTES, own_bound: Iterable[str] = ()) -> None:
+    def __init__(self, app: ASGIApp, limit: int = DEFAULT_MAX_BODY_BYTES, own_bound: Iterable[str] = (),
+                 larger: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.limit = limit
         self.own_bound = frozenset(own_bound)
+        self.larger = dict(larger or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in BODYLESS or scope["path"] in self.own_bound:
             await self.app(scope, receive, send)
             return
-        limit = self.limit
+        limit = self.larger.get(scope["path"], self.limit)
         declared = _content_length(scope)
         if declared == -1:
             await _refuse(send, 400, "the Content-Length header is not a number")

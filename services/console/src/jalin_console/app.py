@@ -19,9 +19,20 @@ from starlette.responses import Response
 
 from jalin_console import oidc
 from jalin_console.backend import Backend, PageError, Refused, SignInNeeded
-from jalin_console.pages import home, inbox, proposals, signin
+from jalin_console.pages import documents, home, imports, inbox, mapping, monev, proposals, signin
 from jalin_console.settings import SERVICES, ConsoleSettings
-from jalin_console.web import SECURITY_HEADERS, CsrfRefused, NotSignedIn, RevokedSessions, check_csrf, local_path, render, sign_in_url
+from jalin_console.web import (
+    FILE_FORMS,
+    SECURITY_HEADERS,
+    CapabilityCache,
+    CsrfRefused,
+    NotSignedIn,
+    RevokedSessions,
+    check_csrf,
+    local_path,
+    render,
+    sign_in_url,
+)
 
 log = logging.getLogger("jalin.console")
 STATIC = Path(__file__).parent / "static"
@@ -39,10 +50,14 @@ def build(settings: ConsoleSettings | None = None) -> FastAPI:
     app = FastAPI(title="Jalin console", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.settings = settings
     app.state.revoked = RevokedSessions()
+    app.state.capabilities = CapabilityCache()
     app.add_middleware(SessionMiddleware, secret_key=settings.session_key(), session_cookie="jalin_session",
                        max_age=int(settings.session_hours * 3600), same_site="lax", https_only=settings.production)
-    # Outside the session and the app: nothing reads a body beyond the bound, not even the CSRF check.
-    app.add_middleware(BodyLimit, limit=settings.max_form_bytes)
+    # Outside the session and the app: nothing reads a body beyond the bound, not even the CSRF
+    # check; the forms that carry a file have the file's bound (and check_csrf reads them only
+    # from a signed-in session).
+    app.add_middleware(BodyLimit, limit=settings.max_form_bytes,
+                       larger={path: settings.max_upload_bytes + settings.max_form_bytes for path in FILE_FORMS})
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
@@ -55,7 +70,8 @@ def build(settings: ConsoleSettings | None = None) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     guarded = [Depends(check_csrf)]
-    for router in (signin.router, oidc.router, home.router, proposals.router, inbox.router):
+    pages = (home, proposals, documents, mapping, monev, imports, inbox)
+    for router in (signin.router, oidc.router, *(page.router for page in pages)):
         app.include_router(router, dependencies=guarded)
 
     @app.get("/bahasa/{lang}")

@@ -1,8 +1,8 @@
 """What the console says, in Indonesian (the default) and English.
 
-Every text a page shows is a key here; a template calls ``t("key")``. Stages, commands and
-fields are named by the services' own identifiers, so a new one shows its identifier until
-it is given words here (never an error).
+Every text a page shows is a key of ``texts`` (one module per page, merged); a template
+calls ``t("key")``. Stages, commands and fields are named by the services' own identifiers,
+so a new one shows its identifier until it is given words (never an error).
 """
 
 from __future__ import annotations
@@ -10,120 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-LANGUAGES = ("id", "en")
+from jalin_console.texts import FIELDS, TEXTS
 
-TEXTS: dict[str, tuple[str, str]] = {
-    # Layout and navigation
-    "app.name": ("Jalin", "Jalin"),
-    "app.tagline": ("Kerja sama daerah, dari usulan sampai monev", "Regional cooperation, from proposal to monitoring"),
-    "nav.home": ("Beranda", "Home"),
-    "nav.proposals": ("Usulan", "Proposals"),
-    "nav.offers": ("Penawaran masuk", "Incoming offers"),
-    "nav.inbox": ("Kotak masuk", "Inbox"),
-    "nav.signout": ("Keluar", "Sign out"),
-    "nav.language": ("English", "Bahasa Indonesia"),
-    "nav.skip": ("Langsung ke isi", "Skip to content"),
-    "nav.menu": ("Menu utama", "Main menu"),
-    "common.back": ("Kembali", "Back"),
-    "common.save": ("Simpan", "Save"),
-    "common.cancel": ("Batal", "Cancel"),
-    "common.none": ("Tidak ada", "None"),
-    "common.required": ("wajib", "required"),
-    "common.optional": ("opsional", "optional"),
-    "common.unread": ("belum dibaca", "unread"),
-    "common.filter": ("Saring", "Filter"),
-    "common.all": ("Semua", "All"),
-    "common.next": ("Berikutnya", "Next"),
-    "common.previous": ("Sebelumnya", "Previous"),
-    "common.page": ("Halaman", "Page"),
-    "common.download": ("Unduh", "Download"),
-    # Sign-in
-    "signin.title": ("Masuk ke Jalin", "Sign in to Jalin"),
-    "signin.oidc": ("Masuk dengan akun pemerintah daerah", "Sign in with your government account"),
-    "signin.dev.title": ("Pengguna demo (hanya lingkungan pengembangan)", "Demo users (development only)"),
-    "signin.dev.help": ("Pilih pengguna untuk masuk tanpa kata sandi. Halaman ini tidak pernah tersedia di produksi.",
-                        "Choose a user to sign in without a password. This page never exists in production."),
-    "signin.as": ("Masuk sebagai", "Sign in as"),
-    "signin.expired": ("Sesi Anda telah berakhir. Silakan masuk kembali.", "Your session has ended. Please sign in again."),
-    "signin.failed": ("Gagal masuk: penyedia identitas tidak mengonfirmasi akun Anda.",
-                      "Sign-in failed: the identity provider did not confirm your account."),
-    "signin.none": ("Tidak ada cara masuk yang dikonfigurasi.", "No sign-in is configured."),
-    # Home
-    "home.title": ("Beranda", "Home"),
-    "home.tasks": ("Tugas saya", "My tasks"),
-    "home.tasks.none": ("Tidak ada yang menunggu keputusan Anda.", "Nothing waits for your decision."),
-    "home.tasks.due": ("tenggat", "due"),
-    "home.stages": ("Jumlah per tahap", "Count by stage"),
-    "home.ending": ("Berakhir dalam 90 hari", "Ending within 90 days"),
-    "home.ending.none": ("Tidak ada kerja sama yang berakhir dalam 90 hari.", "No cooperation ends within 90 days."),
-    "home.offers": ("Penawaran menunggu jawaban", "Offers waiting for an answer"),
-    "home.unread": ("Pesan belum dibaca", "Unread messages"),
-    "home.monev": ("Monev terlambat", "Overdue monitoring"),
-    "home.monev.none": ("Tidak ada monev yang terlambat.", "No monitoring is overdue."),
-    # Proposals
-    "proposals.title": ("Usulan dan kerja sama", "Proposals and cooperations"),
-    "proposals.new": ("Usulan baru", "New proposal"),
-    "proposals.none": ("Belum ada usulan.", "No proposals yet."),
-    "proposals.search": ("Cari judul atau mitra", "Search title or partner"),
-    "proposals.stage": ("Tahap", "Stage"),
-    "proposals.kind": ("Jenis", "Kind"),
-    "proposals.partner": ("Mitra", "Partner"),
-    "proposals.unit": ("Perangkat daerah", "Unit"),
-    "proposals.year": ("Tahun", "Year"),
-    "proposals.side": ("Pihak", "Side"),
-    "proposals.side.own": ("Usulan kami", "Ours"),
-    "proposals.side.partner": ("Dari mitra", "From partners"),
-    "proposal.parties": ("Para pihak", "Parties"),
-    "proposal.owner": ("Pengusul", "Proposer"),
-    "proposal.term": ("Jangka waktu", "Term"),
-    "proposal.months": ("bulan", "months"),
-    "proposal.financing": ("Pembiayaan", "Financing"),
-    "proposal.objective": ("Maksud dan tujuan", "Objective"),
-    "proposal.scope": ("Ruang lingkup", "Scope"),
-    "proposal.timeline": ("Riwayat", "History"),
-    "proposal.timeline.csv": ("Unduh riwayat (CSV)", "Download history (CSV)"),
-    "proposal.documents": ("Dokumen", "Documents"),
-    "proposal.documents.none": ("Belum ada dokumen.", "No documents yet."),
-    "proposal.agreements": ("Naskah yang ditandatangani", "Signed agreements"),
-    "proposal.agreements.none": ("Belum ada naskah yang ditandatangani.", "Nothing signed yet."),
-    "proposal.dprd": ("Persetujuan DPRD", "DPRD approval"),
-    "proposal.dprd.required": ("Diperlukan (PP 28/2018 Pasal 6 ayat (2))", "Required (PP 28/2018 art. 6(2))"),
-    "proposal.dprd.not_required": ("Tidak diperlukan", "Not required"),
-    "proposal.plan": ("Rencana monev", "Monitoring plan"),
-    "proposal.plan.none": ("Rencana monev dibuat setelah usulan disetujui.",
-                           "The monitoring plan is made once the proposal is approved."),
-    "proposal.plan.rounds": ("Putaran monev", "Monitoring rounds"),
-    "proposal.plan.reminders": ("Pengingat akhir masa berlaku", "End-of-term reminders"),
-    "proposal.next": ("Langkah berikutnya", "Next step"),
-    "proposal.actions": ("Tindakan Anda", "Your actions"),
-    "proposal.actions.none": ("Tidak ada tindakan yang dapat Anda lakukan pada tahap ini.",
-                              "There is nothing you can do at this stage."),
-    "proposal.created": ("Usulan tersimpan sebagai draf.", "The proposal is saved as a draft."),
-    "proposal.done": ("Tindakan tercatat.", "The action is recorded."),
-    "proposal.form.title": ("Usulan kerja sama baru", "New cooperation proposal"),
-    "proposal.form.partner_tenant": ("Mitra di Jalin", "Partner on Jalin"),
-    "proposal.form.partner_outside": ("Pihak di luar Jalin", "A party outside Jalin"),
-    "proposal.form.errors": ("Periksa kembali isian yang ditandai.", "Check the fields marked below."),
-    # Offers, inbox
-    "offers.title": ("Penawaran masuk", "Incoming offers"),
-    "offers.none": ("Tidak ada penawaran yang menunggu jawaban.", "No offer waits for an answer."),
-    "offers.from": ("Dari", "From"),
-    "inbox.title": ("Kotak masuk", "Inbox"),
-    "inbox.none": ("Kotak masuk kosong.", "The inbox is empty."),
-    "inbox.mark_read": ("Tandai sudah dibaca", "Mark as read"),
-    "inbox.open": ("Buka usulan", "Open the proposal"),
-    # Errors
-    "error.403": ("Anda tidak berwenang membuka halaman ini.", "You may not open this page."),
-    "error.404": ("Halaman atau data tidak ditemukan.", "Page or record not found."),
-    "error.405": ("Cara membuka halaman ini tidak didukung.", "This page cannot be opened this way."),
-    "error.csrf": ("Formulir sudah kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.",
-                   "The form has expired or is not valid. Reload the page and try again."),
-    "error.503": ("Layanan sedang tidak dapat dihubungi. Coba lagi beberapa saat lagi.",
-                  "A service cannot be reached. Try again in a moment."),
-    "error.500": ("Terjadi kesalahan pada Jalin. Kejadian ini sudah dicatat.", "Something went wrong in Jalin. It has been logged."),
-    "error.home": ("Kembali ke Beranda", "Back to Home"),
-    "error.title": ("Terjadi masalah", "Something went wrong"),
-}
+LANGUAGES = ("id", "en")
 
 STAGES: dict[str, tuple[str, str]] = {
     "persiapan": ("Persiapan (draf)", "Preparation (draft)"),
@@ -211,36 +100,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "finalize_nk": ("Finalkan Nota Kesepakatan", "Finalise the Nota Kesepakatan"),
     "sign_nk": ("Catat penandatanganan Nota Kesepakatan", "Record the Nota Kesepakatan's signing"),
     "adopt_work_plan": ("Tetapkan rencana kerja", "Adopt the work plan"),
-}
-
-FIELDS: dict[str, tuple[str, str]] = {
-    "title": ("Judul", "Title"),
-    "kind": ("Jenis kerja sama", "Kind of cooperation"),
-    "partner_name": ("Nama mitra", "Partner's name"),
-    "partner_tenant": ("Mitra di Jalin", "Partner on Jalin"),
-    "objective": ("Maksud dan tujuan", "Objective"),
-    "scope": ("Ruang lingkup", "Scope"),
-    "term_months": ("Jangka waktu (bulan)", "Term (months)"),
-    "financing": ("Pembiayaan", "Financing"),
-    "burdens_public": ("Membebani masyarakat dan daerah", "Burdens the public and the region"),
-    "unbudgeted": ("Belum dianggarkan dalam APBD tahun berjalan", "Not yet in the current APBD"),
-    "liaison_officer": ("Pejabat penghubung (PPKSD)", "Liaison officer (PPKSD)"),
-    "note": ("Catatan", "Note"),
-    "reference": ("Nomor surat atau keputusan", "Letter or decision number"),
-    "reason": ("Alasan", "Reason"),
-    "term_start": ("Mulai berlaku", "Term starts"),
-    "number_first": ("Nomor pihak pertama (kami)", "First party's number (ours)"),
-    "number_second": ("Nomor pihak kedua (mitra)", "Second party's number (partner)"),
-    "signed_on": ("Tanggal penandatanganan", "Signed on"),
-    "signed_place": ("Tempat penandatanganan", "Place of signing"),
-    "signatory_name": ("Nama penanda tangan", "Signatory's name"),
-    "signatory_title": ("Jabatan penanda tangan", "Signatory's title"),
-    "signed_as": ("Ditandatangani oleh", "Signed as"),
-    "power_of_attorney": ("Nomor surat kuasa", "Power of attorney number"),
-    "decision_number": ("Nomor keputusan DPRD", "DPRD decision number"),
-    "decision_date": ("Tanggal keputusan DPRD", "DPRD decision date"),
-    "document_id": ("Dokumen keputusan (ID lampiran)", "Decision document (attachment id)"),
-    "text": ("Komentar", "Comment"),
+    "create": ("Membuat usulan", "Created the proposal"),
+    "edit": ("Mengubah usulan", "Edited the proposal"),
+    "comment": ("Berkomentar", "Commented"),
 }
 
 KINDS: dict[str, tuple[str, str]] = {
@@ -264,6 +126,10 @@ _MESSAGES: list[tuple[re.Pattern[str], tuple[str, str]]] = [
     (re.compile(r"(?i)whitespace"), ("Tidak boleh diawali atau diakhiri spasi.", "Must not begin or end with spaces.")),
     (re.compile(r"(?i)control characters"), ("Mengandung karakter yang tidak diizinkan.",
                                              "Contains characters that are not allowed.")),
+    (re.compile(r"(?i)signed_scan needs document_id"), ("Pindaian bertanda tangan harus menyebut naskah yang "
+                                                        "ditandatangani.", "A signed scan must name the text it signs.")),
+    (re.compile(r"(?i)input should be (.*)"), ("Pilih salah satu: {0}.", "Choose one of: {0}.")),
+    (re.compile(r"(?i)the file is empty"), ("Berkasnya kosong.", "The file is empty.")),
     (re.compile(r"(?i)not a region onboarded|not a tenant|partner"), ("Mitra ini tidak terdaftar di Jalin.",
                                                                      "This partner is not a region on Jalin.")),
 ]
@@ -298,6 +164,12 @@ class Translator:
 
     def kind(self, key: str | None) -> str:
         return self._of(KINDS, key)
+
+    def size(self, n: int) -> str:
+        """A file size as people read it: "20 MB", "1,5 MB" (Indonesian decimal comma), "300 KB"."""
+        value, unit = (n / (1024 * 1024), "MB") if n >= 1024 * 1024 else (n / 1024, "KB") if n >= 1024 else (n, "B")
+        text = f"{value:.1f}".removesuffix(".0") if unit != "B" else str(n)
+        return f"{text.replace('.', ',') if self.lang == 'id' else text} {unit}"
 
     def message(self, text: str) -> str:
         """A service's validation message in the reader's language (the original when unknown)."""

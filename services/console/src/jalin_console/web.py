@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from starlette.responses import Response
 
 from jalin_console.backend import Backend
 from jalin_console.i18n import LANGUAGES, Translator
-from jalin_console.settings import ConsoleSettings
+from jalin_console.settings import SERVICES, ConsoleSettings
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 SECURITY_HEADERS = {
@@ -29,6 +30,8 @@ SECURITY_HEADERS = {
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+FILE_FORMS = ("/unggah", "/impor")
+"""The paths of the forms that carry a file (bounded by ``max_upload_bytes``, not ``max_form_bytes``)."""
 
 
 class NotSignedIn(Exception):
@@ -116,6 +119,8 @@ async def check_csrf(request: Request) -> None:
         return
     expected = request.session.get(CSRF_FIELD)
     sent = request.headers.get(CSRF_HEADER)
+    if sent is None and request.url.path in FILE_FORMS and User.from_session(request.session.get("user")) is None:
+        raise NotSignedIn()  # a file is read (spooled) only for someone signed in
     if sent is None:
         form = await request.form()
         value = form.get(CSRF_FIELD)
@@ -124,13 +129,35 @@ async def check_csrf(request: Request) -> None:
         raise CsrfRefused()
 
 
-def current_user(request: Request) -> User:
+class CapabilityCache:
+    """What each services' ``GET /v1/capabilities`` said for a tenant and a set of roles: the
+    answer depends on nothing else, so a page asks once per console process (bounded)."""
+
+    def __init__(self, most: int = 10_000) -> None:
+        self._known: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
+        self._most = most
+
+    async def of(self, backend: Backend, user: User) -> frozenset[str]:
+        key = (user.tenant, tuple(sorted(user.roles)))
+        known = self._known.get(key)
+        if known is None:
+            answers = await asyncio.gather(*(backend.get(s, "/v1/capabilities", user.token) for s in SERVICES))
+            known = frozenset(op for a in answers for op in a["operations"])
+            if len(self._known) >= self._most:
+                self._known.clear()
+            self._known[key] = known
+        return known
+
+
+async def current_user(request: Request) -> User:
+    """The signed-in user, with what the services let them do in ``request.state.can``."""
     user = User.from_session(request.session.get("user"))
     if user is not None and request.session.get("sid") in request.app.state.revoked:
         user = None
     if user is None:
         request.session.pop("user", None)
         raise NotSignedIn()
+    request.state.can = await request.app.state.capabilities.of(backend_of(request), user)
     return user
 
 
@@ -157,7 +184,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         request,
         template,
         {"t": t, "lang": t.lang, "user": user, "csrf": csrf_token(request), "path": request.url.path,
-         "settings": settings_of(request), **context},
+         "settings": settings_of(request), "can": getattr(request.state, "can", frozenset()), **context},
         status_code=status_code,
     )
     # Here as well as in the app's middleware: the page of an unexpected error is rendered

@@ -17,13 +17,15 @@ auditor (reads everything, changes nothing); platform_admin is no tenant role.""
 
 OPERATIONS: dict[str, tuple[frozenset[str], str]] = {
     "document.read": (READERS, "GET /v1/documents, /v1/documents/{id}, /v1/documents/{id}/content"),
-    "attachment.read": (READERS, "GET /v1/attachments, /v1/attachments/{id}, /v1/attachments/{id}/content "
+    "attachment.read": (READERS, "GET /v1/attachments, /v1/attachments/{id}, /v1/attachments/{id}/content, "
+                        "/v1/attachment-limits "
                         "(the region's own and those its partner shares)"),
     "attachment.upload": (UPLOADERS, "POST /v1/attachments (a signed scan, by the document's owner region, locks it)"),
     "attachment.delete": (UPLOADERS, "DELETE /v1/attachments/{id} (the uploading region only; never a signed scan "
                           "or a file uploaded before the signing)"),
     **kit.DEAD_LETTER_OPERATIONS,
     **kit.OUTBOX_OPERATIONS,
+    **kit.CAPABILITY_OPERATIONS,
     **kit.TENANT_COPY_OPERATIONS,
 }
 

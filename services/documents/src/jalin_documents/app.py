@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from jalin_kit.http import create_app
 from jalin_kit.runtime import ServiceRuntime
 
-from jalin_documents import attachments
+from jalin_documents import access, attachments
 from jalin_documents.api import router
 from jalin_documents.blobs import blob_store
 from jalin_documents.handlers import consumers, deps
@@ -32,6 +32,7 @@ def build(settings: DocumentsSettings | None = None) -> FastAPI:
             "Agreement texts rendered from templates (DOCX), versioned and stored; attachments "
             "(KAK, feasibility study, letters, signed scans) kept per tenant and shared with the partner region."
         ),
-        routers=[router, attachments.upload_router, attachments.router],
+        routers=[router, attachments.upload_router, attachments.limits_router, attachments.router],
+        operations=access.OPERATIONS,
         own_body_limits=["/v1/attachments"],  # UploadRoute bounds the file by max_upload_bytes
     )

@@ -29,6 +29,7 @@ from jalin_documents.models import Attachment, AttachmentKind, AttachmentPublic,
 from jalin_documents.render import DOCX_MEDIA_TYPE
 from jalin_documents.sharing import counterpart, known_proposal
 from jalin_documents.uploads import (
+    ALLOWED,
     ALLOWED_LABELS,
     UnsupportedFile,
     UploadRoute,
@@ -45,6 +46,7 @@ SOURCE = "/jalin/documents"
 ACCEPTED_MEDIA_TYPES = f"application/pdf, {DOCX_MEDIA_TYPE}, image/png, image/jpeg"
 
 router = APIRouter(prefix="/v1/attachments", tags=["attachments"])
+limits_router = APIRouter(prefix="/v1/attachment-limits", tags=["attachments"])
 upload_router = APIRouter(prefix="/v1/attachments", tags=["attachments"], route_class=UploadRoute)
 
 
@@ -216,6 +218,29 @@ async def lock(session: AsyncSession, document: Document, scan: Attachment) -> N
         tenant_id=document.tenant_id,
         source=SOURCE,
         correlation_id=document.proposal_id,
+    )
+
+
+class UploadLimits(BaseModel):
+    """What an upload must be, for a client to say so before the upload."""
+
+    max_bytes: int = PydField(description="The largest file accepted (bytes).")
+    media_types: list[str] = PydField(description="The accepted types, read from the content.")
+    extensions: list[str] = PydField(description="Their usual file name extensions.")
+    kinds: list[AttachmentKind]
+    signed_scan_media_types: list[str] = PydField(description="A signed scan: a PDF or an image.")
+
+
+@limits_router.get("", response_model=UploadLimits)
+async def upload_limits(principal: CurrentPrincipal, runtime: Runtime) -> UploadLimits:
+    """The size limit, accepted types and kinds of an upload (``POST /v1/attachments``)."""
+    access.require("attachment.read", principal)
+    return UploadLimits(
+        max_bytes=runtime.settings.max_upload_bytes,  # type: ignore[attr-defined]
+        media_types=[t.media_type for t in ALLOWED],
+        extensions=[e for t in ALLOWED for e in t.extensions],
+        kinds=list(AttachmentKind),
+        signed_scan_media_types=[t.media_type for t in ALLOWED if t.is_image_or_pdf],
     )
 
 

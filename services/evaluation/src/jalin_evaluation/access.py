@@ -13,6 +13,7 @@ OPERATIONS: dict[str, tuple[frozenset[str], str]] = {
     "plan.read": (READERS, "GET /v1/plans, /v1/plans/{id} (the region's plans, and those of cooperations a partner shares with it)"),
     **kit.DEAD_LETTER_OPERATIONS,
     **kit.OUTBOX_OPERATIONS,
+    **kit.CAPABILITY_OPERATIONS,
     **kit.TENANT_COPY_OPERATIONS,
 }
 

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from jalin_kit.http import create_app
 from jalin_kit.runtime import ServiceRuntime
 
+from jalin_evaluation import access
 from jalin_evaluation.api import router
 from jalin_evaluation.handlers import consumers, deps
 from jalin_evaluation.scanner import due_scanner, settings_clock
@@ -26,4 +27,5 @@ def build(settings: EvaluationSettings | None = None) -> FastAPI:
         title="Jalin evaluation",
         description="Evaluation plans: monev rounds and expiry reminders.",
         routers=[router],
+        operations=access.OPERATIONS,
     )

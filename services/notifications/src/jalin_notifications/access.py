@@ -19,6 +19,7 @@ OPERATIONS: dict[str, tuple[frozenset[str], str]] = {
     "inbox.mark_read": (MARKERS, "POST /v1/inbox/{id}/read"),
     **kit.DEAD_LETTER_OPERATIONS,
     **kit.OUTBOX_OPERATIONS,
+    **kit.CAPABILITY_OPERATIONS,
     **kit.TENANT_COPY_OPERATIONS,
 }
 

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from jalin_kit.http import create_app
 from jalin_kit.runtime import ServiceRuntime
 
+from jalin_notifications import access
 from jalin_notifications.api import router
 from jalin_notifications.handlers import consumers, deps
 from jalin_notifications.mailer import mailer
@@ -25,4 +26,5 @@ def build(settings: NotificationsSettings | None = None) -> FastAPI:
         title="Jalin notifications",
         description="Inbox messages and emails for the people of each region.",
         routers=[router],
+        operations=access.OPERATIONS,
     )

@@ -42,6 +42,7 @@ OPERATIONS: dict[str, tuple[frozenset[str], str]] = {
                      "/v1/admin/tenants/{id}/disable, /v1/admin/tenants/{id}/enable PATCH /v1/admin/tenants/{id} "
                      "(platform_admin of the tenant `platform`)"),
     **kit.OUTBOX_OPERATIONS,
+    **kit.CAPABILITY_OPERATIONS,
 }
 
 

@@ -9,6 +9,7 @@ from jalin_kit.http import create_app
 from jalin_kit.runtime import ServiceRuntime
 from jalin_kit.tenants import TenantInfo
 
+from jalin_proposals import access
 from jalin_proposals.api import routers
 from jalin_proposals.expiry import expiry_scanner
 from jalin_proposals.mapping.scanner import mapping_scanner
@@ -32,5 +33,6 @@ def build(settings: ProposalsSettings | None = None) -> FastAPI:
         title="Jalin proposals",
         description="Cooperation proposals (usulan kerja sama) and their lifecycle.",
         routers=routers,
+        operations=access.OPERATIONS,
         own_body_limits=["/v1/imports/agreements"],  # read_upload bounds the file by max_upload_bytes
     )

@@ -4,7 +4,6 @@ and the offers from other regions (Penawaran masuk)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -12,8 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from jalin_kit.http import OBJECT_ID
-from starlette.background import BackgroundTask
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from jalin_console.backend import Backend, PageError, Refused
 from jalin_console.forms import Field, attach_errors, body_from_form, fields_of
@@ -23,6 +21,7 @@ from jalin_console.web import CurrentUser, backend_of, lang_of, render
 router = APIRouter()
 PAGE_SIZE = 25
 LIST_LIMIT = 500  # the proposals service's largest page
+COMMENT_ECHO = 4000  # a refused comment is shown again, up to the service's own limit
 
 
 def _t(request: Request) -> Translator:
@@ -77,8 +76,7 @@ async def list_page(request: Request, user: CurrentUser, stage: str = "", side: 
     template = "proposals_rows.html" if partial else "proposals.html"
     query = urlencode({k: v for k, v in filters.items() if v})
     return render(request, template, rows=shown, total=len(rows), page=page, pages=pages, filters=filters, query=query,
-                  stages=STAGES, kinds=KINDS, years=years, units=units,
-                  can_create=bool({"opd_staff", "opd_head"} & set(user.roles)))
+                  stages=STAGES, kinds=KINDS, years=years, units=units)
 
 
 def _create_fields(t: Translator, tenants: list[dict[str, Any]], me: str) -> list[Field]:
@@ -97,14 +95,21 @@ def _create_fields(t: Translator, tenants: list[dict[str, Any]], me: str) -> lis
     ]
 
 
+def _may_create(request: Request) -> None:
+    if "proposal.create" not in request.state.can:
+        raise PageError(403)
+
+
 @router.get("/usulan/baru")
 async def create_page(request: Request, user: CurrentUser) -> Response:
+    _may_create(request)
     tenants = await backend_of(request).get("proposals", "/v1/tenants", user.token)
     return render(request, "proposal_form.html", fields=_create_fields(_t(request), tenants, user.tenant), problems=[])
 
 
 @router.post("/usulan/baru")
 async def create(request: Request, user: CurrentUser) -> Response:
+    _may_create(request)
     backend, t = backend_of(request), _t(request)
     tenants = await backend.get("proposals", "/v1/tenants", user.token)
     fields = _create_fields(t, tenants, user.tenant)
@@ -152,7 +157,7 @@ async def _detail(request: Request, user: CurrentUser, proposal_id: str) -> dict
 @router.get("/usulan/{proposal_id}")
 async def detail_page(request: Request, user: CurrentUser, proposal_id: str, ok: str = "") -> Response:
     context = await _detail(request, user, proposal_id)
-    notice = {"created": "proposal.created", "done": "proposal.done"}.get(ok)
+    notice = {"created": "proposal.created", "done": "proposal.done", "commented": "proposal.commented"}.get(ok)
     return render(request, "proposal.html", notice=notice, problems=[], failed=None, **context)
 
 
@@ -175,35 +180,52 @@ async def act(request: Request, user: CurrentUser, proposal_id: str, command: st
     return RedirectResponse(f"/usulan/{proposal_id}?ok=done", status_code=303)
 
 
+@router.post("/usulan/{proposal_id}/komentar")
+async def comment(request: Request, user: CurrentUser, proposal_id: str) -> Response:
+    """A comment in the history both regions see (an offer's questions, a reply)."""
+    if not OBJECT_ID.fullmatch(proposal_id):
+        raise PageError(404)
+    text = str((await request.form()).get("text", ""))
+    try:
+        await backend_of(request).post("proposals", f"/v1/proposals/{proposal_id}/comments", user.token,
+                                       {"text": text} if text else {})  # none: "required", as the form says
+    except Refused as exc:
+        context = await _detail(request, user, proposal_id)
+        t = _t(request)
+        messages = [t.message(str(e.get("message", ""))) for e in exc.errors] or [t.message(exc.detail)]
+        return render(request, "proposal.html", status_code=422, notice=None, problems=[], failed=None,
+                      comment_problems=messages, comment_text=text[:COMMENT_ECHO], **context)
+    return RedirectResponse(f"/usulan/{proposal_id}?ok=commented#komentar", status_code=303)
+
+
+@router.get("/usulan/{proposal_id}/riwayat")
+async def history_page(request: Request, user: CurrentUser, proposal_id: str) -> Response:
+    """Riwayat: the whole audit trail (who, with which roles, when, from which stage to which, why)."""
+    if not OBJECT_ID.fullmatch(proposal_id):
+        raise PageError(404)
+    backend = backend_of(request)
+    proposal, history = await asyncio.gather(
+        backend.get("proposals", f"/v1/proposals/{proposal_id}", user.token),
+        backend.get("proposals", f"/v1/proposals/{proposal_id}/history", user.token),
+    )
+    return render(request, "history.html", p=proposal, history=history)
+
+
+@router.get("/usulan/{proposal_id}/riwayat.csv")
+async def history_csv(request: Request, user: CurrentUser, proposal_id: str) -> Response:
+    if not OBJECT_ID.fullmatch(proposal_id):
+        raise PageError(404)
+    upstream = await backend_of(request).request("GET", "proposals", f"/v1/proposals/{proposal_id}/history",
+                                                 user.token, params={"format": "csv"})
+    return Response(upstream.content, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="riwayat-{proposal_id}.csv"',
+                             "Cache-Control": "private, no-store"})
+
+
 @router.get("/penawaran")
 async def offers_page(request: Request, user: CurrentUser) -> Response:
     offers = await backend_of(request).get("proposals", "/v1/offers", user.token)
     return render(request, "offers.html", offers=offers)
-
-
-@router.get("/dokumen/{document_id}/unduh")
-async def download(request: Request, user: CurrentUser, document_id: str) -> Response:
-    """The file streamed through from the documents service (never whole in memory)."""
-    if not OBJECT_ID.fullmatch(document_id):
-        raise PageError(404)
-    backend = backend_of(request)
-    upstream = await backend.stream("documents", f"/v1/documents/{document_id}/content", user.token)
-    # The documents service's own Content-Disposition (RFC 6266, filename* for any name).
-    disposition = upstream.headers.get("content-disposition") or 'attachment; filename="dokumen"'
-
-    async def body() -> AsyncIterator[bytes]:
-        try:
-            async for chunk in upstream.aiter_bytes():
-                yield chunk
-        finally:
-            await upstream.aclose()
-
-    return StreamingResponse(
-        body(), media_type=upstream.headers.get("content-type", "application/octet-stream"),
-        headers={"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff",
-                 "Cache-Control": "private, no-store"},
-        background=BackgroundTask(upstream.aclose),
-    )
 
 
 def ending_within(rows: list[dict[str, Any]], days: int, today: date) -> list[dict[str, Any]]:
