@@ -164,3 +164,18 @@ async def test_a_unit_session_sees_and_changes_its_units_rows_only(database_url:
         assert titles == {1: "changed", 2: "", 3: "", 4: ""}
     finally:
         await db.dispose()
+
+
+async def test_counts_are_scoped_however_the_entity_is_named(database_url: str) -> None:
+    """``count()`` over ``select_from(Widget)`` names no column of the entity: still scoped."""
+    from sqlalchemy import func
+
+    db = await make_db(database_url)
+    try:
+        async with db.tenant_session("sumbar") as s:
+            assert await s.scalar(select(func.count()).select_from(Widget)) == 1
+            assert await s.scalar(select(func.count(Widget.id))) == 1  # type: ignore[arg-type]
+        async with db.tenant_session(None) as s:  # type: ignore[arg-type]
+            assert await s.scalar(select(func.count()).select_from(Widget)) == 0
+    finally:
+        await db.dispose()

@@ -447,6 +447,44 @@ async def test_list_filters_by_status_and_unknown_id_is_404(api: Api) -> None:
     assert missing.json()["detail"] == "proposal not found"
 
 
+async def test_list_filters_pages_and_counts_on_the_server(api: Api) -> None:
+    a = await api.create(title="Air bersih 100% untuk_desa", partner={"name": "Kota Solok"})
+    b = await api.create(title="Rujukan pasien", kind="ksdpk", partner={"name": "PT Air Minum"})
+    c = await api.submitted(title="Sampah regional")
+    other_unit = auth(token(unit="dinkes"))
+    d = (await api.client.post("/v1/proposals", json={**PROPOSAL, "title": "Unit lain"}, headers=other_unit)).json()
+
+    async def ids(headers: dict[str, str] = SECTION, **params: object) -> tuple[list[str], int]:
+        r = await api.client.get("/v1/proposals", params=params, headers=headers)
+        assert r.status_code == 200, r.text
+        return [p["id"] for p in r.json()], int(r.headers["x-total-count"])
+
+    assert await ids(q="air") == ([b["id"], a["id"]], 2)  # title or partner, any case
+    assert await ids(q="100%") == ([a["id"]], 1) and await ids(q="untuk_") == ([a["id"]], 1)  # LIKE's signs are text
+    assert await ids(q="r%n") == ([], 0)
+    assert await ids(kind="ksdpk") == ([b["id"]], 1)
+    assert await ids(unit="dinkes") == ([d["id"]], 1)
+    assert await ids(year=a["created_at"][:4]) == ([d["id"], c["id"], b["id"], a["id"]], 4)
+    assert await ids(year=2001) == ([], 0)
+    page, total = await ids(limit=2, offset=1)
+    assert (page, total) == ([c["id"], b["id"]], 4)
+    assert await ids(STAFF) == ([c["id"], b["id"], a["id"]], 3)  # dpupr's staff: dpupr's only
+    counts = (await api.client.get("/v1/proposal-counts", headers=SECTION)).json()
+    year = a["created_at"][:4]
+    assert counts == {"total": 4, "by_stage": {"persiapan": 3, "penilaian": 1},
+                      "by_unit": {"dpupr": 3, "dinkes": 1}, "by_year": {year: 4}}
+    counts = (await api.client.get("/v1/proposal-counts", params={"stage": "penilaian"}, headers=SECTION)).json()
+    assert counts["total"] == 1 and counts["by_stage"] == {"persiapan": 3, "penilaian": 1} and counts["by_unit"] == {"dpupr": 1}
+    assert (await api.client.get("/v1/proposal-counts", headers=STAFF)).json()["total"] == 3
+    # another region counts nothing of ours
+    assert (await api.client.get("/v1/proposal-counts", headers=OTHER_SECTION)).json() == {
+        "total": 0, "by_stage": {}, "by_unit": {}, "by_year": {}}
+    assert await ids(OTHER_SECTION, q="air") == ([], 0)
+    for bad in ({"unit": "Dinkes\n"}, {"partner": "x y"}, {"year": 1999}, {"q": "x" * 201}, {"kind": "nope"}):
+        assert (await api.client.get("/v1/proposals", params=bad, headers=SECTION)).status_code == 422, bad
+        assert (await api.client.get("/v1/proposal-counts", params=bad, headers=SECTION)).status_code == 422, bad
+
+
 # -- tenants ----------------------------------------------------------------------------------
 
 

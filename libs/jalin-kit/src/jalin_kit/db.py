@@ -31,6 +31,7 @@ from sqlalchemy import and_, event, false, or_
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, with_loader_criteria
+from sqlalchemy.sql.util import find_tables
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -72,6 +73,16 @@ class TenantScopeError(RuntimeError):
     """Code tried to touch tenant data without saying whose."""
 
 
+def _scoped_classes(state: Any) -> list[type[TenantScoped]]:
+    """The tenant tables a statement reads or writes: its entities, and the tables it names
+    otherwise (``select(func.count()).select_from(Model)`` has no entity, but counts rows)."""
+    classes = {m.class_ for m in state.all_mappers}
+    tables = set(find_tables(state.statement, include_joins=True))
+    if tables:
+        classes |= {m.class_ for m in SQLModel._sa_registry.mappers if m.local_table in tables}  # noqa: SLF001
+    return sorted((c for c in classes if issubclass(c, TenantScoped)), key=lambda c: c.__name__)
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _scope_queries(state: Any) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
@@ -81,7 +92,7 @@ def _scope_queries(state: Any) -> None:
     info = state.session.info
     if info.get(SYSTEM_KEY):
         return
-    scoped = [m.class_ for m in state.all_mappers if issubclass(m.class_, TenantScoped)]
+    scoped = _scoped_classes(state)
     if not scoped:
         return
     tenant = info.get(TENANT_KEY)

@@ -47,7 +47,9 @@ def build(settings: ConsoleSettings | None = None) -> FastAPI:
             app.state.backend = Backend({name: settings.service_url(name) for name in SERVICES}, client)
             yield
 
-    app = FastAPI(title="Jalin console", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    # No trailing-slash redirects: "/usulan/..%2f" is the 404 page, not a redirect to somewhere else.
+    app = FastAPI(title="Jalin console", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan,
+                  redirect_slashes=False)
     app.state.settings = settings
     app.state.revoked = RevokedSessions()
     app.state.capabilities = CapabilityCache()
@@ -126,7 +128,7 @@ def _errors(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        key = {404: "error.404", 405: "error.405"}.get(exc.status_code, "error.500")
+        key = {400: "error.400", 404: "error.404", 405: "error.405", 413: "error.413"}.get(exc.status_code, "error.500")
         return render(request, "error.html", status_code=exc.status_code, message_key=key)
 
     @app.exception_handler(Exception)

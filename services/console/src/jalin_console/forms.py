@@ -66,7 +66,8 @@ def fields_of(openapi: dict[str, Any], model: str | None, t: Translator) -> list
             f.kind = "checkbox"
         elif prop.get("type") == "integer":
             f.kind = "number"
-            f.minimum, f.maximum = prop.get("minimum"), prop.get("maximum")
+            bounds = (prop.get("minimum"), prop.get("maximum"))
+            f.minimum, f.maximum = (None if b is None else int(b) for b in bounds)
         elif prop.get("format") == "date":
             f.kind = "date"
         elif prop.get("type") == "string":

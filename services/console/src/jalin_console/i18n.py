@@ -121,7 +121,13 @@ _MESSAGES: list[tuple[re.Pattern[str], tuple[str, str]]] = [
     (re.compile(r"(?i)greater than or equal to (\d+)"), ("Minimal {0}.", "At least {0}.")),
     (re.compile(r"(?i)less than or equal to (\d+)"), ("Maksimal {0}.", "At most {0}.")),
     (re.compile(r"(?i)valid integer"), ("Harus berupa bilangan bulat.", "Must be a whole number.")),
-    (re.compile(r"(?i)valid date|date"), ("Tanggal tidak sah (hh/bb/tttt).", "Not a valid date.")),
+    (re.compile(r"(?i)valid date|date_from_datetime|date_parsing|invalid date"), ("Tanggal tidak sah (hh/bb/tttt).",
+                                                                                 "Not a valid date.")),
+    (re.compile(r"(?i)in the future"), ("Tanggal tidak boleh di masa depan.", "The date may not be in the future.")),
+    (re.compile(r"(?i)cannot be this region itself"), ("Mitra tidak boleh daerah ini sendiri.",
+                                                      "The partner cannot be this region itself.")),
+    (re.compile(r"(?i)^(\w+) is required"), ("Kolom {0} wajib diisi.", "{0} is required.")),
+    (re.compile(r"(?i)unknown (\w+)"), ("Nilai {0} tidak dikenal.", "Unknown {0}.")),
     (re.compile(r"(?i)must not be blank"), ("Tidak boleh kosong.", "Must not be blank.")),
     (re.compile(r"(?i)whitespace"), ("Tidak boleh diawali atau diakhiri spasi.", "Must not begin or end with spaces.")),
     (re.compile(r"(?i)control characters"), ("Mengandung karakter yang tidak diizinkan.",
@@ -130,8 +136,8 @@ _MESSAGES: list[tuple[re.Pattern[str], tuple[str, str]]] = [
                                                         "ditandatangani.", "A signed scan must name the text it signs.")),
     (re.compile(r"(?i)input should be (.*)"), ("Pilih salah satu: {0}.", "Choose one of: {0}.")),
     (re.compile(r"(?i)the file is empty"), ("Berkasnya kosong.", "The file is empty.")),
-    (re.compile(r"(?i)not a region onboarded|not a tenant|partner"), ("Mitra ini tidak terdaftar di Jalin.",
-                                                                     "This partner is not a region on Jalin.")),
+    (re.compile(r"(?i)not a region on Jalin|not a region onboarded|not a tenant|not onboarded"),
+     ("Mitra ini tidak terdaftar di Jalin.", "This partner is not a region on Jalin.")),
 ]
 
 

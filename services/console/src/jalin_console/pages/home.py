@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -15,7 +14,8 @@ from jalin_console.pages.proposals import ending_within
 from jalin_console.web import CurrentUser, backend_of, render
 
 router = APIRouter()
-TASK_SCAN = 50  # the most recent cooperations whose next actions are asked for
+RECENT = 200  # the most recent cooperations, among which the open ones are looked at
+TASK_SCAN = 50  # the most recent open cooperations whose next actions are asked for
 CONCURRENT_CALLS = 8  # of those, asked at once (one page must not take the console's whole connection pool)
 # Where a decision or a unit's action is awaited. A cooperation in force (or ended) offers
 # commands too (terminate, complete, an addendum), but nothing waits on them.
@@ -25,8 +25,10 @@ NOT_WAITING = frozenset({"pelaksanaan", "selesai", "diakhiri"})
 @router.get("/")
 async def home(request: Request, user: CurrentUser) -> Response:
     backend = backend_of(request)
-    rows, offers, unread, plans = await asyncio.gather(
-        backend.get("proposals", "/v1/proposals", user.token, limit=500),
+    rows, in_force, counts, offers, unread, plans = await asyncio.gather(
+        backend.get("proposals", "/v1/proposals", user.token, limit=RECENT),
+        backend.get("proposals", "/v1/proposals", user.token, stage="pelaksanaan", limit=500),
+        backend.get("proposals", "/v1/proposal-counts", user.token),
         backend.get("proposals", "/v1/offers", user.token),
         backend.get("notifications", "/v1/inbox", user.token, unread="true", limit=500),
         backend.get("evaluation", "/v1/plans", user.token, limit=200),
@@ -48,5 +50,5 @@ async def home(request: Request, user: CurrentUser) -> Response:
     today = date.today()
     overdue = [{"plan": plan, "round": r} for plan in plans if plan.get("status") == "active"
                for r in plan.get("rounds", []) if r.get("due_on") and date.fromisoformat(r["due_on"]) < today]
-    return render(request, "home.html", tasks=tasks, stages=Counter(p["stage"] for p in rows),
-                  ending=ending_within(rows, 90, today), offers=offers, unread=len(unread), overdue=overdue[:20])
+    return render(request, "home.html", tasks=tasks, stages=counts["by_stage"],
+                  ending=ending_within(in_force, 90, today), offers=offers, unread=len(unread), overdue=overdue[:20])

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from jalin_kit.http import OBJECT_ID
+from jalin_kit.identifiers import TENANT_ID, UNIT_ID
 from starlette.responses import Response
 
 from jalin_console.backend import Backend, PageError, Refused
@@ -20,7 +21,6 @@ from jalin_console.web import CurrentUser, backend_of, lang_of, render
 
 router = APIRouter()
 PAGE_SIZE = 25
-LIST_LIMIT = 500  # the proposals service's largest page
 COMMENT_ECHO = 4000  # a refused comment is shown again, up to the service's own limit
 
 
@@ -42,41 +42,42 @@ async def openapi_of(request: Request, backend: Backend) -> dict[str, Any]:
     return cached  # type: ignore[no-any-return]
 
 
-def _matches(p: dict[str, Any], q: str, kind: str, unit: str, year: str, partner: str) -> bool:
-    if q and q.lower() not in f"{p['title']} {p['partner']['name']}".lower():
-        return False
-    if kind and p["kind"] != kind:
-        return False
-    if unit and (p.get("unit") or "") != unit:
-        return False
-    if partner and (p["partner"].get("tenant") or "") != partner and p["owner"] != partner:
-        return False
-    return not (year and not str(p["created_at"]).startswith(year))
+def _clean_filters(stage: str, side: str, q: str, kind: str, unit: str, year: str, partner: str) -> dict[str, str]:
+    """The list's filters as the service accepts them; anything else is dropped, not sent."""
+    year_ok = year.isdigit() and len(year) == 4 and 2000 <= int(year) <= 2100
+    return {
+        "stage": stage if stage in STAGES else "",
+        "side": side if side in ("own", "partner") else "",
+        "q": " ".join(q.split())[:200],
+        "kind": kind if kind in KINDS else "",
+        "unit": unit if UNIT_ID.fullmatch(unit) else "",
+        "year": year if year_ok else "",
+        "partner": partner if TENANT_ID.fullmatch(partner) else "",
+    }
 
 
 @router.get("/usulan")
 async def list_page(request: Request, user: CurrentUser, stage: str = "", side: str = "", q: str = "", kind: str = "",
                     unit: str = "", year: str = "", partner: str = "", page: int = 1) -> Response:
+    """Filtered and paged by the proposals service (``X-Total-Count``); the filters' choices
+    from its counts."""
     backend = backend_of(request)
-    q, page = q[:200], max(1, min(page, 10_000))
-    if stage and stage not in STAGES:
-        stage = ""
-    if side not in ("", "own", "partner"):
-        side = ""
-    rows = await backend.get("proposals", "/v1/proposals", user.token, stage=stage, side=side, limit=LIST_LIMIT)
-    rows = [p for p in rows if _matches(p, q, kind, unit, year, partner)]
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    page = min(page, pages)
-    shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    years = sorted({str(p["created_at"])[:4] for p in rows}, reverse=True)
-    units = sorted({p["unit"] for p in rows if p.get("unit")})
-    filters = {"stage": stage, "side": side, "q": q, "kind": kind, "unit": unit, "year": year, "partner": partner}
+    filters = _clean_filters(stage, side, q[:400], kind, unit[:64], year[:4], partner[:64])
+    sent = {k: v for k, v in filters.items() if v}
+    page = max(1, min(page, 10_000))
+    listed, counts = await asyncio.gather(
+        backend.request("GET", "proposals", "/v1/proposals", user.token,
+                        params={**sent, "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE}),
+        backend.get("proposals", "/v1/proposal-counts", user.token, **sent),
+    )
+    rows, total = listed.json(), int(listed.headers.get("x-total-count", "0"))
+    pages = max(1, -(-total // PAGE_SIZE))
     # Only the rows for htmx's own swap; a history restore (Back) gets the whole page.
     partial = request.headers.get("hx-request") and not request.headers.get("hx-history-restore-request")
     template = "proposals_rows.html" if partial else "proposals.html"
-    query = urlencode({k: v for k, v in filters.items() if v})
-    return render(request, template, rows=shown, total=len(rows), page=page, pages=pages, filters=filters, query=query,
-                  stages=STAGES, kinds=KINDS, years=years, units=units)
+    return render(request, template, rows=rows, total=total, page=page, pages=pages, filters=filters,
+                  query=urlencode(sent), stages=STAGES, kinds=KINDS, years=sorted(counts["by_year"], reverse=True),
+                  units=sorted(counts["by_unit"]))
 
 
 def _create_fields(t: Translator, tenants: list[dict[str, Any]], me: str) -> list[Field]:

@@ -121,6 +121,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     # Errors
     "error.403": ("Anda tidak berwenang membuka halaman ini.", "You may not open this page."),
     "error.404": ("Halaman atau data tidak ditemukan.", "Page or record not found."),
+    "error.400": ("Permintaan tidak dapat dibaca (misalnya nama berkas terlalu panjang). Periksa isian lalu coba lagi.",
+                  "The request could not be read (a file name too long, for instance). Check it and try again."),
+    "error.413": ("Isian atau berkas terlalu besar untuk diterima.", "The form or file is too large to be accepted."),
     "error.405": ("Cara membuka halaman ini tidak didukung.", "This page cannot be opened this way."),
     "error.csrf": ("Formulir sudah kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.",
                    "The form has expired or is not valid. Reload the page and try again."),

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from jalin_kit.auth import CurrentPrincipal
 from jalin_kit.db import utcnow
 from jalin_kit.http import ObjectId, Runtime, TenantReadSession, TenantSession
+from jalin_kit.identifiers import TENANT_ID, UNIT_ID
 from jalin_kit.openapi import CONFLICT, NOT_FOUND
+from pydantic import BaseModel, Field
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 
 from jalin_proposals import access, terms
@@ -42,28 +46,103 @@ async def create_proposal(
     return ProposalPublic.of(proposal)
 
 
-@router.get("/proposals", response_model=list[ProposalPublic])
+class ProposalFilters:
+    """The filters of the list and of its counts (a dependency: the same query parameters for both)."""
+
+    def __init__(
+        self,
+        status_: Annotated[Status | None, Query(alias="status")] = None,
+        stage: Stage | None = None,
+        side: Annotated[Literal["own", "partner"] | None, Query(description="own: ours; partner: shared with us")] = None,
+        q: Annotated[str | None, Query(max_length=200, description="Words in the title or the partner's name.")] = None,
+        kind: Kind | None = None,
+        unit: Annotated[str | None, Query(pattern=UNIT_ID.schema, description="The proposing unit (OPD).")] = None,
+        partner: Annotated[str | None, Query(pattern=TENANT_ID.schema,
+                                             description="A region on either side: the partner named, or the owner.")] = None,
+        year: Annotated[int | None, Query(ge=2000, le=2100, description="The year it was drafted (UTC).")] = None,
+    ) -> None:
+        self.status, self.stage, self.side, self.kind, self.unit, self.partner, self.year = (
+            status_, stage, side, kind, unit, partner, year)
+        self.q = " ".join((q or "").split())[:200]
+
+    def apply(self, query: Any, tenant: str, *, counting: bool = False) -> Any:
+        conditions = []
+        if self.status is not None:
+            conditions.append(Proposal.status == self.status.value)
+        if self.stage is not None and not counting:
+            conditions.append(Proposal.stage == self.stage.value)
+        if self.side == "own":
+            conditions.append(Proposal.tenant_id == tenant)
+        elif self.side == "partner":
+            conditions.append(Proposal.tenant_id != tenant)
+        if self.kind is not None:
+            conditions.append(Proposal.kind == self.kind.value)
+        if self.unit is not None:
+            conditions.append(Proposal.unit == self.unit)
+        if self.partner is not None:
+            conditions.append(or_(Proposal.partner_tenant == self.partner, Proposal.tenant_id == self.partner))
+        if self.year is not None:
+            conditions.append(col(Proposal.created_at) >= datetime(self.year, 1, 1, tzinfo=UTC))
+            conditions.append(col(Proposal.created_at) < datetime(self.year + 1, 1, 1, tzinfo=UTC))
+        if self.q:
+            like = "%" + self.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            conditions.append(or_(col(Proposal.title).ilike(like, escape="\\"),
+                                  col(Proposal.partner_name).ilike(like, escape="\\")))
+        return query.where(*conditions) if conditions else query
+
+
+Filters = Annotated[ProposalFilters, Depends()]
+
+
+@router.get("/proposals", response_model=list[ProposalPublic], responses={200: {
+    "description": "The page asked for, newest first.",
+    "headers": {"X-Total-Count": {"description": "How many proposals the filters match (all pages).",
+                                  "schema": {"type": "integer"}}}}})
 async def list_proposals(
     principal: CurrentPrincipal,
     session: TenantReadSession,
-    status_: Annotated[Status | None, Query(alias="status")] = None,
-    stage: Stage | None = None,
-    side: Annotated[Literal["own", "partner"] | None, Query(description="own: ours; partner: shared with us")] = None,
+    response: Response,
+    filters: Filters,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[ProposalPublic]:
-    """Our proposals and the cooperations partner regions share with us."""
+    """Our proposals and the cooperations partner regions share with us, filtered and paged."""
     access.require("proposal.read", principal)
-    query = select(Proposal).order_by(col(Proposal.created_at).desc()).limit(limit).offset(offset)
-    if status_ is not None:
-        query = query.where(Proposal.status == status_.value)
-    if stage is not None:
-        query = query.where(Proposal.stage == stage.value)
-    if side == "own":
-        query = query.where(Proposal.tenant_id == principal.tenant_id)
-    elif side == "partner":
-        query = query.where(Proposal.tenant_id != principal.tenant_id)
-    return [ProposalPublic.of(p) for p in (await session.exec(query)).all()]
+    query = filters.apply(select(Proposal), principal.tenant_id)
+    rows = (await session.exec(query.order_by(col(Proposal.created_at).desc(), col(Proposal.id)).limit(limit)
+                               .offset(offset))).all()
+    # A column of the entity, not select_from(): only then does the session's tenant and unit scope apply.
+    total = await session.scalar(filters.apply(select(func.count(col(Proposal.id))), principal.tenant_id))
+    response.headers["X-Total-Count"] = str(total or 0)
+    return [ProposalPublic.of(p) for p in rows]
+
+
+class ProposalCounts(BaseModel):
+    """How many proposals the filters match, by stage, by unit and by the year they were drafted
+    (the stage filter does not narrow ``by_stage``: every stage's count is given)."""
+
+    total: int
+    by_stage: dict[str, int]
+    by_unit: dict[str, int] = Field(description="Units with proposals; those without a unit are not counted here.")
+    by_year: dict[str, int]
+
+
+@router.get("/proposal-counts", response_model=ProposalCounts)
+async def proposal_counts(principal: CurrentPrincipal, session: TenantReadSession, filters: Filters) -> ProposalCounts:
+    """Counts for a dashboard and for the list's filters, over every proposal the caller sees."""
+    access.require("proposal.read", principal)
+    year = func.extract("year", Proposal.created_at)
+
+    async def grouped(column: Any, counting: bool = False, number: bool = False) -> dict[str, int]:
+        query = filters.apply(select(column, func.count(col(Proposal.id))), principal.tenant_id, counting=counting)
+        return {str(int(k)) if number else str(k): n  # a year: a float on SQLite, a Decimal on PostgreSQL
+                for k, n in (await session.exec(query.group_by(column))).all() if k is not None}
+
+    by_stage = await grouped(Proposal.stage, counting=True)
+    by_unit = await grouped(Proposal.unit)
+    by_year = await grouped(year, number=True)
+    total = sum(by_stage.values()) if filters.stage is None else by_stage.get(filters.stage.value, 0)
+    return ProposalCounts(total=total, by_stage=by_stage, by_unit=by_unit, by_year=by_year)
 
 
 @router.get("/offers", response_model=list[ProposalPublic])
