@@ -7,7 +7,6 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI, Request
-
 from jalin_kit.limits import BodyLimit
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from jalin_kit.db import Database, SharedScoped, TenantScoped, TenantScopeError, allow_new_rows_for, get_scoped
 from sqlmodel import Field, delete, select, update
-
-from jalin_kit.db import Database, SharedScoped, allow_new_rows_for, TenantScoped, TenantScopeError, get_scoped
 
 
 class Widget(TenantScoped, table=True):

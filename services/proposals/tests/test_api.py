@@ -17,8 +17,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from jalin_kit.auth import issue_dev_token
-from jalin_kit.events import ProposalApproved, ProposalRejected, ProposalSubmitted
-from jalin_kit.events import REGISTRY_TENANT
+from jalin_kit.events import REGISTRY_TENANT, ProposalApproved, ProposalRejected, ProposalSubmitted
 from jalin_kit.outbox import OutboxMessage
 from jalin_kit.runtime import ServiceRuntime
 from jalin_proposals.app import build
@@ -513,8 +512,8 @@ async def test_other_tenant_gets_404_on_get_patch_submit_approve_reject(api: Api
     assert (s.status, s.decided_by) == ("submitted", None)
     assert [r.type for r in await api.outbox()] == [ProposalSubmitted.ce_type()]
 
-    theirs = await api.client.post("/v1/proposals", json={**PROPOSAL, "partner": {"name": "Provinsi Sumatera Barat", "tenant": "sumbar"}},
-                                   headers=OTHER_STAFF)
+    sumbar = {"name": "Provinsi Sumatera Barat", "tenant": "sumbar"}
+    theirs = await api.client.post("/v1/proposals", json={**PROPOSAL, "partner": sumbar}, headers=OTHER_STAFF)
     assert theirs.status_code == 201
     assert (await api.stored(theirs.json()["id"])).tenant_id == "kukar"
     assert (await api.client.get(f"/v1/proposals/{theirs.json()['id']}", headers=STAFF)).status_code == 404
