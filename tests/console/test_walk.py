@@ -32,6 +32,10 @@ BROWSER_DEPS = Path(__file__).parent / "browser"
 SHOTS = Path(os.environ.get("JALIN_TEST_SCREENSHOTS", ROOT / "test-screenshots" / "console"))
 CHROMIUM = os.environ.get("JALIN_TEST_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 TITLE = "Layanan Rujukan Kesehatan Sumbar–Kukar"
+PDF = (b"%PDF-1.4\n1 0 obj\n<</Type/Catalog/Pages 2 0 R>>\nendobj\n2 0 obj\n<</Type/Pages/Kids[3 0 R]/Count 1>>\n"
+       b"endobj\n3 0 obj\n<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>\nendobj\nxref\n0 4\n"
+       b"0000000000 65535 f \n0000000009 00000 n \n0000000054 00000 n \n0000000105 00000 n \n"
+       b"trailer\n<</Size 4/Root 1 0 R>>\nstartxref\n170\n%%EOF\n")
 
 
 def _needs(what: str) -> None:
@@ -226,4 +230,31 @@ def test_the_demo_walked_in_a_browser(console_platform: Platform, browser: Any, 
     assert TITLE in budi.desktop.locator("#rows").inner_text()
     budi.look("15-sumbar-filtered")
 
-    assert len(checked) == 15 and all(not v for v in checked.values())  # every step's page was checked
+    # Budi's other pages: the cooperation's documents (an upload, with the limits said first), its
+    # whole history, the monev plan, the mapping rounds, the import and the inbox.
+    budi.open_cooperation()
+    budi.desktop.get_by_role("link", name="Semua dokumen dan lampiran, unggah lampiran").click()
+    assert "Ukuran paling besar" in budi.desktop.locator("main").inner_text()
+    budi.desktop.get_by_label("Jenis lampiran").select_option("kak")
+    budi.desktop.get_by_label("Judul (opsional)").fill("KAK rujukan kesehatan")
+    budi.desktop.get_by_label(re.compile(r"^Berkas")).set_input_files(
+        {"name": "kak-rujukan.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    budi.desktop.get_by_role("button", name="Unggah").click()
+    budi.desktop.wait_for_load_state()
+    assert "Lampiran tersimpan." in budi.desktop.content() and "KAK rujukan kesehatan" in budi.desktop.content()
+    budi.look("16-sumbar-documents")
+    budi.desktop.get_by_role("link", name=re.compile(r"^← ")).click()
+    budi.desktop.get_by_role("link", name="Riwayat lengkap").click()
+    assert "Catat penandatanganan PKS" in budi.desktop.locator("main").inner_text()
+    budi.look("17-sumbar-history")
+    budi.desktop.get_by_role("link", name="Monev", exact=True).click()
+    budi.desktop.get_by_role("link", name=TITLE).first.click()
+    assert "Putaran monev" in budi.desktop.locator("main").inner_text()
+    budi.look("18-sumbar-monev")
+    for link, step in (("Pemetaan potensi", "19-sumbar-mapping"), ("Impor", "20-sumbar-import"),
+                       ("Kotak masuk", "21-sumbar-inbox")):
+        budi.desktop.get_by_role("link", name=re.compile(rf"^{link}")).first.click()
+        budi.desktop.wait_for_load_state()
+        budi.look(step)
+
+    assert len(checked) == 21 and all(not v for v in checked.values())  # every step's page was checked
