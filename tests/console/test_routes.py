@@ -23,8 +23,8 @@ from tests.console.conftest import csrf_of, signed_in
 
 USERS = {demo.user: demo.tenant for demo in DEMO_USERS}
 TITLE = "Rujukan <script>alert(1)</script> & Uji Rute"
-FORM = {"title": "Dibuat lewat konsol", "kind": "ksdd", "partner_tenant": "kukar",
-        "partner_name": "Pemerintah Kabupaten Kutai Kartanegara", "objective": "Akses rujukan",
+FORM = {"title": "Dibuat lewat konsol", "kind": "ksdd", "partner.tenant": "kukar",
+        "partner.name": "Pemerintah Kabupaten Kutai Kartanegara", "objective": "Akses rujukan",
         "scope": "Rujukan pasien", "term_months": "12", "financing": "APBD masing-masing"}
 ESCAPED = "Rujukan &lt;script&gt;alert(1)&lt;/script&gt; &amp; Uji Rute"
 HEADINGS = {"/": "Beranda", "/usulan": "Usulan dan kerja sama", "/usulan/baru": "Usulan kerja sama baru", "/usulan/{pid}": ESCAPED,
@@ -97,6 +97,7 @@ GET  /                                200  200  200  200   200  200   200  200  
 GET  /usulan                          200  200  200  200   200  200   200  200  403  303
 GET  /usulan/baru                     200  403  403  403   403  200   403  403  403  303
 GET  /usulan/{pid}                    200  200  200  200   200  404   200  404  403  303
+GET  /usulan/{pid}/ubah               403  403  403  403   403  404   403  404  403  303
 GET  /usulan/{pid}/dokumen            200  200  200  200   200  404   200  404  403  303
 GET  /usulan/{pid}/riwayat            200  200  200  200   200  404   200  404  403  303
 GET  /usulan/{pid}/riwayat.csv        200  200  200  200   200  404   200  404  403  303
@@ -113,6 +114,7 @@ GET  /static/console.css              200  -    -    -     -    -     -    -    
 POST /usulan/baru                     303  403  403  403   403  -     403  403  403  303
 POST /usulan/{pid}/aksi/decline_offer 403  403  403  403   403  404   422  404  403  303
 POST /kotak-masuk/{msg}/dibaca        404  303  404  404   404  404   404  404  403  303
+POST /usulan/{pid}/ubah               403  403  403  403   403  404   403  404  403  303
 POST /usulan/{pid}/komentar           422  422  422  422   422  404   422  404  403  303
 POST /unggah                          404  404  404  404   404  404   404  404  403  303
 POST /lampiran/{att}/hapus            -    -    -    -     -    404   403  404  403  303

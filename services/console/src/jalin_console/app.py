@@ -19,7 +19,7 @@ from starlette.responses import Response
 
 from jalin_console import oidc
 from jalin_console.backend import Backend, PageError, Refused, SignInNeeded
-from jalin_console.pages import documents, home, imports, inbox, mapping, monev, proposals, signin
+from jalin_console.pages import documents, home, imports, inbox, mapping, monev, proposal_forms, proposals, signin
 from jalin_console.settings import SERVICES, ConsoleSettings
 from jalin_console.web import (
     FILE_FORMS,
@@ -72,7 +72,7 @@ def build(settings: ConsoleSettings | None = None) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     guarded = [Depends(check_csrf)]
-    pages = (home, proposals, documents, mapping, monev, imports, inbox)
+    pages = (home, proposal_forms, proposals, documents, mapping, monev, imports, inbox)
     for router in (signin.router, oidc.router, *(page.router for page in pages)):
         app.include_router(router, dependencies=guarded)
 

@@ -44,8 +44,36 @@ def _non_null(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
+def _field(openapi: dict[str, Any], name: str, raw: Any, required: bool, t: Translator) -> Field:
+    prop = _non_null(openapi, raw if isinstance(raw, dict) else {})
+    f = Field(name=name, label=t.field(name), kind="text", required=required)
+    if "enum" in prop:
+        f.kind = "select"
+        f.options = [(str(v), t.choice(name, str(v))) for v in prop["enum"]]
+    elif prop.get("const") is not None:
+        f.kind = "select"
+        f.options = [(str(prop["const"]), str(prop["const"]))]
+    elif prop.get("type") == "boolean":
+        f.kind = "checkbox"
+    elif prop.get("type") == "integer":
+        f.kind = "number"
+        bounds = (prop.get("minimum"), prop.get("maximum"))
+        f.minimum, f.maximum = (None if b is None else int(b) for b in bounds)
+    elif prop.get("format") == "date":
+        f.kind = "date"
+    elif prop.get("type") == "string":
+        f.max_length = prop.get("maxLength")
+        f.kind = "textarea" if (f.max_length or 0) > 300 else "text"
+    default = prop.get("default", raw.get("default") if isinstance(raw, dict) else None)
+    if default is not None and not isinstance(default, bool):
+        f.value = str(default)
+    return f
+
+
 def fields_of(openapi: dict[str, Any], model: str | None, t: Translator) -> list[Field]:
-    """The form of one body model; none when the command takes no body."""
+    """The form of one body model; none when the command takes no body. A property that is
+    an object of its own (a partner: name, tenant) gives one field per property of it, named
+    ``parent.child`` (``body_from_form`` builds the object again)."""
     if not model:
         return []
     body = openapi.get("components", {}).get("schemas", {}).get(model)
@@ -55,28 +83,12 @@ def fields_of(openapi: dict[str, Any], model: str | None, t: Translator) -> list
     out: list[Field] = []
     for name, raw in list(body.get("properties", {}).items())[:MAX_FORM_FIELDS]:
         prop = _non_null(openapi, raw if isinstance(raw, dict) else {})
-        f = Field(name=name, label=t.field(name), kind="text", required=name in required)
-        if "enum" in prop:
-            f.kind = "select"
-            f.options = [(str(v), t.stage(str(v)) if t.stage(str(v)) != str(v) else str(v)) for v in prop["enum"]]
-        elif prop.get("const") is not None:
-            f.kind = "select"
-            f.options = [(str(prop["const"]), str(prop["const"]))]
-        elif prop.get("type") == "boolean":
-            f.kind = "checkbox"
-        elif prop.get("type") == "integer":
-            f.kind = "number"
-            bounds = (prop.get("minimum"), prop.get("maximum"))
-            f.minimum, f.maximum = (None if b is None else int(b) for b in bounds)
-        elif prop.get("format") == "date":
-            f.kind = "date"
-        elif prop.get("type") == "string":
-            f.max_length = prop.get("maxLength")
-            f.kind = "textarea" if (f.max_length or 0) > 300 else "text"
-        default = prop.get("default", raw.get("default") if isinstance(raw, dict) else None)
-        if default is not None and not isinstance(default, bool):
-            f.value = str(default)
-        out.append(f)
+        if isinstance(prop.get("properties"), dict):
+            inner = set(prop.get("required", []))
+            out += [_field(openapi, f"{name}.{sub}", sraw, name in required and sub in inner, t)
+                    for sub, sraw in list(prop["properties"].items())[:MAX_FORM_FIELDS]]
+        else:
+            out.append(_field(openapi, name, raw, name in required, t))
     return out
 
 
@@ -86,7 +98,8 @@ def body_from_form(fields: list[Field], form: dict[str, str]) -> dict[str, Any]:
     body: dict[str, Any] = {}
     for f in fields:
         if f.kind == "checkbox":
-            body[f.name] = f.name in form
+            f.value = "true" if f.name in form else ""
+            _put(body, f.name, f.name in form)
             continue
         value = form.get(f.name, "").strip()
         f.value = value
@@ -94,12 +107,22 @@ def body_from_form(fields: list[Field], form: dict[str, str]) -> dict[str, Any]:
             continue
         if f.kind == "number":
             try:
-                body[f.name] = int(value)
+                parsed: Any = int(value)
             except ValueError:
-                body[f.name] = value
+                parsed = value
         else:
-            body[f.name] = value
+            parsed = value
+        _put(body, f.name, parsed)
     return body
+
+
+def _put(body: dict[str, Any], name: str, value: Any) -> None:
+    """``partner.name`` → ``body["partner"]["name"]``."""
+    parent, _, child = name.partition(".")
+    if child:
+        body.setdefault(parent, {})[child] = value
+    else:
+        body[name] = value
 
 
 def attach_errors(fields: list[Field], errors: list[dict[str, str]], t: Translator) -> list[str]:
@@ -108,7 +131,9 @@ def attach_errors(fields: list[Field], errors: list[dict[str, str]], t: Translat
     rest: list[str] = []
     for e in errors:
         key = str(e.get("field", ""))
-        name = key.replace(".", "_") if key.startswith("partner.") else key.split(".")[-1]
+        name = key if key in by_name else key.split(".")[-1]
+        if name not in by_name:  # an object missing as a whole: beside its first required field
+            name = next((f.name for f in fields if f.name.startswith(f"{key}.") and f.required), name)
         message = t.message(str(e.get("message", "")))
         if name in by_name:
             by_name[name].error = message

@@ -123,6 +123,8 @@ _MESSAGES: list[tuple[re.Pattern[str], tuple[str, str]]] = [
     (re.compile(r"(?i)valid integer"), ("Harus berupa bilangan bulat.", "Must be a whole number.")),
     (re.compile(r"(?i)valid date|date_from_datetime|date_parsing|invalid date"), ("Tanggal tidak sah (hh/bb/tttt).",
                                                                                  "Not a valid date.")),
+    (re.compile(r"(?i)exceeds this region's maximum of (\d+) months"),
+     ("Melebihi jangka waktu paling lama daerah ini: {0} bulan.", "Longer than this region's maximum of {0} months.")),
     (re.compile(r"(?i)in the future"), ("Tanggal tidak boleh di masa depan.", "The date may not be in the future.")),
     (re.compile(r"(?i)cannot be this region itself"), ("Mitra tidak boleh daerah ini sendiri.",
                                                       "The partner cannot be this region itself.")),
@@ -167,6 +169,15 @@ class Translator:
 
     def field(self, key: str) -> str:
         return self._of(FIELDS, key)
+
+    def choice(self, field: str, value: str) -> str:
+        """One option of a field's list: its words (``FIELDS["field=value"]``), a stage's or a
+        kind's name, else the value itself."""
+        key = f"{field}={value}"
+        label = self.field(key)
+        if label != key:
+            return label
+        return self.kind(value) if field == "kind" else self.stage(value)  # the value itself when unknown
 
     def kind(self, key: str | None) -> str:
         return self._of(KINDS, key)

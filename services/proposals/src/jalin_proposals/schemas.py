@@ -14,7 +14,7 @@ from jalin_kit.text import Day, Text
 from pydantic import BaseModel, ConfigDict, StrictBool, field_validator, model_validator
 from pydantic import Field as PydField
 
-from jalin_proposals.lifecycle import EndReason, Initiator, Kind, KsddType, KsdpkKind, Stage, Status
+from jalin_proposals.lifecycle import DRAFT_STAGES, EndReason, Initiator, Kind, KsddType, KsdpkKind, Stage, Status
 from jalin_proposals.models import Agreement, HistoryEntry, Proposal
 
 MAX_TERM_MONTHS = 60
@@ -309,6 +309,7 @@ class ProposalPublic(BaseModel):
     end_reason: EndReason | None
     ended_at: datetime | None
     extends_id: str | None
+    in_draft: bool = PydField(description="At a draft stage: the only stages its owner's OPD may edit (PATCH).")
 
     @classmethod
     def of(cls, p: Proposal) -> ProposalPublic:
@@ -316,6 +317,7 @@ class ProposalPublic(BaseModel):
             **{k: getattr(p, k) for k in cls.model_fields if hasattr(p, k) and k not in ("partner",)},
             owner=p.tenant_id,
             partner=PartnerOut(name=p.partner_name, tenant=p.partner_tenant),
+            in_draft=Stage(p.stage) in DRAFT_STAGES,
         )
 
 

@@ -15,7 +15,7 @@ from jalin_kit.identifiers import TENANT_ID, UNIT_ID
 from starlette.responses import Response
 
 from jalin_console.backend import Backend, PageError, Refused
-from jalin_console.forms import Field, attach_errors, body_from_form, fields_of
+from jalin_console.forms import attach_errors, body_from_form, fields_of
 from jalin_console.i18n import KINDS, STAGES, Translator
 from jalin_console.web import CurrentUser, backend_of, lang_of, render
 
@@ -80,52 +80,6 @@ async def list_page(request: Request, user: CurrentUser, stage: str = "", side: 
                   units=sorted(counts["by_unit"]))
 
 
-def _create_fields(t: Translator, tenants: list[dict[str, Any]], me: str) -> list[Field]:
-    partners = [("", t("proposal.form.partner_outside"))] + [(e["id"], e["name"]) for e in tenants if e["id"] != me]
-    return [
-        Field("title", t.field("title"), "text", True, max_length=200),
-        Field("kind", t.field("kind"), "select", True, options=[(k, t.kind(k)) for k in KINDS]),
-        Field("partner_tenant", t.field("partner_tenant"), "select", False, options=partners),
-        Field("partner_name", t.field("partner_name"), "text", True, max_length=200),
-        Field("objective", t.field("objective"), "textarea", True, max_length=4000),
-        Field("scope", t.field("scope"), "textarea", True, max_length=4000),
-        Field("term_months", t.field("term_months"), "number", True, minimum=1, maximum=60),
-        Field("financing", t.field("financing"), "textarea", True, max_length=2000),
-        Field("burdens_public", t.field("burdens_public"), "checkbox", False),
-        Field("unbudgeted", t.field("unbudgeted"), "checkbox", False),
-    ]
-
-
-def _may_create(request: Request) -> None:
-    if "proposal.create" not in request.state.can:
-        raise PageError(403)
-
-
-@router.get("/usulan/baru")
-async def create_page(request: Request, user: CurrentUser) -> Response:
-    _may_create(request)
-    tenants = await backend_of(request).get("proposals", "/v1/tenants", user.token)
-    return render(request, "proposal_form.html", fields=_create_fields(_t(request), tenants, user.tenant), problems=[])
-
-
-@router.post("/usulan/baru")
-async def create(request: Request, user: CurrentUser) -> Response:
-    _may_create(request)
-    backend, t = backend_of(request), _t(request)
-    tenants = await backend.get("proposals", "/v1/tenants", user.token)
-    fields = _create_fields(t, tenants, user.tenant)
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    body = body_from_form(fields, form)
-    body["partner"] = {"name": body.pop("partner_name", ""), "tenant": body.pop("partner_tenant", None)}
-    try:
-        created = await backend.post("proposals", "/v1/proposals", user.token, body)
-    except Refused as exc:
-        problems = attach_errors(fields, exc.errors, t) or ([] if exc.errors else [exc.detail])
-        return render(request, "proposal_form.html", status_code=422, fields=fields,
-                      problems=[t("proposal.form.errors"), *problems])
-    return RedirectResponse(f"/usulan/{created['id']}?ok=created", status_code=303)
-
-
 async def _detail(request: Request, user: CurrentUser, proposal_id: str) -> dict[str, Any]:
     backend = backend_of(request)
     if not OBJECT_ID.fullmatch(proposal_id):
@@ -158,7 +112,8 @@ async def _detail(request: Request, user: CurrentUser, proposal_id: str) -> dict
 @router.get("/usulan/{proposal_id}")
 async def detail_page(request: Request, user: CurrentUser, proposal_id: str, ok: str = "") -> Response:
     context = await _detail(request, user, proposal_id)
-    notice = {"created": "proposal.created", "done": "proposal.done", "commented": "proposal.commented"}.get(ok)
+    notice = {"created": "proposal.created", "done": "proposal.done", "commented": "proposal.commented",
+              "edited": "proposal.edited"}.get(ok)
     return render(request, "proposal.html", notice=notice, problems=[], failed=None, **context)
 
 
