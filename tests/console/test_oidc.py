@@ -78,6 +78,7 @@ def idp(tmp_path_factory: pytest.TempPathFactory, console_port: int) -> Iterator
                 ("jalin-operator", secrets.token_urlsafe(32)))
     env = {**os.environ, "OIDC_PORT": str(port), "OIDC_CLIENT_ID": found.client_id,
            "OIDC_CLIENT_SECRET": found.client_secret, "OIDC_REDIRECT_URI": f"http://127.0.0.1:{console_port}{CALLBACK}",
+           "OIDC_POST_LOGOUT_REDIRECT_URI": f"http://127.0.0.1:{console_port}/masuk",
            "OIDC_RESOURCE": RESOURCE, "OIDC_AUDIENCE": "jalin", "OIDC_OPERATOR_CLIENT_ID": found.operator[0],
            "OIDC_OPERATOR_CLIENT_SECRET": found.operator[1]}
     log_path = tmp_path_factory.mktemp("oidc") / "provider.log"
@@ -229,13 +230,29 @@ def test_sign_in_through_the_provider_and_out(idp: Idp, oidc_platform: OidcPlatf
         assert httpx.get(f"{platform.url(name)}{path}", headers={"Authorization": f"Bearer {forged}"},
                          timeout=30).status_code == 401, name
 
-    # Signing out (the page's CSRF token) ends the session.
+    # Signing out (the page's CSRF token) ends the console's session, then the provider's
+    # (RP-initiated logout): afterwards the provider asks who is signing in again.
     csrf = home.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
     out = budi.post(f"{console}/keluar", data={"csrf": csrf})
-    assert out.status_code == 303 and out.headers["location"] == "/masuk"
+    assert out.status_code == 303 and out.headers["location"].startswith(idp.metadata["end_session_endpoint"])
+    logout = parse_qs(urlsplit(out.headers["location"]).query)
+    assert logout == {"client_id": [idp.client_id], "post_logout_redirect_uri": [f"{console}/masuk"]}
     after = budi.get(f"{console}/")
     assert after.status_code == 303 and after.headers["location"].startswith("/masuk"), after.headers
     assert budi.get(f"{console}/usulan").status_code == 303
+    confirm = budi.get(out.headers["location"])
+    assert confirm.status_code == 200 and 'id="op.logoutForm"' in confirm.text, confirm.text[:1000]
+    action = confirm.text.split('action="', 1)[1].split('"', 1)[0]
+    xsrf = confirm.text.split('name="xsrf" value="', 1)[1].split('"', 1)[0]
+    done = budi.post(str(confirm.url.join(action)), data={"xsrf": xsrf, "logout": "yes"})
+    assert done.is_redirect and done.headers["location"] == f"{console}/masuk", (done.status_code, done.text[:500])
+    again = budi.get(f"{console}/masuk/oidc")
+    for _ in range(6):  # through the provider's redirects: its login form, not a silent sign-in
+        if not again.is_redirect:
+            break
+        assert not again.headers["location"].startswith(f"{console}{CALLBACK}"), "signed in again without a login"
+        again = budi.get(str(again.url.join(again.headers["location"])))
+    assert again.status_code == 200 and 'name="username"' in again.text, again.text[:500]
     budi.close()
     ani.close()
 

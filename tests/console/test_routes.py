@@ -359,7 +359,8 @@ def test_dev_sign_in_only_for_demo_users(console_platform: Platform, user: str, 
 def test_a_huge_anonymous_post_is_refused_unread(console_platform: Platform) -> None:
     r = fresh(console_platform).post("/masuk/dev", files={"f": ("x.bin", b"\0" * (3 * 1024 * 1024))},
                                      data={"user": "budi.ks", "tenant": "sumbar"})
-    assert r.status_code == 413
+    assert r.status_code == 413 and r.headers["content-type"].startswith("text/html")
+    assert "Isian atau berkas terlalu besar untuk diterima." in r.text and "<h1>Terjadi masalah</h1>" in r.text
 
 
 # --- 6. the language switch -------------------------------------------------------------------

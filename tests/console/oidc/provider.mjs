@@ -10,6 +10,7 @@
 // tokens are the platform operator's (tenant "platform", role platform_admin).
 //
 // Environment: OIDC_PORT (required), OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_REDIRECT_URI,
+// OIDC_POST_LOGOUT_REDIRECT_URI (where the provider sends the browser after signing out),
 // OIDC_RESOURCE (default urn:jalin:api), OIDC_AUDIENCE (default jalin),
 // OIDC_OPERATOR_CLIENT_ID, OIDC_OPERATOR_CLIENT_SECRET.
 
@@ -50,6 +51,7 @@ const clients = [{
   client_id: env('OIDC_CLIENT_ID'),
   client_secret: env('OIDC_CLIENT_SECRET'),
   redirect_uris: [env('OIDC_REDIRECT_URI')],
+  post_logout_redirect_uris: process.env.OIDC_POST_LOGOUT_REDIRECT_URI ? [process.env.OIDC_POST_LOGOUT_REDIRECT_URI] : [],
   grant_types: ['authorization_code'],
   response_types: ['code'],
   token_endpoint_auth_method: 'client_secret_basic',
@@ -74,6 +76,16 @@ const provider = new Provider(ISSUER, {
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: Boolean(OPERATOR) },
+    // Signing out at the provider (RP-initiated logout): its confirmation page, in Indonesian.
+    rpInitiatedLogout: {
+      enabled: true,
+      logoutSource: async (ctx, form) => {
+        ctx.type = 'html';
+        ctx.body = `<!doctype html><html lang="id"><head><meta charset="utf-8"><title>Keluar</title></head><body>
+<h1>Keluar dari penyedia identitas?</h1>${form}
+<button type="submit" form="op.logoutForm" name="logout" value="yes">Ya, keluar</button></body></html>`;
+      },
+    },
     resourceIndicators: {
       enabled: true,
       // The operator's client asks for no resource: it gets the API's.

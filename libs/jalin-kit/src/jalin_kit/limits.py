@@ -13,7 +13,7 @@ to their own bound (``UploadRoute`` of the documents service, the proposals impo
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -36,8 +36,12 @@ class BodyLimit:
     limit of their own, applied here the same way (the console's file forms)."""
 
     def __init__(self, app: ASGIApp, limit: int = DEFAULT_MAX_BODY_BYTES, own_bound: Iterable[str] = (),
-                 larger: Mapping[str, int] | None = None) -> None:
+                 larger: Mapping[str, int] | None = None,
+                 answer: Callable[[int, str], tuple[bytes, bytes]] | None = None) -> None:
+        """``answer(status, detail)`` gives the refusal's (content type, body) when it is not
+        the house JSON error (the console answers with a page of its own)."""
         self.app = app
+        self.answer = answer or _json_answer
         self.limit = limit
         self.own_bound = frozenset(own_bound)
         self.larger = dict(larger or {})
@@ -49,10 +53,10 @@ class BodyLimit:
         limit = self.larger.get(scope["path"], self.limit)
         declared = _content_length(scope)
         if declared == -1:
-            await _refuse(send, 400, "the Content-Length header is not a number")
+            await _refuse(send, 400, *self.answer(400, "the Content-Length header is not a number"))
             return
         if declared is not None and declared > limit:
-            await _refuse(send, 413, too_large_message(limit))
+            await _refuse(send, 413, *self.answer(413, too_large_message(limit)))
             return
         received = 0
         exceeded = False
@@ -88,14 +92,17 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _refuse(send: Send, status: int, detail: str) -> None:
-    body = json.dumps({"detail": detail}).encode()
+def _json_answer(status: int, detail: str) -> tuple[bytes, bytes]:
+    return b"application/json", json.dumps({"detail": detail}).encode()
+
+
+async def _refuse(send: Send, status: int, content_type: bytes, body: bytes) -> None:
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", content_type),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),  # the unread body must not be taken for the next request
             ],

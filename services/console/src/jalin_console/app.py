@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from html import escape
 from pathlib import Path
 
 import httpx
@@ -21,6 +22,7 @@ from jalin_console import oidc
 from jalin_console.backend import Backend, PageError, Refused, SignInNeeded
 from jalin_console.pages import documents, home, imports, inbox, mapping, monev, proposal_forms, proposals, signin
 from jalin_console.settings import SERVICES, ConsoleSettings
+from jalin_console.texts import TEXTS
 from jalin_console.web import (
     FILE_FORMS,
     SECURITY_HEADERS,
@@ -59,7 +61,8 @@ def build(settings: ConsoleSettings | None = None) -> FastAPI:
     # check; the forms that carry a file have the file's bound (and check_csrf reads them only
     # from a signed-in session).
     app.add_middleware(BodyLimit, limit=settings.max_form_bytes,
-                       larger={path: settings.max_upload_bytes + settings.max_form_bytes for path in FILE_FORMS})
+                       larger={path: settings.max_upload_bytes + settings.max_form_bytes for path in FILE_FORMS},
+                       answer=refusal_page)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
@@ -135,6 +138,21 @@ def _errors(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("console.unhandled")
         return render(request, "error.html", status_code=500, message_key="error.500")
+
+
+def refusal_page(status: int, detail: str) -> tuple[bytes, bytes]:
+    """The page of a body refused before anything read it (no session, no language cookie yet:
+    Indonesian, with the English beside it)."""
+    indonesian, english = TEXTS["error.413" if status == 413 else "error.400"]
+    page = (
+        '<!doctype html><html lang="id"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<title>{TEXTS["error.title"][0]} · Jalin</title><link rel="stylesheet" href="/static/console.css"></head>'
+        f'<body><main id="isi"><h1>{TEXTS["error.title"][0]}</h1><p class="problem">{escape(indonesian)}</p>'
+        f'<p class="muted" lang="en">{escape(english)}</p>'
+        f'<p><a class="button" href="/">{TEXTS["error.home"][0]}</a></p></main></body></html>'
+    )
+    return b"text/html; charset=utf-8", page.encode()
 
 
 def _redirect(request: Request, target: str) -> Response:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 import warnings
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import jwt
@@ -21,9 +22,8 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from jalin_console.backend import PageError
-from jalin_console.pages.signin import start_session
 from jalin_console.settings import ConsoleSettings
-from jalin_console.web import User, local_path, render, settings_of
+from jalin_console.web import User, local_path, render, settings_of, start_session
 
 router = APIRouter()
 CALLBACK = "/masuk/oidc/kembali"
@@ -88,7 +88,25 @@ async def callback(request: Request) -> Response:
         return render(request, "signin.html", status_code=401, users=(), next=target, expired=False, oidc=True,
                       failed=True)
     start_session(request, user)
+    request.session["via"] = "oidc"  # signing out ends the provider's session too
     return RedirectResponse(target, status_code=303)
+
+
+async def end_session_url(request: Request) -> str | None:
+    """Where the browser ends its session at the provider (OpenID Connect RP-Initiated Logout:
+    ``end_session_endpoint`` with our client id, back to the sign-in page); None when the
+    provider has no such endpoint or cannot be reached (the console's own session ends anyway)."""
+    settings = settings_of(request)
+    try:
+        metadata = await client_of(request).load_server_metadata()
+    except (httpx.HTTPError, ValueError, PageError):
+        return None
+    endpoint = metadata.get("end_session_endpoint") if isinstance(metadata, dict) else None
+    if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")):
+        return None
+    base = settings.public_url.rstrip("/") if settings.public_url else str(request.base_url).rstrip("/")
+    query = urlencode({"client_id": settings.oidc_client_id, "post_logout_redirect_uri": f"{base}/masuk"})
+    return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
 
 
 def user_of(token: dict[str, Any]) -> User | None:

@@ -191,3 +191,10 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     # outside it (Starlette's outermost error handler).
     response.headers.update({**SECURITY_HEADERS, "Cache-Control": "no-store"})
     return response
+
+
+def start_session(request: Request, user: User) -> None:
+    """A new session for the user: nothing of the one before survives (its CSRF token neither)."""
+    request.session.clear()
+    request.session["sid"] = secrets.token_urlsafe(24)
+    request.session["user"] = user.to_session()

@@ -3,7 +3,6 @@ embedded default only, a page listing the demo users."""
 
 from __future__ import annotations
 
-import secrets
 import time
 from typing import Annotated
 
@@ -14,7 +13,8 @@ from jalin_kit.tenants import DEMO_USERS
 from starlette.responses import Response
 
 from jalin_console.backend import PageError
-from jalin_console.web import User, local_path, render, settings_of
+from jalin_console.oidc import end_session_url
+from jalin_console.web import User, local_path, render, settings_of, start_session
 
 router = APIRouter()
 
@@ -49,16 +49,15 @@ async def dev_sign_in(request: Request, user: Annotated[str, Form(max_length=100
 
 @router.post("/keluar")
 async def sign_out(request: Request) -> Response:
+    """Ends the console's session, and one signed in through the provider at the provider too."""
     user = User.from_session(request.session.get("user"))
     sid = request.session.get("sid")
     if user is not None and isinstance(sid, str):
         request.app.state.revoked.add(sid, user.expires)
+    via_provider = request.session.get("via") == "oidc"
     request.session.clear()
-    return RedirectResponse("/masuk", status_code=303)
+    target = None
+    if via_provider:
+        target = await end_session_url(request)
+    return RedirectResponse(target or "/masuk", status_code=303)
 
-
-def start_session(request: Request, user: User) -> None:
-    """A new session for the user: nothing of the one before survives (its CSRF token neither)."""
-    request.session.clear()
-    request.session["sid"] = secrets.token_urlsafe(24)
-    request.session["user"] = user.to_session()
