@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -18,30 +20,38 @@ from jalin_evaluation.models import EvaluationRound, Plan, PlanPublic, Reminder,
 router = APIRouter(prefix="/v1/plans", tags=["evaluation"])
 
 
-async def _public(session: TenantReadSession, plan: Plan) -> PlanPublic:
-    rounds = await session.exec(
-        select(EvaluationRound).where(EvaluationRound.plan_id == plan.id).order_by(col(EvaluationRound.number))
-    )
-    reminders = await session.exec(
-        select(Reminder).where(Reminder.plan_id == plan.id).order_by(col(Reminder.due_on))
-    )
-    return PlanPublic(
-        id=plan.id,
-        proposal_id=plan.proposal_id,
-        proposal_title=plan.proposal_title,
-        status=PlanStatus(plan.status),
-        agreement_id=plan.agreement_id,
-        term_start=plan.term_start,
-        term_end=plan.term_end,
-        rounds_per_year=plan.rounds_per_year,
-        rounds=[RoundPublic.model_validate(r, from_attributes=True) for r in rounds.all()],
-        reminders=[ReminderPublic.model_validate(r, from_attributes=True) for r in reminders.all()],
-        created_at=plan.created_at,
-        updated_at=plan.updated_at,
-        closed_at=plan.closed_at,
-        closed_reason=plan.closed_reason,
-        closed_note=plan.closed_note,
-    )
+async def _public(session: TenantReadSession, plans: Sequence[Plan]) -> list[PlanPublic]:
+    """The plans with their rounds and reminders: three queries, whatever the number of plans."""
+    ids = [p.id for p in plans]
+    rounds: dict[str, list[RoundPublic]] = defaultdict(list)
+    reminders: dict[str, list[ReminderPublic]] = defaultdict(list)
+    if ids:
+        query = select(EvaluationRound).where(col(EvaluationRound.plan_id).in_(ids)).order_by(col(EvaluationRound.number))
+        for r in (await session.exec(query)).all():
+            rounds[r.plan_id].append(RoundPublic.model_validate(r, from_attributes=True))
+        query = select(Reminder).where(col(Reminder.plan_id).in_(ids)).order_by(col(Reminder.due_on))
+        for m in (await session.exec(query)).all():
+            reminders[m.plan_id].append(ReminderPublic.model_validate(m, from_attributes=True))
+    return [
+        PlanPublic(
+            id=plan.id,
+            proposal_id=plan.proposal_id,
+            proposal_title=plan.proposal_title,
+            status=PlanStatus(plan.status),
+            agreement_id=plan.agreement_id,
+            term_start=plan.term_start,
+            term_end=plan.term_end,
+            rounds_per_year=plan.rounds_per_year,
+            rounds=rounds[plan.id],
+            reminders=reminders[plan.id],
+            created_at=plan.created_at,
+            updated_at=plan.updated_at,
+            closed_at=plan.closed_at,
+            closed_reason=plan.closed_reason,
+            closed_note=plan.closed_note,
+        )
+        for plan in plans
+    ]
 
 
 @router.get("", response_model=list[PlanPublic])
@@ -58,7 +68,7 @@ async def list_plans(
         query = query.where(Plan.proposal_id == proposal_id)
     if status is not None:
         query = query.where(Plan.status == status.value)
-    return [await _public(session, p) for p in (await session.exec(query)).all()]
+    return await _public(session, (await session.exec(query)).all())
 
 
 @router.get("/{plan_id}", response_model=PlanPublic, responses=NOT_FOUND)
@@ -67,4 +77,4 @@ async def get_plan(plan_id: ObjectId, principal: CurrentPrincipal, session: Tena
     plan = await get_scoped(session, Plan, plan_id)
     if plan is None:
         raise not_found("plan")
-    return await _public(session, plan)
+    return (await _public(session, [plan]))[0]
