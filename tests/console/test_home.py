@@ -20,7 +20,7 @@ def test_an_open_round_is_the_units_task_until_it_answers(console_platform: Plat
     api = Api(console_platform)  # its staff are Dinas Kesehatan's, as Ani is
     deadline = (date.today() + timedelta(days=20)).isoformat()
     r = api.client.post(api.url("proposals", "/v1/mapping-rounds"), headers=api.section,
-                        json={"title": "Pemetaan Beranda Uji", "year": date.today().year + 1, "deadline": deadline})
+                        json={"title": "Pemetaan tugas unit uji", "year": date.today().year + 1, "deadline": deadline})
     assert r.status_code == 201, r.text
     rid = r.json()["id"]
     ani = signed_in(console_platform, "sumbar", "ani.opd")  # Dinas Kesehatan
@@ -37,7 +37,7 @@ def test_an_open_round_is_the_units_task_until_it_answers(console_platform: Plat
 
 def test_a_decision_waits_with_its_date(console_platform: Platform) -> None:
     api = Api(console_platform)
-    p = api.submit(api.create(title="Menunggu keputusan Beranda")["id"])
+    p = api.submit(api.create(title="Menunggu keputusan bagian")["id"])
     budi = tasks(signed_in(console_platform, "sumbar", "budi.ks").get("/").text)
     item = budi.split(f'href="/usulan/{p["id"]}"', 1)[1].split("</li>", 1)[0]
     assert "Setujui" in item and "menunggu sejak" in item and p["updated_at"][:10] in item

@@ -479,7 +479,21 @@ async def test_list_filters_pages_and_counts_on_the_server(api: Api) -> None:
     assert (await api.client.get("/v1/proposal-counts", headers=OTHER_SECTION)).json() == {
         "total": 0, "by_stage": {}, "by_unit": {}, "by_year": {}}
     assert await ids(OTHER_SECTION, q="air") == ([], 0)
-    for bad in ({"unit": "Dinkes\n"}, {"partner": "x y"}, {"year": 1999}, {"q": "x" * 201}, {"kind": "nope"}):
+    assert await ids(ends_before="2001-01-01") == ([], 0)  # drafts have no term yet
+
+    # the next actions of many at once, in the order asked; another's id left out
+    r = await api.client.get("/v1/proposal-actions", params=[("id", c["id"]), ("id", a["id"]), ("id", d["id"])],
+                             headers=SECTION)
+    assert r.status_code == 200, r.text
+    assert [(x["proposal_id"], [y["command"] for y in x["actions"]]) for x in r.json()] == [
+        (c["id"], ["approve", "reject"]), (a["id"], []), (d["id"], [])]
+    r = await api.client.get("/v1/proposal-actions", params=[("id", a["id"]), ("id", d["id"])], headers=STAFF)
+    assert [x["proposal_id"] for x in r.json()] == [a["id"]]  # dinkes' draft is not dpupr's
+    assert (await api.client.get("/v1/proposal-actions", params={"id": a["id"]}, headers=OTHER_SECTION)).json() == []
+    for bad in ([], [("id", "x" * 40)], [("id", a["id"])] * 51):
+        assert (await api.client.get("/v1/proposal-actions", params=bad, headers=SECTION)).status_code == 422, bad
+    for bad in ({"unit": "Dinkes\n"}, {"partner": "x y"}, {"year": 1999}, {"q": "x" * 201}, {"kind": "nope"},
+                {"ends_before": "kemarin"}):
         assert (await api.client.get("/v1/proposals", params=bad, headers=SECTION)).status_code == 422, bad
         assert (await api.client.get("/v1/proposal-counts", params=bad, headers=SECTION)).status_code == 422, bad
 

@@ -22,7 +22,8 @@ ACTORS = TENANT_ROLES - {"auditor"}  # the auditor reads everything and changes 
 OPERATIONS: dict[str, tuple[frozenset[str], str]] = {
     "proposal.create": (OPD, "POST /v1/proposals"),
     "proposal.edit": (OPD, "PATCH /v1/proposals/{id} (draft stages only)"),
-    "proposal.read": (READERS, "GET /v1/proposals, /v1/proposals/{id}, /v1/offers, /v1/proposal-counts"),
+    "proposal.read": (READERS, "GET /v1/proposals, /v1/proposals/{id}, /v1/offers, /v1/proposal-counts, "
+                      "/v1/proposals/{id}/actions, /v1/proposal-actions"),
     "proposal.history": (READERS, "GET /v1/proposals/{id}/history (CSV with ?format=csv)"),
     "proposal.comment": (ACTORS, "POST /v1/proposals/{id}/comments"),
     "proposal.extend": (OPD | {"kerja_sama"}, "POST /v1/proposals/{id}/extend"),

@@ -10,14 +10,15 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from jalin_console.backend import Backend, PageError
+from jalin_console.backend import Backend
 from jalin_console.pages.proposals import ending_within
 from jalin_console.web import CurrentUser, User, backend_of, render
 
 router = APIRouter()
 RECENT = 200  # the most recent cooperations, among which the open ones are looked at
-TASK_SCAN = 50  # the most recent open cooperations whose next actions are asked for
-CONCURRENT_CALLS = 8  # of those, asked at once (one page must not take the console's whole connection pool)
+TASK_SCAN = 50  # the most recent open cooperations whose next actions are asked for (one call)
+ENDING = timedelta(days=90)  # cooperations in force ending within this are shown
+UNREAD_SHOWN = 100  # unread messages counted up to this ("100+")
 MONEV_AHEAD = timedelta(days=30)  # a monev round due within this is a task of the cooperation's people
 MAX_ROUNDS = 10  # open mapping rounds looked at for an OPD's own submission
 # Where a decision or a unit's action is awaited. A cooperation in force (or ended) offers
@@ -26,23 +27,16 @@ NOT_WAITING = frozenset({"pelaksanaan", "selesai", "diakhiri"})
 
 
 async def _decisions(backend: Backend, user: User, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The cooperations where the proposals service offers this user a step now."""
-    open_rows = [p for p in rows if p["stage"] not in NOT_WAITING][:TASK_SCAN]
-    gate = asyncio.Semaphore(CONCURRENT_CALLS)
-
-    async def actions(p: dict[str, Any]) -> list[dict[str, Any]]:
-        async with gate:
-            try:
-                return await backend.get("proposals", f"/v1/proposals/{p['id']}/actions", user.token)  # type: ignore[no-any-return]
-            except PageError as exc:
-                if exc.status in (403, 404):  # gone or no longer ours since the list was read
-                    return []
-                raise
-
-    answers = await asyncio.gather(*(actions(p) for p in open_rows))
-    return [{"kind": "decision", "href": f"/usulan/{p['id']}", "title": p["title"], "stage": p["stage"],
-             "commands": [a["command"] for a in acts], "due": None, "since": str(p["updated_at"])[:10]}
-            for p, acts in zip(open_rows, answers, strict=True) if acts]
+    """The cooperations where the proposals service offers this user a step now (one call for all)."""
+    open_rows = {p["id"]: p for p in rows if p["stage"] not in NOT_WAITING}
+    ids = list(open_rows)[:TASK_SCAN]
+    if not ids:
+        return []
+    answers = await backend.get("proposals", "/v1/proposal-actions", user.token, id=ids)
+    return [{"kind": "decision", "href": f"/usulan/{a['proposal_id']}", "title": open_rows[a["proposal_id"]]["title"],
+             "stage": open_rows[a["proposal_id"]]["stage"], "commands": [c["command"] for c in a["actions"]],
+             "due": None, "since": str(open_rows[a["proposal_id"]]["updated_at"])[:10]}
+            for a in answers if a["actions"] and a["proposal_id"] in open_rows]
 
 
 async def _mapping(backend: Backend, user: User, can: frozenset[str]) -> list[dict[str, Any]]:
@@ -78,18 +72,20 @@ def _monev(plans: list[dict[str, Any]], today: date) -> tuple[list[dict[str, Any
 @router.get("/")
 async def home(request: Request, user: CurrentUser) -> Response:
     backend = backend_of(request)
+    today = date.today()
     rows, in_force, counts, offers, unread, plans = await asyncio.gather(
         backend.get("proposals", "/v1/proposals", user.token, limit=RECENT),
-        backend.get("proposals", "/v1/proposals", user.token, stage="pelaksanaan", limit=500),
+        backend.get("proposals", "/v1/proposals", user.token, stage="pelaksanaan",
+                    ends_before=(today + ENDING).isoformat(), limit=500),
         backend.get("proposals", "/v1/proposal-counts", user.token),
         backend.get("proposals", "/v1/offers", user.token),
-        backend.get("notifications", "/v1/inbox", user.token, unread="true", limit=500),
-        backend.get("evaluation", "/v1/plans", user.token, limit=200),
+        backend.get("notifications", "/v1/inbox", user.token, unread="true", limit=UNREAD_SHOWN),
+        backend.get("evaluation", "/v1/plans", user.token, status="active", limit=200),
     )
-    today = date.today()
     decisions, mapping = await asyncio.gather(_decisions(backend, user, rows), _mapping(backend, user, request.state.can))
     monev_soon, overdue = _monev(plans, today)
     # What has a date first, the soonest first; then the decisions, the longest waiting first.
     tasks = sorted([*mapping, *monev_soon], key=lambda x: x["due"]) + sorted(decisions, key=lambda x: x["since"])
     return render(request, "home.html", tasks=tasks, stages=counts["by_stage"],
-                  ending=ending_within(in_force, 90, today), offers=offers, unread=len(unread), overdue=overdue[:20])
+                  ending=ending_within(in_force, ENDING.days, today), offers=offers, unread=len(unread),
+                  unread_more=len(unread) >= UNREAD_SHOWN, overdue=overdue[:20])

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
-from jalin_kit.auth import CurrentPrincipal
+from jalin_kit.auth import CurrentPrincipal, Principal
 from jalin_kit.db import utcnow
-from jalin_kit.http import ObjectId, Runtime, TenantReadSession, TenantSession
+from jalin_kit.http import OBJECT_ID, ObjectId, Runtime, TenantReadSession, TenantSession
 from jalin_kit.identifiers import TENANT_ID, UNIT_ID
 from jalin_kit.openapi import CONFLICT, NOT_FOUND
-from pydantic import BaseModel, Field
+from jalin_kit.runtime import ServiceRuntime
+from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import func, or_
 from sqlmodel import col, select
 
@@ -60,9 +61,11 @@ class ProposalFilters:
         partner: Annotated[str | None, Query(pattern=TENANT_ID.schema,
                                              description="A region on either side: the partner named, or the owner.")] = None,
         year: Annotated[int | None, Query(ge=2000, le=2100, description="The year it was drafted (UTC).")] = None,
+        ends_before: Annotated[date | None, Query(description="Its term ends on or before this day.")] = None,
     ) -> None:
         self.status, self.stage, self.side, self.kind, self.unit, self.partner, self.year = (
             status_, stage, side, kind, unit, partner, year)
+        self.ends_before = ends_before
         self.q = " ".join((q or "").split())[:200]
 
     def apply(self, query: Any, tenant: str, *, counting: bool = False) -> Any:
@@ -84,6 +87,8 @@ class ProposalFilters:
         if self.year is not None:
             conditions.append(col(Proposal.created_at) >= datetime(self.year, 1, 1, tzinfo=UTC))
             conditions.append(col(Proposal.created_at) < datetime(self.year + 1, 1, 1, tzinfo=UTC))
+        if self.ends_before is not None:
+            conditions.append(col(Proposal.term_end) <= self.ends_before)
         if self.q:
             like = "%" + self.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             conditions.append(or_(col(Proposal.title).ilike(like, escape="\\"),
@@ -163,13 +168,7 @@ async def get_proposal(proposal_id: ObjectId, principal: CurrentPrincipal, sessi
     return ProposalPublic.of(await load(session, proposal_id))
 
 
-@router.get("/proposals/{proposal_id}/actions", response_model=list[ActionPublic], responses=NOT_FOUND)
-async def available_actions(
-    proposal_id: ObjectId, principal: CurrentPrincipal, session: TenantReadSession, runtime: Runtime
-) -> list[ActionPublic]:
-    """What the caller may do next (the commands of POST .../actions/{command})."""
-    access.require("proposal.read", principal)
-    p = await load(session, proposal_id)
+def _actions(p: Proposal, principal: Principal, runtime: ServiceRuntime) -> list[ActionPublic]:
     partner_side = p.tenant_id != principal.tenant_id
     out = []
     for t in lifecycle_of(p, runtime.tenants.get(p.tenant_id)).available(Stage(p.stage), principal.roles):
@@ -181,6 +180,36 @@ async def available_actions(
         out.append(ActionPublic(command=t.command, target=t.target, roles=sorted(t.roles), by_partner=t.by_partner,
                                 body=body))
     return out
+
+
+@router.get("/proposals/{proposal_id}/actions", response_model=list[ActionPublic], responses=NOT_FOUND)
+async def available_actions(
+    proposal_id: ObjectId, principal: CurrentPrincipal, session: TenantReadSession, runtime: Runtime
+) -> list[ActionPublic]:
+    """What the caller may do next (the commands of POST .../actions/{command})."""
+    access.require("proposal.read", principal)
+    return _actions(await load(session, proposal_id), principal, runtime)
+
+
+class ProposalActions(BaseModel):
+    proposal_id: str
+    actions: list[ActionPublic]
+
+
+@router.get("/proposal-actions", response_model=list[ProposalActions])
+async def actions_of_many(
+    principal: CurrentPrincipal,
+    session: TenantReadSession,
+    runtime: Runtime,
+    ids: Annotated[list[Annotated[str, StringConstraints(pattern=OBJECT_ID.schema)]],
+                   Query(alias="id", min_length=1, max_length=50, description="Up to 50 proposal ids.")],
+) -> list[ProposalActions]:
+    """``GET /v1/proposals/{id}/actions`` for many proposals at once (a dashboard's tasks), in
+    the order asked; an id the caller does not see is left out."""
+    access.require("proposal.read", principal)
+    found = {p.id: p for p in (await session.exec(select(Proposal).where(col(Proposal.id).in_(set(ids))))).all()}
+    return [ProposalActions(proposal_id=i, actions=_actions(found[i], principal, runtime))
+            for i in dict.fromkeys(ids) if i in found]
 
 
 @router.patch(
