@@ -53,15 +53,16 @@ NOT_WAITING = {"pelaksanaan", "selesai", "diakhiri"}  # as jalin_console.pages.h
 CPU_OF = ("console", "proposals", "documents", "notifications", "evaluation", "bench")
 ID = "{id}"
 COUNTS = ("proposals", "/v1/proposal-counts", {})
+ENDS_BEFORE = (date.today() + timedelta(days=90)).isoformat()
 # Each page and the service calls its handler makes (jalin_console/pages/*.py), in phases gathered at once;
-# "tasks": Beranda's GET .../actions of the newest 50 open proposals (8 at a time) and, beside them for an OPD
+# "tasks": Beranda's GET /v1/proposal-actions for the newest 50 open proposals (one call) and, beside them for an OPD
 # (mapping.potential.submit), the open mapping rounds then one potentials call per accepting round. The capabilities and the
 # proposals service's OpenAPI document are cached by the console process: not made again here.
 PAGES: list[tuple[str, str, list[Any]]] = [
     ("Beranda", "/", [[("proposals", "/v1/proposals", {"limit": 200}), ("proposals", "/v1/proposals", {"stage": "pelaksanaan",
-                       "limit": 500}), COUNTS, ("proposals", "/v1/offers", {}),
-                       ("notifications", "/v1/inbox", {"unread": "true", "limit": 500}),
-                       ("evaluation", "/v1/plans", {"limit": 200})], "tasks"]),
+                       "ends_before": ENDS_BEFORE, "limit": 500}), COUNTS, ("proposals", "/v1/offers", {}),
+                       ("notifications", "/v1/inbox", {"unread": "true", "limit": 100}),
+                       ("evaluation", "/v1/plans", {"status": "active", "limit": 200})], "tasks"]),
     ("Usulan", "/usulan", [[("proposals", "/v1/proposals", {"limit": 25, "offset": 0}), COUNTS]]),
     ("Usulan filtered", f"/usulan?stage=pelaksanaan&q={Q}",
      [[("proposals", "/v1/proposals", {"stage": "pelaksanaan", "q": Q, "limit": 25, "offset": 0}),
@@ -250,9 +251,10 @@ async def backend_split(urls: dict[str, str], token: str, phases: list[Any], pid
                 tp = time.perf_counter()
                 if phase == "tasks":
                     rows = [p for p in answers[0][0] if p["stage"] not in NOT_WAITING][:50]
-                    names[k] = (f"{len(rows)} × proposals /v1/proposals/{{id}}/actions, 8 at a time"
+                    names[k] = (f"proposals /v1/proposal-actions for {len(rows)} proposals"
                                 + (" + mapping rounds open, potentials of each" if opd else ""))
-                    await asyncio.gather(*(call("proposals", f"/v1/proposals/{p['id']}/actions", {}, True) for p in rows),
+                    ids = {"id": [p["id"] for p in rows]}
+                    await asyncio.gather(*([call("proposals", "/v1/proposal-actions", ids, True)] if rows else []),
                                          *([mapping()] if opd else []))
                 else:
                     answers = await asyncio.gather(*(call(*x) for x in phase))
