@@ -33,6 +33,14 @@ def deadline(days: int = 30) -> str:
     return (date.today() + timedelta(days=days)).isoformat()
 
 
+def own_round(api: Api, title: str) -> str:
+    """A round of a test's own, opened over the API (tests do not lean on each other's order)."""
+    r = api.client.post(api.url("proposals", "/v1/mapping-rounds"), headers=api.section,
+                        json={"title": title, "year": 2027, "deadline": deadline()})
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
 # One form for every POST of the table: each page takes only its own fields.
 FORM = {"title": "Putaran dari tabel akses", "year": "2027", "deadline": deadline(), "affair": "kesehatan",
         "description": "Layanan rujukan antardaerah", "benefit": "Pasien dirujuk lebih cepat",
@@ -186,7 +194,7 @@ def test_bad_forms_are_answered_beside_the_field_and_change_nothing(
     assert 'id="propose-term_months-error">Minimal 1.' in r.text
     assert state(world) == before
     assert "Putaran lampau" not in budi.get("/pemetaan").text
-    assert POTENTIAL not in ani.get(f"/pemetaan/{opened}").text and "ab</a>" not in ani.get(f"/pemetaan/{opened}").text
+    assert "ab</a>" not in ani.get(f"/pemetaan/{opened}").text  # the refused potential is nowhere
 
 
 def test_an_opd_submits_a_potential_and_the_missing_units_shrink(
@@ -203,10 +211,15 @@ def test_an_opd_submits_a_potential_and_the_missing_units_shrink(
     assert "(2)" in missing and "Dinas Pariwisata" in missing and "Dinas Kesehatan" not in missing
 
 
-def test_a_potential_becomes_a_proposal(world: dict[str, Any], session: Callable[[str | None], httpx.Client],
-                                        opened: str) -> None:
+def test_a_potential_becomes_a_proposal(world: dict[str, Any], session: Callable[[str | None], httpx.Client]) -> None:
     api, ani = world["api"], session("ani.opd")
-    pid = next(p["id"] for p in api.get("proposals", "/v1/potentials", round_id=opened).json() if p["title"] == POTENTIAL)
+    opened = own_round(api, "Pemetaan untuk usulan")  # its own: the flow's round may be closed by now
+    r = api.client.post(api.url("proposals", f"/v1/mapping-rounds/{opened}/potentials"), headers=api.staff,
+                        json={"affair": "kesehatan", "title": POTENTIAL, "description": "Pasien rujukan dari Kukar",
+                              "benefit": "Rujukan lebih cepat",
+                              "candidate_partners": [{"name": "Pemerintah Kabupaten Kutai Kartanegara", "tenant": "kukar"}]})
+    assert r.status_code == 201, r.text
+    pid = r.json()["id"]
     assert f'href="/pemetaan/potensi/{pid}#usulkan"' in ani.get(f"/pemetaan/{opened}").text
     page = ani.get(f"/pemetaan/potensi/{pid}").text
     assert f"<h1>{POTENTIAL}</h1>" in page and f'value="{POTENTIAL}"' in page  # the title, to be changed or kept
@@ -224,8 +237,9 @@ def test_a_potential_becomes_a_proposal(world: dict[str, Any], session: Callable
     assert len([p for p in api.get("proposals", "/v1/proposals", limit=500).json() if p["title"] == POTENTIAL]) == 1
 
 
-def test_the_section_closes_the_round(session: Callable[[str | None], httpx.Client], opened: str) -> None:
+def test_the_section_closes_the_round(world: dict[str, Any], session: Callable[[str | None], httpx.Client]) -> None:
     budi, ani = session("budi.ks"), session("ani.opd")
+    opened = own_round(world["api"], "Pemetaan yang ditutup")  # its own: the others' stays open
     r = budi.post(f"/pemetaan/{opened}/tutup", data={"csrf": csrf_of(budi, "/pemetaan")})
     assert (r.status_code, r.headers["location"]) == (303, f"/pemetaan/{opened}?ok=closed")
     page = budi.get(r.headers["location"]).text

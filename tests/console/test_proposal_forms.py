@@ -100,7 +100,10 @@ def test_no_edit_once_submitted_or_for_another_unit(console_platform: Platform, 
     assert f'href="/usulan/{submitted}/ubah"' not in ani.get(f"/usulan/{submitted}").text
     assert ani.get(f"/usulan/{submitted}/ubah").status_code == 403
     before = api.get("proposals", f"/v1/proposals/{submitted}", headers=api.section).json()["title"]
-    assert post(ani, f"/usulan/{submitted}/ubah", {"title": "Diubah diam-diam"}).status_code == 403
+    r = post(ani, f"/usulan/{submitted}/ubah", {"title": "Diubah diam-diam"})  # the service refuses it
+    assert r.status_code == 409 and "Hanya draf yang dapat diubah" in r.text
     assert api.get("proposals", f"/v1/proposals/{submitted}", headers=api.section).json()["title"] == before
     other_unit = Api(console_platform, unit="dpupr").create(title="Draf dinas lain")["id"]
     assert ani.get(f"/usulan/{other_unit}/ubah").status_code == 404  # another OPD's draft is not there
+    assert post(ani, f"/usulan/{other_unit}/ubah", {"title": "Diambil alih"}).status_code == 404
+    assert api.get("proposals", f"/v1/proposals/{other_unit}", headers=api.section).json()["title"] == "Draf dinas lain"

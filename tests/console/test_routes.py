@@ -27,6 +27,10 @@ FORM = {"title": "Dibuat lewat konsol", "kind": "ksdd", "partner.tenant": "kukar
         "partner.name": "Pemerintah Kabupaten Kutai Kartanegara", "objective": "Akses rujukan",
         "scope": "Rujukan pasien", "term_months": "12", "financing": "APBD masing-masing"}
 ESCAPED = "Rujukan &lt;script&gt;alert(1)&lt;/script&gt; &amp; Uji Rute"
+PDF = (b"%PDF-1.4\n1 0 obj\n<</Type/Catalog/Pages 2 0 R>>\nendobj\n2 0 obj\n<</Type/Pages/Kids[3 0 R]/Count 1>>\n"
+       b"endobj\n3 0 obj\n<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>\nendobj\nxref\n0 4\n"
+       b"0000000000 65535 f \n0000000009 00000 n \n0000000054 00000 n \n0000000105 00000 n \n"
+       b"trailer\n<</Size 4/Root 1 0 R>>\nstartxref\n170\n%%EOF\n")
 HEADINGS = {"/": "Beranda", "/usulan": "Usulan dan kerja sama", "/usulan/baru": "Usulan kerja sama baru", "/usulan/{pid}": ESCAPED,
             "/penawaran": "Penawaran masuk", "/kotak-masuk": "Kotak masuk", "/masuk": "Masuk ke Jalin",
             "/dokumen": "Dokumen", "/usulan/{pid}/dokumen": "Dokumen kerja sama", "/usulan/{pid}/riwayat": "Riwayat"}
@@ -67,11 +71,16 @@ def session(console_platform: Platform) -> Iterator[Callable[[str | None], httpx
 
 
 def state(world: dict[str, Any]) -> tuple[Any, ...]:
-    """What a refused POST must leave as it was: sumbar's proposals, the world's stage, its message."""
+    """What a refused POST must leave as it was: sumbar's proposals, the world's stage, history,
+    attachments and message."""
     api = world["api"]
     count = len(api.get("proposals", "/v1/proposals", headers=api.section, limit=500).json())
-    stage = api.get("proposals", f"/v1/proposals/{world['pid']}", headers=api.section).json()["stage"]
-    return count, stage, api.get("notifications", f"/v1/inbox/{world['msg']}", headers=api.section).json()["read_at"]
+    p = api.get("proposals", f"/v1/proposals/{world['pid']}", headers=api.section).json()
+    history = len(api.get("proposals", f"/v1/proposals/{world['pid']}/history", headers=api.section).json())
+    files = sorted(a["id"] for a in api.get("documents", "/v1/attachments", headers=api.section,
+                                            proposal_id=world["pid"]).json())
+    read = api.get("notifications", f"/v1/inbox/{world['msg']}", headers=api.section).json()["read_at"]
+    return count, p["stage"], p["title"], history, files, read
 
 
 def error_page(r: httpx.Response, status: int, message: str) -> None:
@@ -114,9 +123,9 @@ GET  /static/console.css              200  -    -    -     -    -     -    -    
 POST /usulan/baru                     303  403  403  403   403  -     403  403  403  303
 POST /usulan/{pid}/aksi/decline_offer 403  403  403  403   403  404   422  404  403  303
 POST /kotak-masuk/{msg}/dibaca        404  303  404  404   404  404   404  404  403  303
-POST /usulan/{pid}/ubah               403  403  403  403   403  404   403  404  403  303
+POST /usulan/{pid}/ubah               409  403  403  403   403  404   403  403  403  303
 POST /usulan/{pid}/komentar           422  422  422  422   422  404   422  404  403  303
-POST /unggah                          404  404  404  404   404  404   404  404  403  303
+POST /unggah                          -    -    -    -     -    404   -    404  403  303
 POST /lampiran/{att}/hapus            -    -    -    -     -    404   403  404  403  303
 """
 TABLE = [(method, route, user, int(cell)) for line in ACCESS.strip().splitlines()[1:]
@@ -132,7 +141,12 @@ def test_access_table(world: dict[str, Any], session: Callable[[str | None], htt
         r = client.get(path)
     else:
         before = state(world)
-        r = client.post(path, data={**FORM, "csrf": csrf_of(client, "/penawaran" if user else "/masuk")})
+        csrf = csrf_of(client, "/penawaran" if user else "/masuk")
+        if route == "/unggah":  # a real upload to the world's cooperation
+            r = client.post(path, data={"csrf": csrf, "proposal_id": world["pid"], "kind": "letter"},
+                            files={"file": ("surat.pdf", PDF, "application/octet-stream")})
+        else:
+            r = client.post(path, data={**FORM, "csrf": csrf})
         if status != 303 or user is None:
             assert state(world) == before, "a refused POST changed something"
     if status == 303 and user is None:
@@ -142,6 +156,8 @@ def test_access_table(world: dict[str, Any], session: Callable[[str | None], htt
         assert r.status_code == 303 and re.fullmatch(expected, r.headers["location"]), (r.status_code, r.text[:300])
     elif status in (403, 404):
         error_page(r, status, MESSAGES[status])
+    elif status == 409:  # the service's refusal, on the form (an edit of a proposal past its draft)
+        assert r.status_code == 409 and "Hanya draf yang dapat diubah" in r.text, (r.status_code, r.text[:500])
     elif status == 422:  # the service's refusal, beside the form that caused it
         assert r.status_code == 422 and f"<h1>{ESCAPED}</h1>" in r.text and "Wajib diisi." in r.text
     else:
@@ -198,10 +214,36 @@ def _post_cases(platform: Platform, world: dict[str, Any]) -> dict[str, Callable
         c = fresh(platform)
         return c, "/masuk/dev", {"user": "budi.ks", "tenant": "sumbar"}, lambda: c.get("/usulan").status_code == 200
 
-    return {"create": create, "act": act, "mark_read": mark_read, "sign_out": sign_out, "sign_in": sign_in}
+    def files_of(pid: str) -> list[str]:
+        return [a["id"] for a in api.get("documents", "/v1/attachments", headers=api.section, proposal_id=pid).json()]
+
+    def upload() -> tuple:
+        n = len(files_of(world["pid"]))
+        form = {"proposal_id": world["pid"], "kind": "letter", "file": ("surat.pdf", PDF)}
+        return fresh(platform, "budi.ks"), "/unggah", form, lambda: len(files_of(world["pid"])) > n
+
+    def delete() -> tuple:
+        aid = api.upload_attachment(world["pid"], kind="letter", filename="hapus.pdf")["id"]
+        return fresh(platform, "ani.opd"), f"/lampiran/{aid}/hapus", {}, lambda: aid not in files_of(world["pid"])
+
+    def comment() -> tuple:
+        entries = lambda: len(api.get("proposals", f"/v1/proposals/{world['pid']}/history",  # noqa: E731
+                                      headers=api.section).json())
+        n = entries()
+        return fresh(platform, "budi.ks"), f"/usulan/{world['pid']}/komentar", {"text": "Catatan CSRF"}, lambda: entries() > n
+
+    def edit() -> tuple:
+        pid = api.create(title="Uji CSRF ubah")["id"]
+        title = lambda: api.get("proposals", f"/v1/proposals/{pid}", headers=api.section).json()["title"]  # noqa: E731
+        form = {"title": "Sudah diubah", "kind": "ksdd", "partner.name": "Kota Solok"}
+        return fresh(platform, "ani.opd"), f"/usulan/{pid}/ubah", form, lambda: title() == "Sudah diubah"
+
+    return {"create": create, "act": act, "mark_read": mark_read, "sign_out": sign_out, "sign_in": sign_in,
+            "upload": upload, "delete": delete, "comment": comment, "edit": edit}
 
 
-@pytest.mark.parametrize("case", ["create", "act", "mark_read", "sign_out", "sign_in"])
+@pytest.mark.parametrize("case", ["create", "act", "mark_read", "sign_out", "sign_in", "upload", "delete", "comment",
+                                  "edit"])
 @pytest.mark.parametrize("via", ["form", "header"])
 def test_post_needs_the_sessions_csrf_token(console_platform: Platform, world: dict[str, Any],
                                             session: Callable[[str | None], httpx.Client], case: str, via: str) -> None:
@@ -210,9 +252,13 @@ def test_post_needs_the_sessions_csrf_token(console_platform: Platform, world: d
     other = csrf_of(session("budi.ks"), "/penawaran")  # valid, but another session's
     assert own != other
 
+    fields = {k: v for k, v in data.items() if not isinstance(v, tuple)}
+    files = {k: v for k, v in data.items() if isinstance(v, tuple)} or None
+
     def post(token: str | None) -> httpx.Response:
         sent = {} if token is None else {"csrf" if via == "form" else "x-csrf-token": token}
-        return client.post(path, data={**data, **sent} if via == "form" else data, headers={} if via == "form" else sent)
+        return client.post(path, data={**fields, **sent} if via == "form" else fields, files=files,
+                           headers={} if via == "form" else sent)
 
     for token in (None, "", other, own[:-1], "x" * len(own)):
         error_page(post(token), 403, MESSAGES["csrf"])

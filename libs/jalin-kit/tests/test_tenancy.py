@@ -133,6 +133,8 @@ class Draft(SharedScoped, table=True):
 
 
 async def test_a_unit_session_sees_and_changes_its_units_rows_only(database_url: str) -> None:
+    from sqlalchemy import func
+
     from jalin_kit.db import WHOLE_TENANT
 
     db = Database(database_url)
@@ -153,6 +155,12 @@ async def test_a_unit_session_sees_and_changes_its_units_rows_only(database_url:
         assert await visible("dinkes") == [1]  # an OPD: its own unit's, not the partner's dinkes
         assert await visible("dpupr") == [2]
         assert await visible(None) == []  # an OPD's staff whose token names no unit
+
+        async def counted(unit: object) -> int:
+            async with db.tenant_session("sumbar", readonly=True, unit=unit) as s:
+                return int(await s.scalar(select(func.count()).select_from(Draft)) or 0)
+
+        assert [await counted(u) for u in (WHOLE_TENANT, "dinkes", None)] == [4, 1, 0]  # a count as the rows
         async with db.tenant_session("sumbar", unit="dinkes") as s:
             assert await get_scoped(s, Draft, 2) is None
             await s.exec(update(Draft).values(title="changed"))
@@ -176,5 +184,12 @@ async def test_counts_are_scoped_however_the_entity_is_named(database_url: str) 
             assert await s.scalar(select(func.count(Widget.id))) == 1  # type: ignore[arg-type]
         async with db.tenant_session(None) as s:  # type: ignore[arg-type]
             assert await s.scalar(select(func.count()).select_from(Widget)) == 0
+        async with db.tenant_session("sumbar") as s:  # the table as Core: no scope can apply, so refused
+            for statement in (select(func.count()).select_from(Widget.__table__),  # type: ignore[attr-defined]
+                              select(Widget.__table__.c.id)):  # type: ignore[attr-defined]
+                with pytest.raises(TenantScopeError):
+                    await s.scalar(statement)
+        async with db.system_session() as s:  # the system session reads every tenant's, as it may
+            assert await s.scalar(select(func.count()).select_from(Widget.__table__)) == 2  # type: ignore[attr-defined]
     finally:
         await db.dispose()

@@ -832,3 +832,44 @@ async def test_the_partner_region_reads_the_plan_its_rounds_and_reminders(env: H
     await env.process(approved("p-1", *PLANNED, when=at(10), shared_with=None))
     assert set(await seen_by("kukar")) == {"p-2"}
     assert set(await seen_by("sumbar")) == {"p-1", "p-2"}
+
+
+# -- the list of plans: each with its own rounds and reminders, filtered and paged ----------------
+
+async def test_the_list_gives_each_plan_its_rounds_filters_and_pages(env: Harness) -> None:
+    from jalin_evaluation.api import list_plans
+    from jalin_kit.auth import Principal
+    from starlette.responses import Response
+
+    terms = {"p-a": (date(2027, 1, 1), date(2028, 12, 31)), "p-b": (date(2027, 7, 1), date(2029, 6, 30)),
+             "p-c": (date(2030, 1, 1), date(2031, 12, 31))}
+    for n, (pid, term) in enumerate(terms.items()):
+        await env.process(approved(pid, *term, when=at(n), title=f"Kerja sama {pid} 100%"))
+        await env.process(step("pks-signed", pid, at(10 + n), agreement=agreement(*term, agreement_id=f"ag-{pid}"),
+                               title=f"Kerja sama {pid} 100%"))
+    await env.process(approved("p-k", date(2027, 1, 1), date(2028, 12, 31), tenant="kukar"))
+    section = Principal(user_id="ks", tenant_id="sumbar", roles=frozenset({"kerja_sama"}))
+
+    async def listed(**params: Any) -> tuple[list[Any], int]:
+        response = Response()
+        defaults = {"proposal_id": None, "status": None, "q": None, "round_due_from": None, "round_due_to": None,
+                    "limit": 50, "offset": 0}
+        async with env.db.tenant_session("sumbar", readonly=True) as s:
+            plans = await list_plans(section, s, response, **{**defaults, **params})
+        return plans, int(response.headers["x-total-count"])
+
+    plans, total = await listed()
+    assert total == 3 and sorted(p.proposal_id for p in plans) == ["p-a", "p-b", "p-c"]  # not kukar's
+    for p in plans:  # each plan its own rounds and reminders, as one plan's answer has them
+        snap = await env.plan(p.proposal_id)
+        assert snap is not None
+        assert [(r.number, r.due_on) for r in p.rounds] == [(r.number, r.due_on) for r in snap.rounds]
+        assert sorted(r.due_on for r in p.reminders) == sorted(r.due_on for r in snap.reminders)
+        assert p.rounds and p.reminders
+    first, second = (await listed(limit=2))[0], (await listed(limit=2, offset=2))[0]
+    assert len(first) == 2 and len(second) == 1 and {p.id for p in first} | {p.id for p in second} == {p.id for p in plans}
+    assert [p.proposal_id for p in (await listed(q="p-b"))[0]] == ["p-b"]
+    assert (await listed(q="100%"))[1] == 3 and (await listed(q="1_0"))[1] == 0  # the search's % and _ are text
+    in_2030 = await listed(round_due_from=date(2030, 1, 1), round_due_to=date(2030, 12, 31))
+    assert [p.proposal_id for p in in_2030[0]] == ["p-c"]
+    assert (await listed(round_due_to=date(2027, 1, 1)))[1] == 0

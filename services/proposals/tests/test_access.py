@@ -258,6 +258,11 @@ async def test_capabilities_say_what_the_table_allows(client: httpx.AsyncClient)
         assert r.status_code == 200, (role, r.text)
         expected = sorted(op for op, (roles, _) in OPERATIONS.items() if role in roles)
         assert r.json() == {"operations": expected, "unit": "dpupr"}, role
-    staff_and_section = {**as_role("opd_staff")}
-    assert "agreement.import" not in (await client.get("/v1/capabilities", headers=staff_and_section)).json()["operations"]
+    both = issue_dev_token(SECRET, tenant="sumbar", roles=["opd_staff", "kerja_sama"], user="u-both", unit="dinkes")
+    answer = (await client.get("/v1/capabilities", headers={"Authorization": f"Bearer {both}"})).json()
+    expected = sorted(op for op, (roles, _) in OPERATIONS.items() if roles & {"opd_staff", "kerja_sama"})
+    assert answer == {"operations": expected, "unit": "dinkes"} and "agreement.import" in expected
+    # a region's role held in the operators' tenant counts for nothing: not even this route
+    stray = issue_dev_token(SECRET, tenant="platform", roles=["kerja_sama"], user="u-stray")
+    assert (await client.get("/v1/capabilities", headers={"Authorization": f"Bearer {stray}"})).status_code == 403
     assert (await client.get("/v1/capabilities")).status_code == 401

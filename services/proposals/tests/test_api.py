@@ -138,7 +138,9 @@ async def test_create_returns_201_draft_with_unit_and_creator_from_token(api: Ap
     assert "tenant_id" not in body
     assert (await api.stored(body["id"])).tenant_id == "sumbar"
     got = await api.client.get(f"/v1/proposals/{body['id']}", headers=STAFF)
-    assert got.status_code == 200 and got.json() == body
+    assert got.status_code == 200 and got.json() == {**body, "editable": True}  # one's own draft: editable
+    assert body["editable"] is None  # said on GET /v1/proposals/{id} only
+    assert (await api.client.get(f"/v1/proposals/{body['id']}", headers=SECTION)).json()["editable"] is False  # no edit role
     assert await api.outbox() == []  # a draft publishes no step, only that it exists, with its unit:
     [drafted] = await api.outbox(DRAFTED_TYPE)
     assert (drafted.subject, json.loads(drafted.data)["proposer_unit"]) == ("jalin.sumbar.proposal.drafted", "dpupr")
@@ -444,6 +446,11 @@ async def test_list_filters_by_status_and_unknown_id_is_404(api: Api) -> None:
     missing = await api.client.get("/v1/proposals/00000000-0000-0000-0000-000000000000", headers=STAFF)
     assert missing.status_code == 404
     assert missing.json()["detail"] == "proposal not found"
+
+
+async def test_a_proposal_past_its_draft_is_not_editable(api: Api) -> None:
+    submitted = await api.submitted()
+    assert (await api.client.get(f"/v1/proposals/{submitted['id']}", headers=STAFF)).json()["editable"] is False
 
 
 async def test_list_filters_pages_and_counts_on_the_server(api: Api) -> None:

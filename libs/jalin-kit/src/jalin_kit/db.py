@@ -75,7 +75,8 @@ class TenantScopeError(RuntimeError):
 
 def _scoped_classes(state: Any) -> list[type[TenantScoped]]:
     """The tenant tables a statement reads or writes: its entities, and the tables it names
-    otherwise (``select(func.count()).select_from(Model)`` has no entity, but counts rows)."""
+    otherwise (``select(func.count()).select_from(Model)`` has no entity, but counts rows; a
+    statement over ``Model.__table__`` is found here and refused by the caller)."""
     classes = {m.class_ for m in state.all_mappers}
     tables = set(find_tables(state.statement, include_joins=True))
     if tables:
@@ -95,6 +96,12 @@ def _scope_queries(state: Any) -> None:
     scoped = _scoped_classes(state)
     if not scoped:
         return
+    if state.statement._propagate_attrs.get("compile_state_plugin") != "orm":  # noqa: SLF001
+        # A tenant table named as a Core Table (``Model.__table__``): loader criteria cannot
+        # apply to it, so it is refused rather than read unscoped.
+        names = ", ".join(c.__tablename__ for c in scoped)  # type: ignore[attr-defined]
+        raise TenantScopeError(f"tenant tables ({names}) are read through their models in a tenant session, "
+                               "not as Core tables")
     tenant = info.get(TENANT_KEY)
     unit = info.get(UNIT_KEY, WHOLE_TENANT)
     for cls in scoped:

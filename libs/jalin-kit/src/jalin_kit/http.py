@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from jalin_kit.access import Operations, capabilities, unit_scope
+from jalin_kit.access import Operations, capabilities, require, unit_scope
 from jalin_kit.auth import CurrentPrincipal, current_principal, platform_operator
 from jalin_kit.consumers import EventConsumers
 from jalin_kit.identifiers import TENANT_ID, UNIT_ID, IdPattern
@@ -269,6 +269,7 @@ def capabilities_router(operations: Operations) -> APIRouter:
 
     @router.get("", response_model=Capabilities)
     async def my_capabilities(principal: CurrentPrincipal) -> Capabilities:
+        require(operations, "capabilities.read", principal)
         return Capabilities(operations=capabilities(operations, principal), unit=principal.unit)
 
     return router

@@ -70,3 +70,13 @@ def _iso_day(value: object) -> object:
 
 Day = Annotated[date, BeforeValidator(_iso_day)]
 """A calendar day as clients send it: the text ``YYYY-MM-DD`` and nothing else."""
+
+
+def search_words(q: str | None, most: int = 200) -> str:
+    """A search box's text as it is looked for: blanks collapsed, bounded."""
+    return " ".join((q or "").split())[:most]
+
+
+def like_pattern(words: str) -> str:
+    """``%words%`` for ``ilike(..., escape="\\\\")``: the words' own ``%``, ``_`` and ``\\`` are text."""
+    return "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

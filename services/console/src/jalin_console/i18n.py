@@ -125,6 +125,8 @@ _MESSAGES: list[tuple[re.Pattern[str], tuple[str, str]]] = [
                                                                                  "Not a valid date.")),
     (re.compile(r"(?i)exceeds this region's maximum of (\d+) months"),
      ("Melebihi jangka waktu paling lama daerah ini: {0} bulan.", "Longer than this region's maximum of {0} months.")),
+    (re.compile(r"(?i)only a draft can be edited"), ("Hanya draf yang dapat diubah; usulan ini sudah diajukan.",
+                                                     "Only a draft can be edited; this proposal was submitted.")),
     (re.compile(r"(?i)in the future"), ("Tanggal tidak boleh di masa depan.", "The date may not be in the future.")),
     (re.compile(r"(?i)cannot be this region itself"), ("Mitra tidak boleh daerah ini sendiri.",
                                                       "The partner cannot be this region itself.")),

@@ -102,7 +102,8 @@ async def end_session_url(request: Request) -> str | None:
     except (httpx.HTTPError, ValueError, PageError):
         return None
     endpoint = metadata.get("end_session_endpoint") if isinstance(metadata, dict) else None
-    if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")):
+    schemes = ("https://",) if settings.production else ("https://", "http://")
+    if not isinstance(endpoint, str) or not endpoint.startswith(schemes):
         return None
     base = settings.public_url.rstrip("/") if settings.public_url else str(request.base_url).rstrip("/")
     query = urlencode({"client_id": settings.oidc_client_id, "post_logout_redirect_uri": f"{base}/masuk"})

@@ -62,7 +62,7 @@ class ConsoleSettings(BaseSettings):
 
     max_form_bytes: int = Field(256 * 1024, ge=16 * 1024, le=16 * 1024 * 1024,
                                 description="Largest form the console reads (uploads go to the documents service).")
-    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024,
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1, le=1024 * 1024 * 1024,
                                   description="Largest file the console passes on to a service (an attachment, an import); "
                                   "each service applies its own limit, which the pages show before the upload.")
     log_level: str = "INFO"

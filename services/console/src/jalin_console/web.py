@@ -14,7 +14,7 @@ from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
-from jalin_console.backend import Backend
+from jalin_console.backend import Backend, SignInNeeded
 from jalin_console.i18n import LANGUAGES, Translator
 from jalin_console.settings import SERVICES, ConsoleSettings
 
@@ -119,7 +119,7 @@ async def check_csrf(request: Request) -> None:
         return
     expected = request.session.get(CSRF_FIELD)
     sent = request.headers.get(CSRF_HEADER)
-    if sent is None and request.url.path in FILE_FORMS and User.from_session(request.session.get("user")) is None:
+    if sent is None and request.url.path in FILE_FORMS and signed_in_user(request) is None:
         raise NotSignedIn()  # a file is read (spooled) only for someone signed in
     if sent is None:
         form = await request.form()
@@ -130,30 +130,48 @@ async def check_csrf(request: Request) -> None:
 
 
 class CapabilityCache:
-    """What each services' ``GET /v1/capabilities`` said for a tenant and a set of roles: the
-    answer depends on nothing else, so a page asks once per console process (bounded)."""
+    """What each service's ``GET /v1/capabilities`` said for a tenant and a set of roles: the
+    answer depends on nothing else, so a page asks once per console process (bounded, and
+    asked again after ``ttl`` seconds: a changed access table is seen without a restart). A
+    service that cannot answer contributes nothing, and that answer is not kept: its pages
+    then show its own error, the others still work."""
 
-    def __init__(self, most: int = 10_000) -> None:
-        self._known: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
-        self._most = most
+    def __init__(self, most: int = 10_000, ttl: float = 300.0) -> None:
+        self._known: dict[tuple[str, tuple[str, ...]], tuple[float, frozenset[str]]] = {}
+        self._most, self._ttl = most, ttl
 
     async def of(self, backend: Backend, user: User) -> frozenset[str]:
         key = (user.tenant, tuple(sorted(user.roles)))
         known = self._known.get(key)
-        if known is None:
-            answers = await asyncio.gather(*(backend.get(s, "/v1/capabilities", user.token) for s in SERVICES))
-            known = frozenset(op for a in answers for op in a["operations"])
+        if known is not None and known[0] > time.monotonic():
+            return known[1]
+        answers = await asyncio.gather(*(backend.get(s, "/v1/capabilities", user.token) for s in SERVICES),
+                                       return_exceptions=True)
+        for answer in answers:
+            if isinstance(answer, SignInNeeded):
+                raise answer  # the token itself is refused: sign in again
+        operations = frozenset(
+            op for a in answers if isinstance(a, dict) and isinstance(a.get("operations"), list)
+            for op in a["operations"] if isinstance(op, str)
+        )
+        if all(isinstance(a, dict) for a in answers):
             if len(self._known) >= self._most:
                 self._known.clear()
-            self._known[key] = known
-        return known
+            self._known[key] = (time.monotonic() + self._ttl, operations)
+        return operations
+
+
+def signed_in_user(request: Request) -> User | None:
+    """The session's user, unless the session expired or was signed out."""
+    user = User.from_session(request.session.get("user"))
+    if user is not None and request.session.get("sid") in request.app.state.revoked:
+        return None
+    return user
 
 
 async def current_user(request: Request) -> User:
     """The signed-in user, with what the services let them do in ``request.state.can``."""
-    user = User.from_session(request.session.get("user"))
-    if user is not None and request.session.get("sid") in request.app.state.revoked:
-        user = None
+    user = signed_in_user(request)
     if user is None:
         request.session.pop("user", None)
         raise NotSignedIn()

@@ -33,3 +33,7 @@ OPERATIONS: dict[str, tuple[frozenset[str], str]] = {
 def require(operation: str, principal: Principal) -> None:
     """403 unless one of the caller's roles may do ``operation`` (checked before any lookup)."""
     kit.require(OPERATIONS, operation, principal)
+
+
+def allowed(operation: str, principal: Principal) -> bool:
+    return kit.allowed(OPERATIONS, operation, principal)

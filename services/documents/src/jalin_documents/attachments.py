@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Form, HTTPException, Query, Response, UploadFile, status
-from jalin_kit.auth import CurrentPrincipal
+from jalin_kit.auth import CurrentPrincipal, Principal
 from jalin_kit.db import get_scoped, utcnow
 from jalin_kit.events import DocumentLocked
 from jalin_kit.http import OBJECT_ID, IdQuery, ObjectId, Runtime, TenantReadSession, TenantSession, not_found
@@ -67,9 +67,10 @@ async def locked_ids(session: AsyncSession, attachments: Sequence[Attachment]) -
     }
 
 
-async def public(session: AsyncSession, attachments: Sequence[Attachment]) -> list[AttachmentPublic]:
+async def public(session: AsyncSession, attachments: Sequence[Attachment], principal: Principal) -> list[AttachmentPublic]:
     locked = await locked_ids(session, attachments)
-    return [AttachmentPublic.of(a, a.id in locked) for a in attachments]
+    may_delete = access.allowed("attachment.delete", principal)
+    return [AttachmentPublic.of(a, a.id in locked, may_delete and a.tenant_id == principal.tenant_id) for a in attachments]
 
 
 def _signed_scan_rules(schema: dict[str, Any]) -> None:
@@ -178,7 +179,8 @@ async def upload_attachment(
         await discard(attachment)  # nothing half-stored
         raise
     log.info("attachment.uploaded", attachment_id=attachment.id, kind=attachment.kind, size=size)
-    return AttachmentPublic.of(attachment, locked=kind is AttachmentKind.SIGNED_SCAN)
+    return AttachmentPublic.of(attachment, locked=kind is AttachmentKind.SIGNED_SCAN,
+                               deletable=access.allowed("attachment.delete", principal))
 
 
 async def discard(attachment: Attachment) -> None:
@@ -259,7 +261,7 @@ async def list_attachments(
         query = query.where(Attachment.proposal_id == proposal_id)
     if kind is not None:
         query = query.where(Attachment.kind == kind.value)
-    return await public(session, (await session.exec(query)).all())
+    return await public(session, (await session.exec(query)).all(), principal)
 
 
 @router.get("/{attachment_id}", response_model=AttachmentPublic, responses=NOT_FOUND)
@@ -268,7 +270,7 @@ async def get_attachment(attachment_id: ObjectId, principal: CurrentPrincipal, s
     attachment = await get_scoped(session, Attachment, attachment_id)
     if attachment is None:
         raise not_found("attachment")
-    return (await public(session, [attachment]))[0]
+    return (await public(session, [attachment], principal))[0]
 
 
 @router.get(

@@ -110,9 +110,12 @@ class AttachmentPublic(BaseModel):
     locked: bool
     """True for a signed scan and for whatever was uploaded before a document of the
     proposal was locked: it can no longer be deleted."""
+    deletable: bool = False
+    """Whether the caller may delete it now (its region uploaded it, the caller's roles may
+    delete, and it is not locked)."""
 
     @classmethod
-    def of(cls, a: Attachment, locked: bool) -> AttachmentPublic:
+    def of(cls, a: Attachment, locked: bool, deletable: bool = False) -> AttachmentPublic:
         return cls(
             id=a.id,
             proposal_id=a.proposal_id,
@@ -127,6 +130,7 @@ class AttachmentPublic(BaseModel):
             uploaded_by=a.uploaded_by,
             created_at=a.created_at,
             locked=locked,
+            deletable=deletable and not locked,
         )
 
 

@@ -6,11 +6,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from jalin_kit.auth import CurrentPrincipal
 from jalin_kit.db import get_scoped
 from jalin_kit.http import IdQuery, ObjectId, TenantReadSession, not_found
 from jalin_kit.openapi import NOT_FOUND
+from jalin_kit.text import Day, like_pattern, search_words
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from jalin_evaluation import access
@@ -54,20 +56,40 @@ async def _public(session: TenantReadSession, plans: Sequence[Plan]) -> list[Pla
     ]
 
 
-@router.get("", response_model=list[PlanPublic])
+@router.get("", response_model=list[PlanPublic], responses={200: {
+    "description": "The page asked for, newest first.",
+    "headers": {"X-Total-Count": {"description": "How many plans the filters match (all pages).",
+                                  "schema": {"type": "integer"}}}}})
 async def list_plans(
     principal: CurrentPrincipal,
     session: TenantReadSession,
+    response: Response,
     proposal_id: IdQuery = None,
     status: PlanStatus | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="Words in the cooperation's title.")] = None,
+    round_due_from: Annotated[Day | None, Query(description="With a monev round due on or after this day.")] = None,
+    round_due_to: Annotated[Day | None, Query(description="With a monev round due on or before this day.")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[PlanPublic]:
     access.require("plan.read", principal)
-    query = select(Plan).order_by(col(Plan.created_at).desc()).limit(limit)
+    conditions = []
     if proposal_id is not None:
-        query = query.where(Plan.proposal_id == proposal_id)
+        conditions.append(Plan.proposal_id == proposal_id)
     if status is not None:
-        query = query.where(Plan.status == status.value)
+        conditions.append(Plan.status == status.value)
+    if words := search_words(q):
+        conditions.append(col(Plan.proposal_title).ilike(like_pattern(words), escape="\\"))
+    if round_due_from is not None or round_due_to is not None:
+        rounds = select(EvaluationRound.plan_id)
+        if round_due_from is not None:
+            rounds = rounds.where(EvaluationRound.due_on >= round_due_from)
+        if round_due_to is not None:
+            rounds = rounds.where(EvaluationRound.due_on <= round_due_to)
+        conditions.append(col(Plan.id).in_(rounds))
+    query = select(Plan).where(*conditions).order_by(col(Plan.created_at).desc(), col(Plan.id)).limit(limit).offset(offset)
+    total = await session.scalar(select(func.count(col(Plan.id))).where(*conditions))
+    response.headers["X-Total-Count"] = str(total or 0)
     return await _public(session, (await session.exec(query)).all())
 
 

@@ -310,6 +310,8 @@ class ProposalPublic(BaseModel):
     ended_at: datetime | None
     extends_id: str | None
     in_draft: bool = PydField(description="At a draft stage: the only stages its owner's OPD may edit (PATCH).")
+    editable: bool | None = PydField(None, description="Whether the caller may edit it now (PATCH): given by "
+                                     "GET /v1/proposals/{id} only, null elsewhere.")
 
     @classmethod
     def of(cls, p: Proposal) -> ProposalPublic:

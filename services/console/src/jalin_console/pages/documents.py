@@ -5,23 +5,21 @@ it) of a KAK, a study, a letter, a DPRD decision or the signed scan that locks a
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from jalin_kit.http import OBJECT_ID
-from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
-from jalin_console.backend import Backend, PageError, Refused
+from jalin_console.backend import PageError, Refused
+from jalin_console.files import passthrough, safe_name
 from jalin_console.i18n import Translator
 from jalin_console.web import CurrentUser, User, backend_of, lang_of, render
 
 router = APIRouter()
 LIST_LIMIT = 100
-MAX_FILENAME = 255
 TITLE_MAX = 200
 
 
@@ -29,26 +27,6 @@ def _id(value: str) -> str:
     if not OBJECT_ID.fullmatch(value):
         raise PageError(404)
     return value
-
-
-async def passthrough(backend: Backend, service: str, path: str, token: str, fallback: str) -> Response:
-    """A service's file streamed through (never whole in memory), with its own RFC 6266 name."""
-    upstream = await backend.stream(service, path, token)
-    disposition = upstream.headers.get("content-disposition") or f'attachment; filename="{fallback}"'
-
-    async def body() -> AsyncIterator[bytes]:
-        try:
-            async for chunk in upstream.aiter_bytes():
-                yield chunk
-        finally:
-            await upstream.aclose()
-
-    return StreamingResponse(
-        body(), media_type=upstream.headers.get("content-type", "application/octet-stream"),
-        headers={"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff",
-                 "Cache-Control": "private, no-store"},
-        background=BackgroundTask(upstream.aclose),
-    )
 
 
 @router.get("/dokumen")
@@ -96,27 +74,29 @@ async def upload(request: Request, user: CurrentUser) -> Response:
     if "attachment.upload" not in request.state.can:
         raise PageError(403)
     form = await request.form()
-    proposal_id = _id(str(form.get("proposal_id", "")))
-    kind, title, document_id = (str(form.get(k, "")).strip() for k in ("kind", "title", "document_id"))
-    file = form.get("file")
-    t = Translator(lang_of(request))
-    data = {"proposal_id": proposal_id, "kind": kind[:64]}
-    if title:
-        data["title"] = title[:TITLE_MAX]
-    if document_id:
-        data["document_id"] = _id(document_id)
-    problems: list[str] = []
-    if not isinstance(file, UploadFile) or not file.filename:
-        problems = [t("documents.no_file")]
-    else:
-        name = file.filename[-MAX_FILENAME:]
-        try:
-            await backend_of(request).request(
-                "POST", "documents", "/v1/attachments", user.token, data=data,
-                files={"file": (name, file.file, "application/octet-stream")},
-            )
-        except Refused as exc:
-            problems = _problem(exc, t)
+    try:  # the spooled upload is closed whatever happens
+        proposal_id = _id(str(form.get("proposal_id", "")))
+        kind, title, document_id = (str(form.get(k, "")).strip() for k in ("kind", "title", "document_id"))
+        file = form.get("file")
+        t = Translator(lang_of(request))
+        data = {"proposal_id": proposal_id, "kind": kind[:64]}
+        if title:
+            data["title"] = title[:TITLE_MAX]
+        if document_id:
+            data["document_id"] = _id(document_id)
+        problems: list[str] = []
+        if not isinstance(file, UploadFile) or not file.filename:
+            problems = [t("documents.no_file")]
+        else:
+            try:
+                await backend_of(request).request(
+                    "POST", "documents", "/v1/attachments", user.token, data=data,
+                    files={"file": (safe_name(file.filename, "lampiran"), file.file, "application/octet-stream")},
+                )
+            except Refused as exc:
+                problems = _problem(exc, t)
+    finally:
+        await form.close()
     if problems:
         context = await _cooperation(request, user, proposal_id)
         context.update(values={"kind": kind, "title": title, "document_id": document_id}, problems=problems)

@@ -15,28 +15,27 @@ from jalin_console.pages.proposals import ending_within
 from jalin_console.web import CurrentUser, User, backend_of, render
 
 router = APIRouter()
-RECENT = 200  # the most recent cooperations, among which the open ones are looked at
-TASK_SCAN = 50  # the most recent open cooperations whose next actions are asked for (one call)
+TASK_SCAN = 50  # the most recent cooperations under way whose next actions are asked for (one call)
+UNDER_WAY = ["draft", "submitted", "approved", "rejected"]  # statuses where a step may be awaited (a
+# cooperation in force or ended offers commands too, terminate, complete, an addendum, but nothing waits on them)
 ENDING = timedelta(days=90)  # cooperations in force ending within this are shown
 UNREAD_SHOWN = 100  # unread messages counted up to this ("100+")
 MONEV_AHEAD = timedelta(days=30)  # a monev round due within this is a task of the cooperation's people
+MONEV_SHOWN = 50  # plans with a round due soon, and (20) with overdue rounds, listed
 MAX_ROUNDS = 10  # open mapping rounds looked at for an OPD's own submission
-# Where a decision or a unit's action is awaited. A cooperation in force (or ended) offers
-# commands too (terminate, complete, an addendum), but nothing waits on them.
-NOT_WAITING = frozenset({"pelaksanaan", "selesai", "diakhiri"})
 
 
-async def _decisions(backend: Backend, user: User, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The cooperations where the proposals service offers this user a step now (one call for all)."""
-    open_rows = {p["id"]: p for p in rows if p["stage"] not in NOT_WAITING}
-    ids = list(open_rows)[:TASK_SCAN]
-    if not ids:
+async def _decisions(backend: Backend, user: User) -> list[dict[str, Any]]:
+    """The cooperations under way where the proposals service offers this user a step now."""
+    rows = await backend.get("proposals", "/v1/proposals", user.token, status=UNDER_WAY, limit=TASK_SCAN)
+    if not rows:
         return []
-    answers = await backend.get("proposals", "/v1/proposal-actions", user.token, id=ids)
-    return [{"kind": "decision", "href": f"/usulan/{a['proposal_id']}", "title": open_rows[a["proposal_id"]]["title"],
-             "stage": open_rows[a["proposal_id"]]["stage"], "commands": [c["command"] for c in a["actions"]],
-             "due": None, "since": str(open_rows[a["proposal_id"]]["updated_at"])[:10]}
-            for a in answers if a["actions"] and a["proposal_id"] in open_rows]
+    by_id = {p["id"]: p for p in rows}
+    answers = await backend.get("proposals", "/v1/proposal-actions", user.token, id=list(by_id))
+    return [{"kind": "decision", "href": f"/usulan/{a['proposal_id']}", "title": by_id[a["proposal_id"]]["title"],
+             "stage": by_id[a["proposal_id"]]["stage"], "commands": [c["command"] for c in a["actions"]],
+             "due": None, "since": str(by_id[a["proposal_id"]]["updated_at"])[:10]}
+            for a in answers if a["actions"] and a["proposal_id"] in by_id]
 
 
 async def _mapping(backend: Backend, user: User, can: frozenset[str]) -> list[dict[str, Any]]:
@@ -51,41 +50,36 @@ async def _mapping(backend: Backend, user: User, can: frozenset[str]) -> list[di
             for r, submitted in zip(rounds, mine, strict=True) if not submitted]
 
 
-def _monev(plans: list[dict[str, Any]], today: date) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Monev rounds of active plans: due within ``MONEV_AHEAD`` (tasks), and overdue."""
-    soon, overdue = [], []
-    for plan in plans:
-        if plan.get("status") != "active":
-            continue
-        for r in plan.get("rounds", []):
-            due = date.fromisoformat(r["due_on"]) if r.get("due_on") else None
-            if due is None:
-                continue
-            if due < today:
-                overdue.append({"plan": plan, "round": r})
-            elif due <= today + MONEV_AHEAD:
-                soon.append({"kind": "monev", "href": f"/monev/{plan['id']}", "title": plan.get("proposal_title") or "",
-                             "round": r.get("number"), "due": r["due_on"]})
-    return soon, overdue
+def _monev_soon(plans: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
+    return [{"kind": "monev", "href": f"/monev/{plan['id']}", "title": plan.get("proposal_title") or "",
+             "round": r.get("number"), "due": r["due_on"]}
+            for plan in plans for r in plan.get("rounds", [])
+            if today <= date.fromisoformat(r["due_on"]) <= today + MONEV_AHEAD]
 
 
 @router.get("/")
 async def home(request: Request, user: CurrentUser) -> Response:
     backend = backend_of(request)
     today = date.today()
-    rows, in_force, counts, offers, unread, plans = await asyncio.gather(
-        backend.get("proposals", "/v1/proposals", user.token, limit=RECENT),
+    day = timedelta(days=1)
+    in_force, counts, offers, unread, soon, late, decisions, mapping = await asyncio.gather(
         backend.get("proposals", "/v1/proposals", user.token, stage="pelaksanaan",
                     ends_before=(today + ENDING).isoformat(), limit=500),
         backend.get("proposals", "/v1/proposal-counts", user.token),
         backend.get("proposals", "/v1/offers", user.token),
         backend.get("notifications", "/v1/inbox", user.token, unread="true", limit=UNREAD_SHOWN),
-        backend.get("evaluation", "/v1/plans", user.token, status="active", limit=200),
+        backend.get("evaluation", "/v1/plans", user.token, status="active", round_due_from=today.isoformat(),
+                    round_due_to=(today + MONEV_AHEAD).isoformat(), limit=MONEV_SHOWN),
+        backend.request("GET", "evaluation", "/v1/plans", user.token,
+                        params={"status": "active", "round_due_to": (today - day).isoformat(), "limit": 20}),
+        _decisions(backend, user),
+        _mapping(backend, user, request.state.can),
     )
-    decisions, mapping = await asyncio.gather(_decisions(backend, user, rows), _mapping(backend, user, request.state.can))
-    monev_soon, overdue = _monev(plans, today)
+    overdue = [{"plan": plan, "round": r} for plan in late.json() for r in plan.get("rounds", [])
+               if date.fromisoformat(r["due_on"]) < today][:20]
     # What has a date first, the soonest first; then the decisions, the longest waiting first.
-    tasks = sorted([*mapping, *monev_soon], key=lambda x: x["due"]) + sorted(decisions, key=lambda x: x["since"])
+    tasks = sorted([*mapping, *_monev_soon(soon, today)], key=lambda x: x["due"]) + sorted(decisions, key=lambda x: x["since"])
     return render(request, "home.html", tasks=tasks, stages=counts["by_stage"],
                   ending=ending_within(in_force, ENDING.days, today), offers=offers, unread=len(unread),
-                  unread_more=len(unread) >= UNREAD_SHOWN, overdue=overdue[:20])
+                  unread_more=len(unread) >= UNREAD_SHOWN, overdue=overdue,
+                  overdue_plans=int(late.headers.get("x-total-count", "0")))

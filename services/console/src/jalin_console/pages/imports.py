@@ -19,12 +19,12 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter, Request
-from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from jalin_console.backend import PageError, Refused, SignInNeeded
+from jalin_console.files import MAX_NAME, passthrough, safe_name
 from jalin_console.i18n import Translator
 from jalin_console.pages.proposals import openapi_of
 from jalin_console.web import CurrentUser, User, backend_of, lang_of, render, settings_of
@@ -35,11 +35,9 @@ IMPORT = "/v1/imports/agreements"
 TEMPLATE = "/v1/imports/agreements/template.csv"
 DELIMITERS = {"koma": "comma", "titik-koma": "semicolon"}  # the console's word -> the service's
 CHUNK = 64 * 1024
-MAX_NAME = 120  # what the service keeps of a file's name (its report and audit trail)
 MAX_SHOWN_ERRORS = 1000  # a list longer than this is cut, with the number left out said
 MAX_COLUMNS = 60
 IMPORT_READ_SECONDS = 300.0  # an import of thousands of rows takes longer than a page's call
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 LIMIT_IN_DETAIL = re.compile(r"limit of (\d{1,9}(?:\.\d{1,3})? ?(?:[KMG]i?B|bytes))")
 
 
@@ -56,14 +54,6 @@ def size_text(n: int) -> str:
     if n >= 1024 * 1024:
         return f"{n / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
     return f"{max(1, n // 1024)} KB"
-
-
-def safe_name(name: str | None) -> str:
-    """The upload's name as sent on: no folder, no control characters, no quote, bounded (the end kept)."""
-    base = CONTROL.sub("", re.split(r"[\\/]", (name or "")[-4 * MAX_NAME:])[-1]).strip().replace('"', "'")
-    if len(base) > MAX_NAME:
-        base = base[: MAX_NAME - 21] + "…" + base[-20:]
-    return base or "register"
 
 
 async def _published_limit(request: Request) -> int | None:
@@ -115,22 +105,8 @@ async def template_csv(request: Request, user: CurrentUser, pemisah: str = "koma
     delimiter = DELIMITERS.get(pemisah)
     if delimiter is None:
         raise PageError(404)
-    upstream = await backend_of(request).stream(SERVICE, f"{TEMPLATE}?delimiter={delimiter}", user.token)
-
-    async def body() -> AsyncIterator[bytes]:
-        try:
-            async for chunk in upstream.aiter_bytes():
-                yield chunk
-        finally:
-            await upstream.aclose()
-
-    return StreamingResponse(
-        body(), media_type=upstream.headers.get("content-type", "text/csv; charset=utf-8"),
-        headers={"Content-Disposition": upstream.headers.get("content-disposition")
-                 or 'attachment; filename="jalin-impor-perjanjian.csv"',
-                 "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"},
-        background=BackgroundTask(upstream.aclose),
-    )
+    return await passthrough(backend_of(request), SERVICE, f"{TEMPLATE}?delimiter={delimiter}", user.token,
+                             "jalin-impor-perjanjian.csv")
 
 
 async def _send(request: Request, user: User, upload: UploadFile, name: str, dry_run: bool) -> httpx.Response:
@@ -206,7 +182,7 @@ async def import_upload(request: Request, user: CurrentUser) -> Response:
         if not isinstance(upload, UploadFile) or not (upload.filename or upload.size):
             return await _page(request, user, 422, problem={"message": t("import.refused.none"), "detail": ""})
         dry_run = form.get("mode") != "impor"
-        r = await _send(request, user, upload, safe_name(upload.filename), dry_run)
+        r = await _send(request, user, upload, safe_name(upload.filename, "register"), dry_run)
     finally:
         await form.close()
     if r.status_code == 401:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
@@ -15,7 +16,7 @@ from jalin_console.backend import PageError
 from jalin_console.web import CurrentUser, backend_of, render
 
 router = APIRouter()
-PLAN_LIMIT = 200  # the evaluation service's largest page
+PAGE_SIZE = 50
 PLAN_STATUSES = ("provisional", "active", "closed", "cancelled")
 
 
@@ -32,17 +33,21 @@ def _summary(plan: dict[str, Any], today: date) -> dict[str, Any]:
 
 
 @router.get("/monev")
-async def plans_page(request: Request, user: CurrentUser, status: str = "", q: str = "", proposal_id: str = "") -> Response:
+async def plans_page(request: Request, user: CurrentUser, status: str = "", q: str = "", proposal_id: str = "",
+                     page: int = 1) -> Response:
+    """The plans, searched and paged by the evaluation service (``X-Total-Count``)."""
     status = status if status in PLAN_STATUSES else ""
-    q = q.strip()[:200]
+    q = " ".join(q.split())[:200]
     proposal_id = proposal_id if OBJECT_ID.fullmatch(proposal_id) else ""
-    plans = await backend_of(request).get("evaluation", "/v1/plans", user.token, status=status, proposal_id=proposal_id,
-                                          limit=PLAN_LIMIT)
-    if q:
-        plans = [p for p in plans if q.lower() in p["proposal_title"].lower()]
+    page = max(1, min(page, 10_000))
+    filters = {"status": status, "q": q, "proposal_id": proposal_id}
+    sent = {k: v for k, v in filters.items() if v}
+    r = await backend_of(request).request("GET", "evaluation", "/v1/plans", user.token,
+                                          params={**sent, "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE})
+    total = int(r.headers.get("x-total-count", "0"))
     today = date.today()
-    return render(request, "monev.html", rows=[_summary(p, today) for p in plans], statuses=PLAN_STATUSES,
-                  filters={"status": status, "q": q, "proposal_id": proposal_id})
+    return render(request, "monev.html", rows=[_summary(p, today) for p in r.json()], statuses=PLAN_STATUSES,
+                  filters=filters, page=page, pages=max(1, -(-total // PAGE_SIZE)), total=total, query=urlencode(sent))
 
 
 @router.get("/monev/{plan_id}")

@@ -97,7 +97,7 @@ async def _editable(request: Request, user: User, proposal_id: str) -> dict[str,
     if not OBJECT_ID.fullmatch(proposal_id):
         raise PageError(404)
     p = await backend_of(request).get("proposals", f"/v1/proposals/{proposal_id}", user.token)
-    if "proposal.edit" not in request.state.can or not p.get("in_draft") or p["owner"] != user.tenant:
+    if not p.get("editable"):  # the service says whether this caller may edit it now
         raise PageError(403)
     return p  # type: ignore[no-any-return]
 
@@ -112,13 +112,15 @@ async def edit_page(request: Request, user: CurrentUser, proposal_id: str) -> Re
 
 @router.post("/usulan/{proposal_id}/ubah")
 async def edit(request: Request, user: CurrentUser, proposal_id: str) -> Response:
-    await _editable(request, user, proposal_id)
+    """The service decides (403 another region's, 404 another unit's, 409 not a draft)."""
+    if not OBJECT_ID.fullmatch(proposal_id):
+        raise PageError(404)
     fields = await _fields(request, user, "ProposalUpdate")
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     body = _body(request, fields, form)
     try:
         await backend_of(request).request("PATCH", "proposals", f"/v1/proposals/{proposal_id}", user.token, json=body)
     except Refused as exc:
-        return _page(request, fields, f"/usulan/{proposal_id}/ubah", "proposal.form.edit", 422,
+        return _page(request, fields, f"/usulan/{proposal_id}/ubah", "proposal.form.edit", exc.status,
                      _refused(request, fields, exc), back=f"/usulan/{proposal_id}")
     return RedirectResponse(f"/usulan/{proposal_id}?ok=edited", status_code=303)

@@ -57,6 +57,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "home.offers": ("Penawaran menunggu jawaban", "Offers waiting for an answer"),
     "home.unread": ("Pesan belum dibaca", "Unread messages"),
     "home.monev": ("Monev terlambat", "Overdue monitoring"),
+    "home.monev.all": ("Semua rencana monev", "Every monitoring plan"),
     "home.monev.none": ("Tidak ada monev yang terlambat.", "No monitoring is overdue."),
     # Proposals
     "proposals.title": ("Usulan dan kerja sama", "Proposals and cooperations"),

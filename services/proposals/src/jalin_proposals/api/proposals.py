@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from jalin_kit.access import roles_in_effect
 from jalin_kit.auth import CurrentPrincipal, Principal
 from jalin_kit.db import utcnow
 from jalin_kit.http import OBJECT_ID, ObjectId, Runtime, TenantReadSession, TenantSession
 from jalin_kit.identifiers import TENANT_ID, UNIT_ID
 from jalin_kit.openapi import CONFLICT, NOT_FOUND
 from jalin_kit.runtime import ServiceRuntime
+from jalin_kit.text import Day, like_pattern, search_words
 from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import func, or_
 from sqlmodel import col, select
@@ -52,7 +54,8 @@ class ProposalFilters:
 
     def __init__(
         self,
-        status_: Annotated[Status | None, Query(alias="status")] = None,
+        status_: Annotated[list[Status] | None, Query(alias="status", max_length=len(Status),
+                                                      description="One or more statuses (repeat the parameter).")] = None,
         stage: Stage | None = None,
         side: Annotated[Literal["own", "partner"] | None, Query(description="own: ours; partner: shared with us")] = None,
         q: Annotated[str | None, Query(max_length=200, description="Words in the title or the partner's name.")] = None,
@@ -61,17 +64,17 @@ class ProposalFilters:
         partner: Annotated[str | None, Query(pattern=TENANT_ID.schema,
                                              description="A region on either side: the partner named, or the owner.")] = None,
         year: Annotated[int | None, Query(ge=2000, le=2100, description="The year it was drafted (UTC).")] = None,
-        ends_before: Annotated[date | None, Query(description="Its term ends on or before this day.")] = None,
+        ends_before: Annotated[Day | None, Query(description="Its term ends on or before this day.")] = None,
     ) -> None:
         self.status, self.stage, self.side, self.kind, self.unit, self.partner, self.year = (
             status_, stage, side, kind, unit, partner, year)
         self.ends_before = ends_before
-        self.q = " ".join((q or "").split())[:200]
+        self.q = search_words(q)
 
     def apply(self, query: Any, tenant: str, *, counting: bool = False) -> Any:
         conditions = []
-        if self.status is not None:
-            conditions.append(Proposal.status == self.status.value)
+        if self.status:
+            conditions.append(col(Proposal.status).in_([s.value for s in self.status]))
         if self.stage is not None and not counting:
             conditions.append(Proposal.stage == self.stage.value)
         if self.side == "own":
@@ -90,7 +93,7 @@ class ProposalFilters:
         if self.ends_before is not None:
             conditions.append(col(Proposal.term_end) <= self.ends_before)
         if self.q:
-            like = "%" + self.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            like = like_pattern(self.q)
             conditions.append(or_(col(Proposal.title).ilike(like, escape="\\"),
                                   col(Proposal.partner_name).ilike(like, escape="\\")))
         return query.where(*conditions) if conditions else query
@@ -116,7 +119,6 @@ async def list_proposals(
     query = filters.apply(select(Proposal), principal.tenant_id)
     rows = (await session.exec(query.order_by(col(Proposal.created_at).desc(), col(Proposal.id)).limit(limit)
                                .offset(offset))).all()
-    # A column of the entity, not select_from(): only then does the session's tenant and unit scope apply.
     total = await session.scalar(filters.apply(select(func.count(col(Proposal.id))), principal.tenant_id))
     response.headers["X-Total-Count"] = str(total or 0)
     return [ProposalPublic.of(p) for p in rows]
@@ -165,7 +167,10 @@ async def list_offers(principal: CurrentPrincipal, session: TenantReadSession) -
 @router.get("/proposals/{proposal_id}", response_model=ProposalPublic, responses=NOT_FOUND)
 async def get_proposal(proposal_id: ObjectId, principal: CurrentPrincipal, session: TenantReadSession) -> ProposalPublic:
     access.require("proposal.read", principal)
-    return ProposalPublic.of(await load(session, proposal_id))
+    p = await load(session, proposal_id)
+    editable = (access.allowed("proposal.edit", roles_in_effect(principal))
+                and p.tenant_id == principal.tenant_id and Stage(p.stage) in DRAFT_STAGES)
+    return ProposalPublic.of(p).model_copy(update={"editable": editable})
 
 
 def _actions(p: Proposal, principal: Principal, runtime: ServiceRuntime) -> list[ActionPublic]:
@@ -196,7 +201,12 @@ class ProposalActions(BaseModel):
     actions: list[ActionPublic]
 
 
-@router.get("/proposal-actions", response_model=list[ProposalActions])
+async def _reader(principal: CurrentPrincipal) -> None:
+    """The role check as a dependency: it runs before the parameters are validated (403 before 422)."""
+    access.require("proposal.read", principal)
+
+
+@router.get("/proposal-actions", response_model=list[ProposalActions], dependencies=[Depends(_reader)])
 async def actions_of_many(
     principal: CurrentPrincipal,
     session: TenantReadSession,
@@ -206,7 +216,6 @@ async def actions_of_many(
 ) -> list[ProposalActions]:
     """``GET /v1/proposals/{id}/actions`` for many proposals at once (a dashboard's tasks), in
     the order asked; an id the caller does not see is left out."""
-    access.require("proposal.read", principal)
     found = {p.id: p for p in (await session.exec(select(Proposal).where(col(Proposal.id).in_(set(ids))))).all()}
     return [ProposalActions(proposal_id=i, actions=_actions(found[i], principal, runtime))
             for i in dict.fromkeys(ids) if i in found]
