@@ -49,20 +49,25 @@ SHAPES = [("ksdd", "pks"), ("ksdd", "kb"), ("ksdpk", "pks"), ("ksdpl", "pks"), (
           ("ksdll", "kb")]
 TOPICS = ["pelayanan kesehatan", "pembangunan jalan", "promosi pariwisata", "pengelolaan sampah", "pendidikan vokasi"]
 Q = "kesehatan"
-NOT_WAITING = {"pelaksanaan", "selesai", "diakhiri"}  # as jalin_console.pages.home
 CPU_OF = ("console", "proposals", "documents", "notifications", "evaluation", "bench")
 ID = "{id}"
 COUNTS = ("proposals", "/v1/proposal-counts", {})
 ENDS_BEFORE = (date.today() + timedelta(days=90)).isoformat()
+TODAY, SOON = date.today().isoformat(), (date.today() + timedelta(days=30)).isoformat()
+YESTERDAY = (date.today() - timedelta(days=1)).isoformat()
 # Each page and the service calls its handler makes (jalin_console/pages/*.py), in phases gathered at once;
-# "tasks": Beranda's GET /v1/proposal-actions for the newest 50 open proposals (one call) and, beside them for an OPD
+# "tasks": Beranda's GET /v1/proposal-actions for the newest 50 proposals under way (one call) and, beside them for an OPD
 # (mapping.potential.submit), the open mapping rounds then one potentials call per accepting round. The capabilities and the
 # proposals service's OpenAPI document are cached by the console process: not made again here.
 PAGES: list[tuple[str, str, list[Any]]] = [
-    ("Beranda", "/", [[("proposals", "/v1/proposals", {"limit": 200}), ("proposals", "/v1/proposals", {"stage": "pelaksanaan",
-                       "ends_before": ENDS_BEFORE, "limit": 500}), COUNTS, ("proposals", "/v1/offers", {}),
+    ("Beranda", "/", [[("proposals", "/v1/proposals", {"status": ["draft", "submitted", "approved", "rejected"],
+                                                        "limit": 50}),
+                       ("proposals", "/v1/proposals", {"stage": "pelaksanaan", "ends_before": ENDS_BEFORE, "limit": 500}),
+                       COUNTS, ("proposals", "/v1/offers", {}),
                        ("notifications", "/v1/inbox", {"unread": "true", "limit": 100}),
-                       ("evaluation", "/v1/plans", {"status": "active", "limit": 200})], "tasks"]),
+                       ("evaluation", "/v1/plans", {"status": "active", "round_due_from": TODAY, "round_due_to": SOON,
+                                                    "limit": 50}),
+                       ("evaluation", "/v1/plans", {"status": "active", "round_due_to": YESTERDAY, "limit": 20})], "tasks"]),
     ("Usulan", "/usulan", [[("proposals", "/v1/proposals", {"limit": 25, "offset": 0}), COUNTS]]),
     ("Usulan filtered", f"/usulan?stage=pelaksanaan&q={Q}",
      [[("proposals", "/v1/proposals", {"stage": "pelaksanaan", "q": Q, "limit": 25, "offset": 0}),
@@ -73,7 +78,7 @@ PAGES: list[tuple[str, str, list[Any]]] = [
         ("proposals", "/v1/agreements", {"proposal_id": ID}), ("documents", "/v1/documents", {"proposal_id": ID}),
         ("evaluation", "/v1/plans", {"proposal_id": ID})]]),
     ("Dokumen", "/dokumen", [[("documents", "/v1/documents", {"limit": 100}), ("documents", "/v1/attachments", {"limit": 100})]]),
-    ("Monev", "/monev", [[("evaluation", "/v1/plans", {"limit": 200})]]),
+    ("Monev", "/monev", [[("evaluation", "/v1/plans", {"limit": 50, "offset": 0})]]),
     ("Pemetaan", "/pemetaan", [[("proposals", "/v1/mapping-rounds", {"limit": 500})]]),
     ("Kotak masuk", "/kotak-masuk", [[("notifications", "/v1/inbox", {"lang": "id", "limit": 200})]]),
 ]
@@ -250,7 +255,7 @@ async def backend_split(urls: dict[str, str], token: str, phases: list[Any], pid
             for k, phase in enumerate(phases):
                 tp = time.perf_counter()
                 if phase == "tasks":
-                    rows = [p for p in answers[0][0] if p["stage"] not in NOT_WAITING][:50]
+                    rows = answers[0][0]  # the proposals under way (by status, as Beranda asks)
                     names[k] = (f"proposals /v1/proposal-actions for {len(rows)} proposals"
                                 + (" + mapping rounds open, potentials of each" if opd else ""))
                     ids = {"id": [p["id"] for p in rows]}
