@@ -99,3 +99,26 @@ async def test_a_path_with_a_larger_limit_is_bounded_by_it(client: httpx.AsyncCl
     r = await client.post("/form", content=b"x" * 5000)
     assert r.status_code == 413 and r.json()["detail"].endswith("limit of 4096 bytes")
     assert seen == [3000]
+
+
+async def test_a_streamed_body_over_a_larger_limit_is_refused(client: httpx.AsyncClient, seen: list[int]) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(40):
+            yield b"x" * 256  # 10 KB, past /form's 4 KB
+
+    r = await client.post("/form", content=chunks())
+    assert r.status_code == 413 and seen == []
+
+
+async def test_a_refusal_can_have_a_shape_of_its_own(seen: list[int]) -> None:
+    app = FastAPI()
+
+    @app.post("/x")
+    async def take(request: Request) -> dict[str, int]:
+        seen.append(len(await request.body()))
+        return {}
+
+    app.add_middleware(BodyLimit, limit=10, answer=lambda status, detail: (b"text/html", f"<p>{status}</p>".encode()))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        r = await c.post("/x", content=b"y" * 100)
+    assert (r.status_code, r.headers["content-type"], r.text) == (413, "text/html", "<p>413</p>") and seen == []
