@@ -22,6 +22,21 @@ def console_platform(tmp_path_factory: pytest.TempPathFactory, smtp: CollectingS
     platform.stop()
 
 
+MESSAGES = {403: "Anda tidak berwenang membuka halaman ini.", 404: "Halaman atau data tidak ditemukan.",
+            405: "Cara membuka halaman ini tidak didukung.",
+            "csrf": "Formulir sudah kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."}
+"""The console's error pages' words (Indonesian)."""
+
+
+def error_page(r: httpx.Response, status: int, message: str) -> None:
+    """The console's own page: HTML, Indonesian, the reason, a way back; never a trace or JSON."""
+    assert r.status_code == status, (r.status_code, r.text[:500])
+    assert r.headers["content-type"].startswith("text/html")
+    assert "<h1>Terjadi masalah</h1>" in r.text and message in r.text
+    assert '<a class="button" href="/">Kembali ke Beranda</a>' in r.text
+    assert "Traceback" not in r.text and not r.text.lstrip().startswith("{")
+
+
 def signed_in(platform: Platform, tenant: str, user: str) -> httpx.Client:
     """An HTTP client with a console session of a demo user (through the development sign-in,
     as a browser would: the sign-in page's CSRF token, then its form)."""

@@ -47,9 +47,9 @@ def test_a_decision_waits_with_its_date(console_platform: Platform) -> None:
 def test_monev_rounds_due_soon_are_tasks_and_past_ones_overdue(console_platform: Platform) -> None:
     api = Api(console_platform)
     start, end = date.today() - timedelta(days=400), date.today() + timedelta(days=400)
-    title = "Kerja sama monev Beranda-uji"
+    title = "Kerja sama monev tugas-uji"
     csv = ("nomor,judul,jenis,jenis_dokumen,mitra,opd,tanggal_tanda_tangan,tanggal_mulai,tanggal_berakhir\r\n"
-           f"180/78/KS-BERANDA/{start.year},{title},ksdd,pks,Pemerintah Kota Solok,dinkes,{start},{start},{end}\r\n")
+           f"180/78/KS-TUGAS/{start.year},{title},ksdd,pks,Pemerintah Kota Solok,dinkes,{start},{start},{end}\r\n")
     r = api.client.post(api.url("proposals", "/v1/imports/agreements"), files={"file": ("register.csv", csv.encode())},
                         headers=api.section)
     assert r.status_code == 200, r.text

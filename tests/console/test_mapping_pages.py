@@ -18,15 +18,12 @@ from jalin_e2e import Api
 from jalin_kit.tenants import DEMO_USERS
 
 from jalin_cli.platform import Platform
-from tests.console.conftest import csrf_of, signed_in
+from tests.console.conftest import MESSAGES, csrf_of, error_page, signed_in
 
 USERS = {demo.user: demo.tenant for demo in DEMO_USERS}
 TITLE = "Pemetaan <script>alert(1)</script> & Uji"
 ESCAPED = "Pemetaan &lt;script&gt;alert(1)&lt;/script&gt; &amp; Uji"
 POTENTIAL = "Rujukan pasien lintas daerah"
-MESSAGES = {403: "Anda tidak berwenang membuka halaman ini.", 404: "Halaman atau data tidak ditemukan.",
-            405: "Cara membuka halaman ini tidak didukung.",
-            "csrf": "Formulir sudah kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."}
 
 
 def deadline(days: int = 30) -> str:
@@ -87,11 +84,6 @@ def state(world: dict[str, Any]) -> tuple[Any, ...]:
     return len(rounds), status, [(p["id"], p["proposal_id"]) for p in pots]
 
 
-def error_page(r: httpx.Response, status: int, message: str) -> None:
-    assert r.status_code == status, (r.status_code, r.text[:500])
-    assert r.headers["content-type"].startswith("text/html")
-    assert "<h1>Terjadi masalah</h1>" in r.text and message in r.text
-    assert "Traceback" not in r.text and not r.text.lstrip().startswith("{")
 
 
 def section(html: str, heading_id: str) -> str:

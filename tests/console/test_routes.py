@@ -19,7 +19,7 @@ from jalin_e2e import Api, wait_for
 from jalin_kit.tenants import DEMO_USERS
 
 from jalin_cli.platform import Platform
-from tests.console.conftest import csrf_of, signed_in
+from tests.console.conftest import MESSAGES, csrf_of, error_page, signed_in
 
 USERS = {demo.user: demo.tenant for demo in DEMO_USERS}
 TITLE = "Rujukan <script>alert(1)</script> & Uji Rute"
@@ -34,8 +34,6 @@ PDF = (b"%PDF-1.4\n1 0 obj\n<</Type/Catalog/Pages 2 0 R>>\nendobj\n2 0 obj\n<</T
 HEADINGS = {"/": "Beranda", "/usulan": "Usulan dan kerja sama", "/usulan/baru": "Usulan kerja sama baru", "/usulan/{pid}": ESCAPED,
             "/penawaran": "Penawaran masuk", "/kotak-masuk": "Kotak masuk", "/masuk": "Masuk ke Jalin",
             "/dokumen": "Dokumen", "/usulan/{pid}/dokumen": "Dokumen kerja sama", "/usulan/{pid}/riwayat": "Riwayat"}
-MESSAGES = {403: "Anda tidak berwenang membuka halaman ini.", 404: "Halaman atau data tidak ditemukan.", 405: "Cara membuka halaman "
-            "ini tidak didukung.", "csrf": "Formulir sudah kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."}
 
 
 # --- the world: one sumbar cooperation (Dinas Kesehatan) offered to kukar, with its KB draft ---
@@ -83,13 +81,6 @@ def state(world: dict[str, Any]) -> tuple[Any, ...]:
     return count, p["stage"], p["title"], history, files, read
 
 
-def error_page(r: httpx.Response, status: int, message: str) -> None:
-    """The console's own page: HTML, Indonesian, the reason, a way back; never a trace or JSON."""
-    assert r.status_code == status, (r.status_code, r.text[:500])
-    assert r.headers["content-type"].startswith("text/html")
-    assert "<h1>Terjadi masalah</h1>" in r.text and message in r.text
-    assert '<a class="button" href="/">Kembali ke Beranda</a>' in r.text
-    assert "Traceback" not in r.text and not r.text.lstrip().startswith("{")
 
 
 def signin_redirect(r: httpx.Response, path: str) -> None:

@@ -12,9 +12,10 @@ from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
+from jalin_kit.http import OBJECT_ID
 from starlette.responses import Response
 
-from jalin_console.backend import Backend, SignInNeeded
+from jalin_console.backend import Backend, PageError, SignInNeeded
 from jalin_console.i18n import LANGUAGES, Translator
 from jalin_console.settings import SERVICES, ConsoleSettings
 
@@ -103,6 +104,24 @@ def backend_of(request: Request) -> Backend:
 def lang_of(request: Request) -> str:
     lang = request.cookies.get("lang", "id")
     return lang if lang in LANGUAGES else "id"
+
+
+def translator_of(request: Request) -> Translator:
+    """The reader's language."""
+    return Translator(lang_of(request))
+
+
+def object_id(value: str) -> str:
+    """A path's object id as the services take it; anything else is the 404 page."""
+    if not OBJECT_ID.fullmatch(value):
+        raise PageError(404)
+    return value
+
+
+def require_can(request: Request, operation: str) -> None:
+    """The 403 page unless the services allow ``operation`` to this user (``request.state.can``)."""
+    if operation not in request.state.can:
+        raise PageError(403)
 
 
 def csrf_token(request: Request) -> str:

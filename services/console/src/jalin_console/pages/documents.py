@@ -9,24 +9,17 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
-from jalin_kit.http import OBJECT_ID
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from jalin_console.backend import PageError, Refused
+from jalin_console.backend import Refused
 from jalin_console.files import passthrough, safe_name
 from jalin_console.i18n import Translator
-from jalin_console.web import CurrentUser, User, backend_of, lang_of, render
+from jalin_console.web import CurrentUser, User, backend_of, object_id, render, require_can, translator_of
 
 router = APIRouter()
 LIST_LIMIT = 100
 TITLE_MAX = 200
-
-
-def _id(value: str) -> str:
-    if not OBJECT_ID.fullmatch(value):
-        raise PageError(404)
-    return value
 
 
 @router.get("/dokumen")
@@ -53,7 +46,7 @@ async def _cooperation(request: Request, user: User, proposal_id: str) -> dict[s
 
 @router.get("/usulan/{proposal_id}/dokumen")
 async def cooperation_documents(request: Request, user: CurrentUser, proposal_id: str, ok: str = "") -> Response:
-    context = await _cooperation(request, user, _id(proposal_id))
+    context = await _cooperation(request, user, object_id(proposal_id))
     notice = {"uploaded": "documents.uploaded", "deleted": "documents.deleted"}.get(ok)
     return render(request, "documents_cooperation.html", notice=notice, **context)
 
@@ -71,19 +64,18 @@ def _problem(exc: Refused, t: Translator) -> list[str]:
 @router.post("/unggah")
 async def upload(request: Request, user: CurrentUser) -> Response:
     """The upload form (multipart), passed on to the documents service as it came."""
-    if "attachment.upload" not in request.state.can:
-        raise PageError(403)
+    require_can(request, "attachment.upload")
     form = await request.form()
     try:  # the spooled upload is closed whatever happens
-        proposal_id = _id(str(form.get("proposal_id", "")))
+        proposal_id = object_id(str(form.get("proposal_id", "")))
         kind, title, document_id = (str(form.get(k, "")).strip() for k in ("kind", "title", "document_id"))
         file = form.get("file")
-        t = Translator(lang_of(request))
+        t = translator_of(request)
         data = {"proposal_id": proposal_id, "kind": kind[:64]}
         if title:
             data["title"] = title[:TITLE_MAX]
         if document_id:
-            data["document_id"] = _id(document_id)
+            data["document_id"] = object_id(document_id)
         problems: list[str] = []
         if not isinstance(file, UploadFile) or not file.filename:
             problems = [t("documents.no_file")]
@@ -107,23 +99,23 @@ async def upload(request: Request, user: CurrentUser) -> Response:
 @router.post("/lampiran/{attachment_id}/hapus")
 async def delete(request: Request, user: CurrentUser, attachment_id: str) -> Response:
     backend = backend_of(request)
-    attachment = await backend.get("documents", f"/v1/attachments/{_id(attachment_id)}", user.token)
+    attachment = await backend.get("documents", f"/v1/attachments/{object_id(attachment_id)}", user.token)
     try:
         await backend.request("DELETE", "documents", f"/v1/attachments/{attachment_id}", user.token)
     except Refused as exc:
         context = await _cooperation(request, user, attachment["proposal_id"])
-        context["problems"] = _problem(exc, Translator(lang_of(request)))
+        context["problems"] = _problem(exc, translator_of(request))
         return render(request, "documents_cooperation.html", status_code=exc.status, notice=None, **context)
     return RedirectResponse(f"/usulan/{attachment['proposal_id']}/dokumen?ok=deleted", status_code=303)
 
 
 @router.get("/dokumen/{document_id}/unduh")
 async def download_document(request: Request, user: CurrentUser, document_id: str) -> Response:
-    return await passthrough(backend_of(request), "documents", f"/v1/documents/{_id(document_id)}/content",
+    return await passthrough(backend_of(request), "documents", f"/v1/documents/{object_id(document_id)}/content",
                              user.token, "dokumen")
 
 
 @router.get("/lampiran/{attachment_id}/unduh")
 async def download_attachment(request: Request, user: CurrentUser, attachment_id: str) -> Response:
-    return await passthrough(backend_of(request), "documents", f"/v1/attachments/{_id(attachment_id)}/content",
+    return await passthrough(backend_of(request), "documents", f"/v1/attachments/{object_id(attachment_id)}/content",
                              user.token, "lampiran")

@@ -27,7 +27,7 @@ from jalin_console.backend import PageError, Refused, SignInNeeded
 from jalin_console.files import MAX_NAME, passthrough, safe_name
 from jalin_console.i18n import Translator
 from jalin_console.pages.proposals import openapi_of
-from jalin_console.web import CurrentUser, User, backend_of, lang_of, render, settings_of
+from jalin_console.web import CurrentUser, User, backend_of, render, require_can, settings_of, translator_of
 
 router = APIRouter()
 SERVICE = "proposals"
@@ -39,21 +39,6 @@ MAX_SHOWN_ERRORS = 1000  # a list longer than this is cut, with the number left 
 MAX_COLUMNS = 60
 IMPORT_READ_SECONDS = 300.0  # an import of thousands of rows takes longer than a page's call
 LIMIT_IN_DETAIL = re.compile(r"limit of (\d{1,9}(?:\.\d{1,3})? ?(?:[KMG]i?B|bytes))")
-
-
-def _t(request: Request) -> Translator:
-    return Translator(lang_of(request))
-
-
-def _may_import(request: Request) -> None:
-    if "agreement.import" not in request.state.can:
-        raise PageError(403)
-
-
-def size_text(n: int) -> str:
-    if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
-    return f"{max(1, n // 1024)} KB"
 
 
 async def _published_limit(request: Request) -> int | None:
@@ -88,20 +73,20 @@ async def _page(request: Request, user: User, status: int = 200, **result: Any) 
     published = await _published_limit(request)
     limit = min(published, settings_of(request).max_upload_bytes) if published else None
     return render(request, "import.html", status_code=status, htmx=False, columns=await _columns(request, user),
-                  limit=size_text(limit) if limit else None, max_bytes=settings_of(request).max_upload_bytes,
+                  limit=translator_of(request).size(limit) if limit else None, max_bytes=settings_of(request).max_upload_bytes,
                   **result)
 
 
 @router.get("/impor")
 async def import_page(request: Request, user: CurrentUser) -> Response:
-    _may_import(request)
+    require_can(request, "agreement.import")
     return await _page(request, user)
 
 
 @router.get("/impor/templat.csv")
 async def template_csv(request: Request, user: CurrentUser, pemisah: str = "koma") -> Response:
     """The service's template streamed through, with its own Content-Disposition."""
-    _may_import(request)
+    require_can(request, "agreement.import")
     delimiter = DELIMITERS.get(pemisah)
     if delimiter is None:
         raise PageError(404)
@@ -170,8 +155,8 @@ def _report(t: Translator, body: dict[str, Any]) -> dict[str, Any]:
 
 @router.post("/impor")
 async def import_upload(request: Request, user: CurrentUser) -> Response:
-    _may_import(request)
-    t = _t(request)
+    require_can(request, "agreement.import")
+    t = translator_of(request)
     try:  # already read by the CSRF check when the token came in the form (a plain POST)
         form = await request.form(max_files=1, max_fields=10)
     except HTTPException as exc:  # a broken multipart body (400), or one larger than the console's bound (413)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
-from jalin_kit.http import OBJECT_ID
 from starlette.responses import Response
 
-from jalin_console.backend import PageError
-from jalin_console.web import CurrentUser, backend_of, lang_of, render
+from jalin_console.web import CurrentUser, backend_of, lang_of, object_id, render
 
 router = APIRouter()
 
@@ -21,7 +19,6 @@ async def inbox_page(request: Request, user: CurrentUser) -> Response:
 
 @router.post("/kotak-masuk/{message_id}/dibaca")
 async def mark_read(request: Request, user: CurrentUser, message_id: str) -> Response:
-    if not OBJECT_ID.fullmatch(message_id):
-        raise PageError(404)
+    object_id(message_id)
     await backend_of(request).post("notifications", f"/v1/inbox/{message_id}/read", user.token)
     return RedirectResponse("/kotak-masuk", status_code=303)

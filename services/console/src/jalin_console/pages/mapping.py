@@ -12,7 +12,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
-from jalin_kit.http import OBJECT_ID
 from starlette.responses import Response
 
 from jalin_console.backend import PageError, Refused
@@ -20,7 +19,7 @@ from jalin_console.forms import Field, attach_errors, body_from_form, fields_of
 from jalin_console.i18n import Translator
 from jalin_console.pages.proposals import openapi_of
 from jalin_console.texts import TEXTS
-from jalin_console.web import CurrentUser, User, backend_of, lang_of, render
+from jalin_console.web import CurrentUser, User, backend_of, object_id, render, require_can, translator_of
 
 router = APIRouter()
 LIST_LIMIT = 500  # the proposals service's largest page
@@ -39,21 +38,6 @@ REFUSALS: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"no candidate partner"), "mapping.error.no_partner", "partner_name"),
     (re.compile(r"needs a unit"), "mapping.error.no_unit", ""),
 ]
-
-
-def _t(request: Request) -> Translator:
-    return Translator(lang_of(request))
-
-
-def _checked(object_id: str) -> str:
-    if not OBJECT_ID.fullmatch(object_id):
-        raise PageError(404)
-    return object_id
-
-
-def _may(request: Request, operation: str) -> None:
-    if operation not in request.state.can:
-        raise PageError(403)
 
 
 async def _body(request: Request, fields: list[Field]) -> dict[str, Any]:
@@ -135,7 +119,7 @@ async def _rounds(request: Request, user: User, status: str = "", year: str = ""
     rows = await backend_of(request).get("proposals", "/v1/mapping-rounds", user.token, status=status, year=year,
                                          limit=LIST_LIMIT)
     if fields is None and "mapping.round.create" in request.state.can:
-        fields = await _round_fields(request, _t(request))
+        fields = await _round_fields(request, translator_of(request))
     return render(request, "mapping.html", status_code=status_code, rows=rows, filters={"status": status, "year": year},
                   statuses=STATUSES, fields=fields or [], problems=problems or [])
 
@@ -147,8 +131,8 @@ async def rounds_page(request: Request, user: CurrentUser, status: str = "", yea
 
 @router.post("/pemetaan")
 async def create_round(request: Request, user: CurrentUser) -> Response:
-    _may(request, "mapping.round.create")
-    t = _t(request)
+    require_can(request, "mapping.round.create")
+    t = translator_of(request)
     fields = await _round_fields(request, t)
     body = await _body(request, fields)
     offsets = body.get("reminder_offsets_days")
@@ -169,7 +153,7 @@ async def _nothing() -> None:
 
 async def _round(request: Request, user: User, round_id: str) -> dict[str, Any]:
     """A round with its potentials, who is missing (when this user may ask) and the submit form."""
-    backend, t, can = backend_of(request), _t(request), request.state.can
+    backend, t, can = backend_of(request), translator_of(request), request.state.can
     submit = "mapping.potential.submit" in can
     r, potentials, missing, affairs, tenants = await asyncio.gather(
         backend.get("proposals", f"/v1/mapping-rounds/{round_id}", user.token),
@@ -195,15 +179,15 @@ async def _round(request: Request, user: User, round_id: str) -> dict[str, Any]:
 
 @router.get("/pemetaan/{round_id}")
 async def round_page(request: Request, user: CurrentUser, round_id: str, ok: str = "") -> Response:
-    context = await _round(request, user, _checked(round_id))
+    context = await _round(request, user, object_id(round_id))
     return render(request, "mapping_round.html", notice=NOTICES.get(ok), problems=[], close_problems=[], **context)
 
 
 @router.post("/pemetaan/{round_id}/potensi")
 async def submit_potential(request: Request, user: CurrentUser, round_id: str) -> Response:
-    _may(request, "mapping.potential.submit")
-    context = await _round(request, user, _checked(round_id))
-    fields, t = context["fields"], _t(request)
+    require_can(request, "mapping.potential.submit")
+    context = await _round(request, user, object_id(round_id))
+    fields, t = context["fields"], translator_of(request)
     body = await _body(request, fields)
     partner = _partner(body, context["tenants"])
     body["candidate_partners"] = [partner] if partner else []
@@ -220,14 +204,14 @@ async def submit_potential(request: Request, user: CurrentUser, round_id: str) -
 
 @router.post("/pemetaan/{round_id}/tutup")
 async def close_round(request: Request, user: CurrentUser, round_id: str) -> Response:
-    _may(request, "mapping.round.close")
-    round_id = _checked(round_id)
+    require_can(request, "mapping.round.close")
+    round_id = object_id(round_id)
     try:
         await backend_of(request).post("proposals", f"/v1/mapping-rounds/{round_id}/close", user.token)
     except Refused as exc:
         context = await _round(request, user, round_id)
         return render(request, "mapping_round.html", status_code=422, notice=None, problems=[],
-                      close_problems=_refusal([], exc, _t(request)), **context)
+                      close_problems=_refusal([], exc, translator_of(request)), **context)
     return RedirectResponse(f"/pemetaan/{round_id}?ok=closed", status_code=303)
 
 
@@ -235,7 +219,7 @@ async def close_round(request: Request, user: CurrentUser, round_id: str) -> Res
 
 
 async def _potential(request: Request, user: User, potential_id: str) -> dict[str, Any]:
-    backend, t = backend_of(request), _t(request)
+    backend, t = backend_of(request), translator_of(request)
     propose = "mapping.potential.propose" in request.state.can
     p, affairs, tenants = await asyncio.gather(
         backend.get("proposals", f"/v1/potentials/{potential_id}", user.token),
@@ -258,15 +242,15 @@ async def _potential(request: Request, user: User, potential_id: str) -> dict[st
 
 @router.get("/pemetaan/potensi/{potential_id}")
 async def potential_page(request: Request, user: CurrentUser, potential_id: str) -> Response:
-    context = await _potential(request, user, _checked(potential_id))
+    context = await _potential(request, user, object_id(potential_id))
     return render(request, "mapping_potential.html", problems=[], **context)
 
 
 @router.post("/pemetaan/potensi/{potential_id}/usulkan")
 async def propose(request: Request, user: CurrentUser, potential_id: str) -> Response:
-    _may(request, "mapping.potential.propose")
-    context = await _potential(request, user, _checked(potential_id))
-    fields, t = context["fields"], _t(request)
+    require_can(request, "mapping.potential.propose")
+    context = await _potential(request, user, object_id(potential_id))
+    fields, t = context["fields"], translator_of(request)
     body = await _body(request, fields)
     partner = _partner(body, context["tenants"])
     if partner:
@@ -276,11 +260,3 @@ async def propose(request: Request, user: CurrentUser, potential_id: str) -> Res
     except Refused as exc:
         return render(request, "mapping_potential.html", status_code=422, problems=_refusal(fields, exc, t), **context)
     return RedirectResponse(f"/usulan/{created['id']}?ok=created", status_code=303)
-
-
-@router.api_route("/pemetaan/{rest:path}", methods=["GET", "POST"], include_in_schema=False)
-async def no_such_page(rest: str) -> Response:
-    """Anything else under /pemetaan/ (``..%2f`` too) is the 404 page, not the router's slash redirect."""
-    if rest == "":
-        return RedirectResponse("/pemetaan", status_code=307)
-    raise PageError(404)

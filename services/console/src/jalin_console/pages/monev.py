@@ -8,12 +8,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
 from jalin_kit.http import OBJECT_ID
 from starlette.responses import Response
 
-from jalin_console.backend import PageError
-from jalin_console.web import CurrentUser, backend_of, render
+from jalin_console.web import CurrentUser, backend_of, object_id, render
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -52,16 +50,7 @@ async def plans_page(request: Request, user: CurrentUser, status: str = "", q: s
 
 @router.get("/monev/{plan_id}")
 async def plan_page(request: Request, user: CurrentUser, plan_id: str) -> Response:
-    if not OBJECT_ID.fullmatch(plan_id):
-        raise PageError(404)
+    object_id(plan_id)
     plan = await backend_of(request).get("evaluation", f"/v1/plans/{plan_id}", user.token)
     late = {r["number"] for r in overdue(plan, date.today())}
     return render(request, "monev_plan.html", plan=plan, late=late)
-
-
-@router.api_route("/monev/{rest:path}", methods=["GET", "POST"], include_in_schema=False)
-async def no_such_page(rest: str) -> Response:
-    """Anything else under /monev/ (``..%2f`` too) is the 404 page, not the router's slash redirect."""
-    if rest == "":
-        return RedirectResponse("/monev", status_code=307)
-    raise PageError(404)

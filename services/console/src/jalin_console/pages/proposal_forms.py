@@ -10,14 +10,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
-from jalin_kit.http import OBJECT_ID
 from starlette.responses import Response
 
 from jalin_console.backend import PageError, Refused
 from jalin_console.forms import Field, attach_errors, body_from_form, fields_of
-from jalin_console.i18n import Translator
 from jalin_console.pages.proposals import openapi_of
-from jalin_console.web import CurrentUser, User, backend_of, lang_of, render
+from jalin_console.web import CurrentUser, User, backend_of, object_id, render, require_can, translator_of
 
 router = APIRouter()
 ORDER = ["title", "kind", "partner.tenant", "partner.name", "objective", "scope", "term_months", "financing",
@@ -26,7 +24,7 @@ ORDER = ["title", "kind", "partner.tenant", "partner.name", "objective", "scope"
 
 
 async def _fields(request: Request, user: User, model: str) -> list[Field]:
-    backend, t = backend_of(request), Translator(lang_of(request))
+    backend, t = backend_of(request), translator_of(request)
     openapi, tenants = await asyncio.gather(openapi_of(request, backend),
                                             backend.get("proposals", "/v1/tenants", user.token))
     request.state.tenants = {e["id"]: e["name"] for e in tenants}
@@ -55,22 +53,20 @@ def _body(request: Request, fields: list[Field], form: dict[str, str]) -> dict[s
 
 
 def _refused(request: Request, fields: list[Field], exc: Refused) -> list[str]:
-    t = Translator(lang_of(request))
+    t = translator_of(request)
     rest = attach_errors(fields, exc.errors, t) or ([] if exc.errors else [t.message(exc.detail)])
     return [t("proposal.form.errors"), *rest]
 
 
 @router.get("/usulan/baru")
 async def create_page(request: Request, user: CurrentUser) -> Response:
-    if "proposal.create" not in request.state.can:
-        raise PageError(403)
+    require_can(request, "proposal.create")
     return _page(request, await _fields(request, user, "ProposalCreate"), "/usulan/baru", "proposal.form.title")
 
 
 @router.post("/usulan/baru")
 async def create(request: Request, user: CurrentUser) -> Response:
-    if "proposal.create" not in request.state.can:
-        raise PageError(403)
+    require_can(request, "proposal.create")
     fields = await _fields(request, user, "ProposalCreate")
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     body = _body(request, fields, form)
@@ -94,8 +90,7 @@ def _prefill(fields: list[Field], p: dict[str, Any]) -> None:
 
 
 async def _editable(request: Request, user: User, proposal_id: str) -> dict[str, Any]:
-    if not OBJECT_ID.fullmatch(proposal_id):
-        raise PageError(404)
+    object_id(proposal_id)
     p = await backend_of(request).get("proposals", f"/v1/proposals/{proposal_id}", user.token)
     if not p.get("editable"):  # the service says whether this caller may edit it now
         raise PageError(403)
@@ -113,8 +108,7 @@ async def edit_page(request: Request, user: CurrentUser, proposal_id: str) -> Re
 @router.post("/usulan/{proposal_id}/ubah")
 async def edit(request: Request, user: CurrentUser, proposal_id: str) -> Response:
     """The service decides (403 another region's, 404 another unit's, 409 not a draft)."""
-    if not OBJECT_ID.fullmatch(proposal_id):
-        raise PageError(404)
+    object_id(proposal_id)
     fields = await _fields(request, user, "ProposalUpdate")
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     body = _body(request, fields, form)

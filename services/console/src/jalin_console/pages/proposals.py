@@ -10,22 +10,17 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
-from jalin_kit.http import OBJECT_ID
 from jalin_kit.identifiers import TENANT_ID, UNIT_ID
 from starlette.responses import Response
 
 from jalin_console.backend import Backend, PageError, Refused
 from jalin_console.forms import attach_errors, body_from_form, fields_of
-from jalin_console.i18n import KINDS, STAGES, Translator
-from jalin_console.web import CurrentUser, backend_of, lang_of, render
+from jalin_console.i18n import KINDS, STAGES
+from jalin_console.web import CurrentUser, backend_of, object_id, render, translator_of
 
 router = APIRouter()
 PAGE_SIZE = 25
 COMMENT_ECHO = 4000  # a refused comment is shown again, up to the service's own limit
-
-
-def _t(request: Request) -> Translator:
-    return Translator(lang_of(request))
 
 
 async def openapi_of(request: Request, backend: Backend) -> dict[str, Any]:
@@ -82,8 +77,7 @@ async def list_page(request: Request, user: CurrentUser, stage: str = "", side: 
 
 async def _detail(request: Request, user: CurrentUser, proposal_id: str) -> dict[str, Any]:
     backend = backend_of(request)
-    if not OBJECT_ID.fullmatch(proposal_id):
-        raise PageError(404)
+    object_id(proposal_id)
     proposal = await backend.get("proposals", f"/v1/proposals/{proposal_id}", user.token)
 
     async def optional(service: str, path: str, **params: Any) -> Any:
@@ -102,7 +96,7 @@ async def _detail(request: Request, user: CurrentUser, proposal_id: str) -> dict
         optional("evaluation", "/v1/plans", proposal_id=proposal_id),
     )
     openapi = await openapi_of(request, backend)
-    t = _t(request)
+    t = translator_of(request)
     forms = [{"command": a["command"], "label": t.command(a["command"]), "fields": fields_of(openapi, a.get("body"), t),
               "target": a["target"]} for a in actions]
     return {"p": proposal, "forms": forms, "history": history, "agreements": agreements, "documents": documents,
@@ -125,7 +119,7 @@ async def act(request: Request, user: CurrentUser, proposal_id: str, command: st
         raise PageError(403)
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     body = body_from_form(chosen["fields"], form)
-    t = _t(request)
+    t = translator_of(request)
     try:
         await backend_of(request).post("proposals", f"/v1/proposals/{proposal_id}/actions/{command}", user.token,
                                        body if chosen["fields"] else None)
@@ -139,15 +133,14 @@ async def act(request: Request, user: CurrentUser, proposal_id: str, command: st
 @router.post("/usulan/{proposal_id}/komentar")
 async def comment(request: Request, user: CurrentUser, proposal_id: str) -> Response:
     """A comment in the history both regions see (an offer's questions, a reply)."""
-    if not OBJECT_ID.fullmatch(proposal_id):
-        raise PageError(404)
+    object_id(proposal_id)
     text = str((await request.form()).get("text", ""))
     try:
         await backend_of(request).post("proposals", f"/v1/proposals/{proposal_id}/comments", user.token,
                                        {"text": text} if text else {})  # none: "required", as the form says
     except Refused as exc:
         context = await _detail(request, user, proposal_id)
-        t = _t(request)
+        t = translator_of(request)
         messages = [t.message(str(e.get("message", ""))) for e in exc.errors] or [t.message(exc.detail)]
         return render(request, "proposal.html", status_code=422, notice=None, problems=[], failed=None,
                       comment_problems=messages, comment_text=text[:COMMENT_ECHO], **context)
@@ -157,8 +150,7 @@ async def comment(request: Request, user: CurrentUser, proposal_id: str) -> Resp
 @router.get("/usulan/{proposal_id}/riwayat")
 async def history_page(request: Request, user: CurrentUser, proposal_id: str) -> Response:
     """Riwayat: the whole audit trail (who, with which roles, when, from which stage to which, why)."""
-    if not OBJECT_ID.fullmatch(proposal_id):
-        raise PageError(404)
+    object_id(proposal_id)
     backend = backend_of(request)
     proposal, history = await asyncio.gather(
         backend.get("proposals", f"/v1/proposals/{proposal_id}", user.token),
@@ -169,8 +161,7 @@ async def history_page(request: Request, user: CurrentUser, proposal_id: str) ->
 
 @router.get("/usulan/{proposal_id}/riwayat.csv")
 async def history_csv(request: Request, user: CurrentUser, proposal_id: str) -> Response:
-    if not OBJECT_ID.fullmatch(proposal_id):
-        raise PageError(404)
+    object_id(proposal_id)
     upstream = await backend_of(request).request("GET", "proposals", f"/v1/proposals/{proposal_id}/history",
                                                  user.token, params={"format": "csv"})
     return Response(upstream.content, media_type="text/csv; charset=utf-8",
