@@ -6,6 +6,7 @@ anonymous client get."""
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 import httpx
@@ -119,3 +120,16 @@ def test_an_anonymous_file_is_not_read(console_platform: Platform) -> None:
     assert r.status_code == 303 and r.headers["location"].startswith("/masuk?next=")
     huge = client.post("/unggah", data={"kind": "kak"}, files={"file": ("b.pdf", b"\0" * (21 * 1024 * 1024))})
     assert huge.status_code == 413  # over the file forms' bound: refused by its declared length
+
+
+def test_a_request_id_follows_the_upload_into_the_services_log(console_platform: Platform, coop: dict[str, Any]) -> None:
+    """The page's request id is in its answer and in the documents service's log line of the
+    upload it made (the console passes it on)."""
+    client, page = coop["budi"], f"/usulan/{coop['pid']}/dokumen"
+    fields = {"csrf": csrf_of(client, page), "proposal_id": coop["pid"], "kind": "letter"}
+    r = client.post("/unggah", data=fields, files={"file": ("surat-jejak.pdf", PDF + b"% jejak\n")},
+                    headers={"X-Request-ID": "konsol-jejak-0001"})
+    assert r.status_code == 303 and r.headers["x-request-id"] == "konsol-jejak-0001"
+    log = console_platform.config.data_dir / "logs" / "documents.log"
+    lines = [json.loads(line) for line in log.read_text().splitlines() if "konsol-jejak-0001" in line]
+    assert any(line["event"] == "attachment.uploaded" and line["request_id"] == "konsol-jejak-0001" for line in lines), lines

@@ -2,7 +2,6 @@ import time
 
 import jwt
 import pytest
-
 from jalin_kit.auth import AuthError, TokenVerifier, issue_dev_token
 from jalin_kit.settings import ServiceSettings
 

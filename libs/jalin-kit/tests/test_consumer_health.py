@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import nats
-from nats.js.api import AckPolicy, ConsumerConfig
-
 from jalin_kit.consumers import consumer_health
 from jalin_kit.events import ensure_stream
+from nats.js.api import AckPolicy, ConsumerConfig
 
 
 async def test_waiting_messages_without_a_puller_are_stalled_and_a_puller_heals_it(nats_url: str) -> None:

@@ -8,11 +8,10 @@ import uuid
 from datetime import date
 
 import pytest
-from sqlmodel import Field, SQLModel, select
-
 from jalin_kit.consumers import EventConsumers, EventContext
 from jalin_kit.db import Database, TenantScoped, utcnow
 from jalin_kit.events import CloudEvent, Party, ProposalApproved
+from sqlmodel import Field, SQLModel, select
 
 
 class Effect(TenantScoped, table=True):

@@ -9,12 +9,11 @@ import json
 from datetime import date
 
 import nats
-from nats.js.api import AckPolicy, ConsumerConfig
-from sqlmodel import SQLModel
-
 from jalin_kit.consumers import MAX_DELIVERIES_ADVISORIES, EventConsumers, EventContext
 from jalin_kit.db import Database, utcnow
 from jalin_kit.events import CloudEvent, Party, ProposalApproved, ensure_stream
+from nats.js.api import AckPolicy, ConsumerConfig
+from sqlmodel import SQLModel
 
 KIT_TABLES = [SQLModel.metadata.tables[t] for t in ("dead_letters", "processed_events", "outbox")]
 

@@ -1,7 +1,6 @@
 from datetime import UTC, datetime
 
 import pytest
-
 from jalin_kit.events import CATALOGUE, CloudEvent, ProposalApproved, event_class_for_type, subject_for
 from jalin_kit.events.envelope import EnvelopeError
 

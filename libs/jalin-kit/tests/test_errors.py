@@ -1,8 +1,7 @@
 import pytest
-from pydantic import BaseModel, ValidationError
-
 from jalin_kit.errors import describe_error
 from jalin_kit.events.envelope import CloudEvent, EnvelopeError
+from pydantic import BaseModel, ValidationError
 
 
 class Payload(BaseModel):

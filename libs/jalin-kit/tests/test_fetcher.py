@@ -7,12 +7,11 @@ import uuid
 
 import nats
 import pytest
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-
 from jalin_kit import bus
 from jalin_kit.bus import fetch_at, fetcher_of
 from jalin_kit.events import ensure_stream
 from jalin_kit.events.stream import STREAM_NAME
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 
 async def test_a_fetcher_left_by_a_dead_replica_is_taken_over(nats_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

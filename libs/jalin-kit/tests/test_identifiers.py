@@ -1,5 +1,4 @@
 import pytest
-
 from jalin_kit.events import subject_for
 from jalin_kit.identifiers import REGION_CODE, TENANT_ID, UNIT_ID
 

@@ -13,10 +13,9 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
-
 from jalin_kit.auth import AuthError, TokenVerifier
 from jalin_kit.settings import ServiceSettings
+from jwt.algorithms import RSAAlgorithm
 
 ISSUER = "https://sso.sumbarprov.example.id/realms/jalin"
 AUDIENCE = "jalin-api"

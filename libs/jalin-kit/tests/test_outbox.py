@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import nats
+from jalin_kit.db import Database, utcnow
+from jalin_kit.events import DocumentGenerated, ensure_stream
+from jalin_kit.outbox import OutboxMessage, OutboxRelay, record_event
 from sqlmodel import SQLModel, select
 
 from jalin_cli.platform import NatsServer
-from jalin_kit.db import Database
-from jalin_kit.events import DocumentGenerated, ensure_stream
-from jalin_kit.outbox import OutboxMessage, OutboxRelay, record_event
-from jalin_kit.db import utcnow
 
 TABLES = [SQLModel.metadata.tables["outbox"]]
 

@@ -3,7 +3,6 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-
 from jalin_kit.serve import load_settings
 from jalin_kit.settings import DEV_SECRET_FILE, MAX_SECRET_FILE_BYTES, ServiceSettings, SettingsProblem
 

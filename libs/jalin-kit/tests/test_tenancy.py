@@ -133,9 +133,8 @@ class Draft(SharedScoped, table=True):
 
 
 async def test_a_unit_session_sees_and_changes_its_units_rows_only(database_url: str) -> None:
-    from sqlalchemy import func
-
     from jalin_kit.db import WHOLE_TENANT
+    from sqlalchemy import func
 
     db = Database(database_url)
     await db.create_all([Draft.__table__])  # type: ignore[attr-defined]

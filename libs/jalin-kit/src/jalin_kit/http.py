@@ -24,6 +24,7 @@ from jalin_kit.consumers import EventConsumers
 from jalin_kit.identifiers import TENANT_ID, UNIT_ID, IdPattern
 from jalin_kit.limits import BodyLimit
 from jalin_kit.openapi import NOT_FOUND, document_errors
+from jalin_kit.request_id import RequestId
 from jalin_kit.runtime import ServiceRuntime
 from jalin_kit.tenants import TenantInfo
 from jalin_kit.text import TEXT_PATTERN, text_problem
@@ -145,6 +146,7 @@ def create_app(
     app.state.verifier = runtime.verifier
     app.state.tenants = runtime.tenants
     app.add_middleware(BodyLimit, limit=runtime.settings.max_body_bytes, own_bound=own_body_limits)
+    app.add_middleware(RequestId)  # outermost: even a refused body's answer carries the id
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_req: Request, exc: RequestValidationError) -> JSONResponse:

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from jalin_kit.limits import BodyLimit
+from jalin_kit.request_id import RequestId
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import Response
@@ -63,6 +64,7 @@ def build(settings: ConsoleSettings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit=settings.max_form_bytes,
                        larger={path: settings.max_upload_bytes + settings.max_form_bytes for path in FILE_FORMS},
                        answer=refusal_page)
+    app.add_middleware(RequestId)  # outermost: every answer and log line of a request carries its id
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import structlog
 
 
 class SignInNeeded(Exception):
@@ -37,8 +38,7 @@ class Backend:
 
     async def request(self, method: str, service: str, path: str, token: str, **kwargs: Any) -> httpx.Response:
         try:
-            r = await self.client.request(method, f"{self.urls[service]}{path}",
-                                          headers={"Authorization": f"Bearer {token}"}, **kwargs)
+            r = await self.client.request(method, f"{self.urls[service]}{path}", headers=_headers(token), **kwargs)
         except httpx.HTTPError as exc:
             raise PageError(503, f"{service}: {type(exc).__name__}") from None
         _raise_for(r)
@@ -47,8 +47,7 @@ class Backend:
     async def stream(self, service: str, path: str, token: str) -> httpx.Response:
         """A response whose body is still to be read (``aiter_bytes``; the caller closes it)."""
         try:
-            request = self.client.build_request("GET", f"{self.urls[service]}{path}",
-                                                headers={"Authorization": f"Bearer {token}"})
+            request = self.client.build_request("GET", f"{self.urls[service]}{path}", headers=_headers(token))
             r = await self.client.send(request, stream=True)
         except httpx.HTTPError as exc:
             raise PageError(503, f"{service}: {type(exc).__name__}") from None
@@ -65,6 +64,15 @@ class Backend:
     async def post(self, service: str, path: str, token: str, body: dict[str, Any] | None = None) -> Any:
         r = await self.request("POST", service, path, token, json=body)
         return r.json() if r.content else None
+
+
+def _headers(token: str) -> dict[str, str]:
+    """The user's token, and the page's request id: the service's log lines of this call carry it too."""
+    headers = {"Authorization": f"Bearer {token}"}
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    if isinstance(request_id, str):
+        headers["X-Request-ID"] = request_id
+    return headers
 
 
 def _raise_for(r: httpx.Response) -> None:
