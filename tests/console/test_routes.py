@@ -421,3 +421,13 @@ def test_language_switch(console_platform: Platform) -> None:
     assert "<h1>Beranda</h1>" in client.get("/").text
     odd = fresh(console_platform, jalin_session=client.cookies["jalin_session"], lang="klingon")
     assert "<h1>Beranda</h1>" in odd.get("/").text  # a cookie of no language: the default
+
+
+def test_the_consoles_metrics_count_pages_by_their_template(world: dict[str, Any],
+                                                           session: Callable[[str | None], httpx.Client]) -> None:
+    budi = session("budi.ks")
+    assert budi.get(f"/usulan/{world['pid']}").status_code == 200
+    text = budi.get("/metrics").text
+    line = next(x for x in text.splitlines()
+                if x.startswith("jalin_http_requests_total{") and 'route="/usulan/{proposal_id}"' in x and 'status="200"' in x)
+    assert float(line.rsplit(" ", 1)[1]) >= 1 and world["pid"] not in text and "Rujukan" not in text

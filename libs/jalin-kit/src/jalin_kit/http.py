@@ -23,6 +23,7 @@ from jalin_kit.auth import CurrentPrincipal, current_principal, platform_operato
 from jalin_kit.consumers import EventConsumers
 from jalin_kit.identifiers import TENANT_ID, UNIT_ID, IdPattern
 from jalin_kit.limits import BodyLimit
+from jalin_kit.metrics import HttpMetrics, Metrics
 from jalin_kit.openapi import NOT_FOUND, document_errors
 from jalin_kit.request_id import RequestId
 from jalin_kit.runtime import ServiceRuntime
@@ -145,7 +146,10 @@ def create_app(
     app.state.runtime = runtime
     app.state.verifier = runtime.verifier
     app.state.tenants = runtime.tenants
+    metrics = Metrics(runtime.settings.service_name)
+    app.state.metrics = metrics
     app.add_middleware(BodyLimit, limit=runtime.settings.max_body_bytes, own_bound=own_body_limits)
+    app.add_middleware(HttpMetrics, metrics=metrics)
     app.add_middleware(RequestId)  # outermost: even a refused body's answer carries the id
 
     @app.exception_handler(RequestValidationError)
@@ -165,6 +169,11 @@ def create_app(
     async def _unexpected(_req: Request, exc: Exception) -> JSONResponse:
         log.exception("http.unhandled", error=str(exc))
         return JSONResponse(status_code=500, content={"detail": "internal error"})
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus() -> Response:
+        """Prometheus text format: counts and timings, no tenant's content (docs/operations.md)."""
+        return await metrics.render(runtime)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from jalin_kit.limits import BodyLimit
+from jalin_kit.metrics import HttpMetrics, Metrics
 from jalin_kit.request_id import RequestId
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -64,6 +65,8 @@ def build(settings: ConsoleSettings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit=settings.max_form_bytes,
                        larger={path: settings.max_upload_bytes + settings.max_form_bytes for path in FILE_FORMS},
                        answer=refusal_page)
+    metrics = Metrics("console")
+    app.add_middleware(HttpMetrics, metrics=metrics)
     app.add_middleware(RequestId)  # outermost: every answer and log line of a request carries its id
 
     @app.middleware("http")
@@ -88,6 +91,11 @@ def build(settings: ConsoleSettings | None = None) -> FastAPI:
             response.set_cookie("lang", lang, max_age=365 * 24 * 3600, httponly=True, samesite="lax",
                                 secure=settings.production)
         return response
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus() -> Response:
+        """Prometheus text format: the console's pages by route template, status and time."""
+        return metrics.exposition()
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
