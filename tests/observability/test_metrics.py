@@ -51,5 +51,5 @@ def test_an_approval_moves_the_figures(platform: Platform, api: Api) -> None:
     for service in SERVICES:  # every service has them, with its dead letters where it consumes
         text = scrape(platform, service)
         assert f'jalin_outbox_unsent{{service="{service}"}}' in text
-        if service != "proposals":
-            assert f'jalin_dead_letters{{service="{service}"}} 0.0' in text
+        if service != "proposals":  # (other tests of this platform leave dead letters: a number, whatever it is)
+            assert re.search(rf'^jalin_dead_letters{{service="{service}"}} \d+\.\d+$', text, re.M), service
