@@ -76,7 +76,7 @@ C_NOTIFY_DOC = "notifications-document-generated"
 C_NOTIFY_APPROVED = "notifications-proposal-approved"
 C_NOTIFY_SUBMITTED = "notifications-proposal-submitted"
 KIT_START = "benchkit1-bench-ping"  # durable names EventConsumers gives the kit chain's hops
-KIT_END = "benchkit2-bench-pong"
+KIT_END = "benchkit2-bench-pong-pong"
 
 TARGETS = {
     "p99_ms_at_rate": 100.0,
