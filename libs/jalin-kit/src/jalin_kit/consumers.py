@@ -189,8 +189,6 @@ class EventConsumers:
                 log.info("event.duplicate_raced", consumer=reg.consumer)
                 return False
         raise RuntimeError(f"{reg.consumer}: the handler's transaction violated a constraint")
-        log.info("event.processed", consumer=reg.consumer)
-        return True
 
     @staticmethod
     async def _seen(session: AsyncSession, reg: Registration, envelope: CloudEvent) -> bool:
