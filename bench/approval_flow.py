@@ -135,6 +135,14 @@ def kit_payload(key: str) -> bytes:
     return BenchPing(key=key, tenant=KIT_TENANT, pad=pad).model_dump_json().encode()
 
 
+def write_report(results_dir: Path, stem: str, report: dict[str, Any], md: str) -> None:
+    """A run's report as ``<stem>.json`` and ``<stem>.md`` in ``results_dir`` (every bench of bench/)."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    (results_dir / f"{stem}.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+    (results_dir / f"{stem}.md").write_text(md)
+    print(f"written: {results_dir / stem}.md and .json")
+
+
 def kit_hop_main(argv: list[str]) -> None:
     """A process built from jalin-kit exactly as a service is (ServiceRuntime: FastStream
     pull consumer, inbox, SQLite, outbox relay), with a handler that does nothing else."""
@@ -1584,11 +1592,8 @@ def main() -> None:
     print()
     print(md)
     if not args.no_write:
-        args.results_dir.mkdir(parents=True, exist_ok=True)
-        stem = f"approval_flow-{started_at.strftime('%Y-%m-%dT%H%M%S')}{'-quick' if s['quick'] else ''}"
-        (args.results_dir / f"{stem}.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
-        (args.results_dir / f"{stem}.md").write_text(md)
-        print(f"written: {args.results_dir / stem}.md and .json")
+        write_report(args.results_dir, f"approval_flow-{started_at.strftime('%Y-%m-%dT%H%M%S')}"
+                     f"{'-quick' if s['quick'] else ''}", report, md)
     if error:
         raise SystemExit(1)
 

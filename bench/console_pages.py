@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import csv
 import io
-import json
 import os
 import random
 import secrets
@@ -454,11 +453,8 @@ def main() -> None:
     md = render(report)
     print("\n" + md)
     if not args.no_write:
-        args.results_dir.mkdir(parents=True, exist_ok=True)
-        stem = f"console_pages-{started.strftime('%Y-%m-%dT%H%M%S')}{'-quick' if q else ''}"
-        (args.results_dir / f"{stem}.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
-        (args.results_dir / f"{stem}.md").write_text(md)
-        print(f"written: {args.results_dir / stem}.md and .json")
+        af.write_report(args.results_dir, f"console_pages-{started.strftime('%Y-%m-%dT%H%M%S')}{'-quick' if q else ''}",
+                        report, md)
     if error:
         raise SystemExit(1)
 

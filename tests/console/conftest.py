@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import fcntl
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from jalin_e2e import CollectingSMTP, start_platform
+from jalin_kit.tenants import DEMO_USERS
 
 from jalin_cli.platform import Platform
 
@@ -21,6 +22,9 @@ def console_platform(tmp_path_factory: pytest.TempPathFactory, smtp: CollectingS
     yield platform
     platform.stop()
 
+
+USERS = {demo.user: demo.tenant for demo in DEMO_USERS}
+"""Each demo user's tenant."""
 
 MESSAGES = {403: "Anda tidak berwenang membuka halaman ini.", 404: "Halaman atau data tidak ditemukan.",
             405: "Cara membuka halaman ini tidak didukung.",
@@ -46,6 +50,22 @@ def signed_in(platform: Platform, tenant: str, user: str) -> httpx.Client:
     r = client.post("/masuk/dev", data={"csrf": csrf, "user": user, "tenant": tenant, "next": "/"})
     assert r.status_code == 303, r.text
     return client
+
+
+@pytest.fixture(scope="module")
+def session(console_platform: Platform) -> Iterator[Callable[[str | None], httpx.Client]]:
+    """One console session per demo user (None: no session), kept for the module."""
+    clients: dict[str | None, httpx.Client] = {}
+
+    def get(user: str | None) -> httpx.Client:
+        if user not in clients:
+            clients[user] = (signed_in(console_platform, USERS[user], user) if user else
+                             httpx.Client(base_url=console_platform.url("console"), timeout=60))
+        return clients[user]
+
+    yield get
+    for client in clients.values():
+        client.close()
 
 
 def csrf_of(client: httpx.Client, path: str = "/") -> str:

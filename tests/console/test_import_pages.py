@@ -8,7 +8,7 @@ import csv
 import io
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 from urllib.parse import quote
 
@@ -17,9 +17,8 @@ import pytest
 from jalin_e2e import Api
 
 from jalin_cli.platform import Platform
-from tests.console.conftest import csrf_of, signed_in
+from tests.console.conftest import csrf_of
 
-USERS = {"ani.opd": "sumbar", "budi.ks": "sumbar", "dedi.ks": "kukar", "eka.ks": "kaltim", "operator": "platform"}
 TITLE = "<h1>Impor data kerja sama</h1>"
 CSRF_MESSAGE = "Formulir sudah kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."
 SERVICE_LIMIT = 10 * 1024 * 1024  # the proposals service's default (JALIN_PROPOSALS_MAX_UPLOAD_BYTES)
@@ -44,20 +43,6 @@ def register(rows: list[list[str]] = ROWS, headers: list[str] = HEADERS) -> byte
     return out.getvalue().encode()
 
 
-@pytest.fixture(scope="module")
-def session(console_platform: Platform) -> Iterator[Callable[[str | None], httpx.Client]]:
-    """One console session per demo user (None: no session), kept for the module."""
-    clients: dict[str | None, httpx.Client] = {}
-
-    def get(user: str | None) -> httpx.Client:
-        if user not in clients:
-            clients[user] = (signed_in(console_platform, USERS[user], user) if user else
-                             httpx.Client(base_url=console_platform.url("console"), timeout=60))
-        return clients[user]
-
-    yield get
-    for client in clients.values():
-        client.close()
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ nothing changed, another region seeing nothing, CSRF, and hostile ids."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -15,12 +15,10 @@ from urllib.parse import quote
 import httpx
 import pytest
 from jalin_e2e import Api
-from jalin_kit.tenants import DEMO_USERS
 
 from jalin_cli.platform import Platform
 from tests.console.conftest import MESSAGES, csrf_of, error_page, signed_in
 
-USERS = {demo.user: demo.tenant for demo in DEMO_USERS}
 TITLE = "Pemetaan <script>alert(1)</script> & Uji"
 ESCAPED = "Pemetaan &lt;script&gt;alert(1)&lt;/script&gt; &amp; Uji"
 POTENTIAL = "Rujukan pasien lintas daerah"
@@ -59,20 +57,6 @@ def world(console_platform: Platform) -> dict[str, Any]:
     return {"api": api, "rid": rid, "pot": r.json()["id"]}
 
 
-@pytest.fixture(scope="module")
-def session(console_platform: Platform) -> Iterator[Callable[[str | None], httpx.Client]]:
-    """One console session per demo user (None: no session), kept for the module."""
-    clients: dict[str | None, httpx.Client] = {}
-
-    def get(user: str | None) -> httpx.Client:
-        if user not in clients:
-            clients[user] = (signed_in(console_platform, USERS[user], user) if user else
-                             httpx.Client(base_url=console_platform.url("console"), timeout=30))
-        return clients[user]
-
-    yield get
-    for client in clients.values():
-        client.close()
 
 
 def state(world: dict[str, Any]) -> tuple[Any, ...]:

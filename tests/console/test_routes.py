@@ -16,12 +16,10 @@ import httpx
 import pytest
 from itsdangerous import TimestampSigner
 from jalin_e2e import Api, wait_for
-from jalin_kit.tenants import DEMO_USERS
 
 from jalin_cli.platform import Platform
-from tests.console.conftest import MESSAGES, csrf_of, error_page, signed_in
+from tests.console.conftest import MESSAGES, USERS, csrf_of, error_page, signed_in
 
-USERS = {demo.user: demo.tenant for demo in DEMO_USERS}
 TITLE = "Rujukan <script>alert(1)</script> & Uji Rute"
 FORM = {"title": "Dibuat lewat konsol", "kind": "ksdd", "partner.tenant": "kukar",
         "partner.name": "Pemerintah Kabupaten Kutai Kartanegara", "objective": "Akses rujukan",

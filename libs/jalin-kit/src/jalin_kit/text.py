@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BeforeValidator, StringConstraints
 from pydantic_core import PydanticCustomError
@@ -80,3 +80,8 @@ def search_words(q: str | None, most: int = 200) -> str:
 def like_pattern(words: str) -> str:
     """``%words%`` for ``ilike(..., escape="\\\\")``: the words' own ``%``, ``_`` and ``\\`` are text."""
     return "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def contains(column: Any, words: str) -> Any:
+    """``column`` holds ``words`` (case aside; their own ``%`` and ``_`` are text)."""
+    return column.ilike(like_pattern(words), escape="\\")

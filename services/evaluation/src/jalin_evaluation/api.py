@@ -11,7 +11,7 @@ from jalin_kit.auth import CurrentPrincipal
 from jalin_kit.db import get_scoped
 from jalin_kit.http import IdQuery, ObjectId, TenantReadSession, not_found
 from jalin_kit.openapi import NOT_FOUND
-from jalin_kit.text import Day, like_pattern, search_words
+from jalin_kit.text import Day, contains, search_words
 from sqlalchemy import func
 from sqlmodel import col, select
 
@@ -79,7 +79,7 @@ async def list_plans(
     if status is not None:
         conditions.append(Plan.status == status.value)
     if words := search_words(q):
-        conditions.append(col(Plan.proposal_title).ilike(like_pattern(words), escape="\\"))
+        conditions.append(contains(col(Plan.proposal_title), words))
     if round_due_from is not None or round_due_to is not None:
         rounds = select(EvaluationRound.plan_id)
         if round_due_from is not None:

@@ -13,7 +13,7 @@ from jalin_kit.http import OBJECT_ID, ObjectId, Runtime, TenantReadSession, Tena
 from jalin_kit.identifiers import TENANT_ID, UNIT_ID
 from jalin_kit.openapi import CONFLICT, NOT_FOUND
 from jalin_kit.runtime import ServiceRuntime
-from jalin_kit.text import Day, like_pattern, search_words
+from jalin_kit.text import Day, contains, search_words
 from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import func, or_
 from sqlmodel import col, select
@@ -71,11 +71,11 @@ class ProposalFilters:
         self.ends_before = ends_before
         self.q = search_words(q)
 
-    def apply(self, query: Any, tenant: str, *, counting: bool = False) -> Any:
+    def apply(self, query: Any, tenant: str, *, ignore_stage: bool = False) -> Any:
         conditions = []
         if self.status:
             conditions.append(col(Proposal.status).in_([s.value for s in self.status]))
-        if self.stage is not None and not counting:
+        if self.stage is not None and not ignore_stage:
             conditions.append(Proposal.stage == self.stage.value)
         if self.side == "own":
             conditions.append(Proposal.tenant_id == tenant)
@@ -93,9 +93,7 @@ class ProposalFilters:
         if self.ends_before is not None:
             conditions.append(col(Proposal.term_end) <= self.ends_before)
         if self.q:
-            like = like_pattern(self.q)
-            conditions.append(or_(col(Proposal.title).ilike(like, escape="\\"),
-                                  col(Proposal.partner_name).ilike(like, escape="\\")))
+            conditions.append(or_(contains(col(Proposal.title), self.q), contains(col(Proposal.partner_name), self.q)))
         return query.where(*conditions) if conditions else query
 
 
@@ -140,12 +138,12 @@ async def proposal_counts(principal: CurrentPrincipal, session: TenantReadSessio
     access.require("proposal.read", principal)
     year = func.extract("year", Proposal.created_at)
 
-    async def grouped(column: Any, counting: bool = False, number: bool = False) -> dict[str, int]:
-        query = filters.apply(select(column, func.count(col(Proposal.id))), principal.tenant_id, counting=counting)
+    async def grouped(column: Any, ignore_stage: bool = False, number: bool = False) -> dict[str, int]:
+        query = filters.apply(select(column, func.count(col(Proposal.id))), principal.tenant_id, ignore_stage=ignore_stage)
         return {str(int(k)) if number else str(k): n  # a year: a float on SQLite, a Decimal on PostgreSQL
                 for k, n in (await session.exec(query.group_by(column))).all() if k is not None}
 
-    by_stage = await grouped(Proposal.stage, counting=True)
+    by_stage = await grouped(Proposal.stage, ignore_stage=True)
     by_unit = await grouped(Proposal.unit)
     by_year = await grouped(year, number=True)
     total = sum(by_stage.values()) if filters.stage is None else by_stage.get(filters.stage.value, 0)
