@@ -49,9 +49,14 @@ def client_of(request: Request) -> Any:
     return oauth.provider
 
 
-def _redirect_uri(request: Request, settings: ConsoleSettings) -> str:
+def _public(request: Request, settings: ConsoleSettings, path: str) -> str:
+    """An address of the console as the provider must know it (its public URL in production)."""
     base = settings.public_url.rstrip("/") if settings.public_url else str(request.base_url).rstrip("/")
-    return f"{base}{CALLBACK}"
+    return f"{base}{path}"
+
+
+def _redirect_uri(request: Request, settings: ConsoleSettings) -> str:
+    return _public(request, settings, CALLBACK)
 
 
 @router.get("/masuk/oidc")
@@ -105,8 +110,8 @@ async def end_session_url(request: Request) -> str | None:
     schemes = ("https://",) if settings.production else ("https://", "http://")
     if not isinstance(endpoint, str) or not endpoint.startswith(schemes):
         return None
-    base = settings.public_url.rstrip("/") if settings.public_url else str(request.base_url).rstrip("/")
-    query = urlencode({"client_id": settings.oidc_client_id, "post_logout_redirect_uri": f"{base}/masuk"})
+    query = urlencode({"client_id": settings.oidc_client_id,
+                       "post_logout_redirect_uri": _public(request, settings, "/masuk")})
     return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
 
 
