@@ -35,6 +35,7 @@ from jalin_kit.events.envelope import CloudEvent, EnvelopeError
 from jalin_kit.events.stream import JALIN_STREAM, STREAM_NAME
 from jalin_kit.inbox import DeadLetter, ProcessedEvent
 from jalin_kit.logging import bind, unbind
+from jalin_kit.metrics import Metrics
 from jalin_kit.outbox import record_event
 from jalin_kit.settings import ServiceSettings
 
@@ -93,6 +94,8 @@ class EventContext:
     source: str
     prepared: Any = None
     """What the registration's ``prepare`` step returned, if it has one."""
+    deps: Any = None
+    """The service's run-time dependencies (its ``EventConsumers.deps``)."""
 
     def emit(self, payload: IntegrationEvent) -> None:
         """Record a follow-up event in the same transaction as the side effect."""
@@ -106,7 +109,7 @@ class EventContext:
 
 
 Handler = Callable[[EventContext, Any], Awaitable[None]]
-Prepare = Callable[[CloudEvent, Any], Awaitable[Any]]
+Prepare = Callable[["EventConsumers", CloudEvent, Any], Awaitable[Any]]
 
 
 @dataclass
@@ -120,21 +123,28 @@ class Registration:
 
 @dataclass
 class EventConsumers:
-    """The event handlers of one service."""
+    """The event handlers of one service, built per app (a service's ``build_consumers``),
+    never a module-level object: two apps in one process share nothing."""
 
     service: str
     source: str
+    deps: Any = None
+    """What the handlers need at run time (a blob store, the tenant directory...): given by
+    the service when it builds its consumers, handed to each handler as ``ctx.deps`` and to a
+    ``prepare`` step as ``consumers.deps``."""
     registrations: dict[str, Registration] = field(default_factory=dict)
     db: Database | None = None
     settings: ServiceSettings | None = None
+    metrics: Metrics | None = None
 
     def on(
         self, event_cls: type[IntegrationEvent], name: str | None = None, *, prepare: Prepare | None = None
     ) -> Callable[[Handler], Handler]:
         """Register ``handler(ctx, payload)`` for ``event_cls``; durable name ``<service>-<name>``.
 
-        ``prepare(envelope, payload)``, if given, runs before the transaction opens (slow work
-        such as rendering, which must not hold the database); its result is ``ctx.prepared``.
+        ``prepare(consumers, envelope, payload)``, if given, runs before the transaction opens
+        (slow work such as rendering, which must not hold the database); its result is
+        ``ctx.prepared``.
         """
 
         def decorate(handler: Handler) -> Handler:
@@ -148,9 +158,14 @@ class EventConsumers:
 
         return decorate
 
-    def bind(self, db: Database, settings: ServiceSettings) -> None:
+    def bind(self, db: Database, settings: ServiceSettings, metrics: Metrics | None = None) -> None:
         self.db = db
         self.settings = settings
+        self.metrics = metrics
+
+    def database(self) -> Database:
+        """The store the consumers were bound to (by the runtime)."""
+        return self._db()
 
     def _db(self) -> Database:
         if self.db is None:
@@ -169,12 +184,12 @@ class EventConsumers:
             async with self._db().tenant_session(envelope.tenant_id, readonly=True) as session:
                 if await self._seen(session, reg, envelope):
                     return False
-            prepared = await reg.prepare(envelope, payload)
+            prepared = await reg.prepare(self, envelope, payload)
         async with self._db().tenant_session(envelope.tenant_id) as session:
             if await self._seen(session, reg, envelope):
                 return False
             session.add(ProcessedEvent(consumer=reg.consumer, event_id=envelope.id))
-            await reg.handler(EventContext(envelope, session, reg.consumer, self.source, prepared), payload)
+            await reg.handler(EventContext(envelope, session, reg.consumer, self.source, prepared, self.deps), payload)
             try:
                 await session.commit()
             except IntegrityError:

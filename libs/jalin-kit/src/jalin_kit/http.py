@@ -146,7 +146,7 @@ def create_app(
     app.state.runtime = runtime
     app.state.verifier = runtime.verifier
     app.state.tenants = runtime.tenants
-    metrics = Metrics(runtime.settings.service_name)
+    metrics = runtime.metrics
     app.state.metrics = metrics
     app.add_middleware(BodyLimit, limit=runtime.settings.max_body_bytes, own_bound=own_body_limits)
     app.add_middleware(HttpMetrics, metrics=metrics)

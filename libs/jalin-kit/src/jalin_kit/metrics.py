@@ -1,12 +1,16 @@
 """``/metrics`` (Prometheus text format) of a service: its HTTP requests by route template and
-status with their latency, the outbox backlog and the age of its oldest unsent event, parked
-events, and dead letters waiting for an operator. Each app keeps its own registry, so two apps
-in one process share nothing. Counts only: no tenant's content, no path beyond its template."""
+status with their latency; per consumer the events processed, failed, dead-lettered, the
+handler's time and what waits at the server; the outbox backlog and the age of its oldest
+unsent event, parked events, and dead letters waiting for an operator; and what a service adds
+of its own (:meth:`Metrics.on_scrape`). Each runtime keeps its own registry, so two apps in one
+process share nothing. Counts only: no tenant's content, no path beyond its template."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import datetime
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -17,6 +21,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jalin_kit.db import utcnow
+from jalin_kit.events.stream import STREAM_NAME
 from jalin_kit.inbox import DeadLetter
 from jalin_kit.outbox import OutboxMessage
 
@@ -44,7 +49,28 @@ class Metrics:
                                    ["service"], **labels)
         self.dead_letters = Gauge("jalin_dead_letters", "Dead letters not replayed (jalin dead-letters).",
                                   ["service"], **labels)
+        self.consumer_processed = Counter("jalin_consumer_processed", "Events a consumer processed (committed).",
+                                          ["service", "consumer"], **labels)
+        self.consumer_failed = Counter("jalin_consumer_failed", "Deliveries whose handling failed (retried or dead-lettered).",
+                                       ["service", "consumer"], **labels)
+        self.consumer_dead_lettered = Counter("jalin_consumer_dead_lettered", "Events a consumer stored as dead letters.",
+                                              ["service", "consumer"], **labels)
+        self.consumer_seconds = Histogram("jalin_consumer_handler_seconds",
+                                          "Time from a message's arrival to its commit (inbox and handler).",
+                                          ["service", "consumer"], buckets=BUCKETS, **labels)
+        self.consumer_pending = Gauge("jalin_consumer_pending",
+                                      "Messages waiting at the server for this consumer (not yet delivered).",
+                                      ["service", "consumer"], **labels)
+        self.consumer_ack_pending = Gauge("jalin_consumer_ack_pending",
+                                          "Messages delivered to this consumer and not yet acknowledged.",
+                                          ["service", "consumer"], **labels)
         self.service = service
+        self._scrapes: list[Callable[[], Awaitable[None]]] = []
+
+    def on_scrape(self, refresh: Callable[[], Awaitable[None]]) -> None:
+        """Run ``refresh`` at each scrape, before the figures are written: a service's own
+        gauges read at the time (the notifications' mail queue), on this registry."""
+        self._scrapes.append(refresh)
 
     def exposition(self) -> Response:
         """The figures as they are (an app without a store: the console)."""
@@ -64,7 +90,22 @@ class Metrics:
         self.outbox_oldest.labels(self.service).set(_age(oldest))
         self.outbox_parked.labels(self.service).set(parked or 0)
         self.dead_letters.labels(self.service).set(dead or 0)
+        await self._consumers_at_server(runtime)
+        for refresh in self._scrapes:
+            await refresh()
         return self.exposition()
+
+    async def _consumers_at_server(self, runtime: ServiceRuntime) -> None:
+        """Pending and unacknowledged messages of each consumer, as the server counts them."""
+        if runtime.consumers is None or runtime.js is None or not runtime.consuming:
+            return
+        for name in runtime.consumers.registrations:
+            try:
+                info = await asyncio.wait_for(runtime.js.consumer_info(STREAM_NAME, name), timeout=2)
+            except Exception:  # noqa: BLE001 - a scrape reports what it can
+                continue
+            self.consumer_pending.labels(self.service, name).set(info.num_pending or 0)
+            self.consumer_ack_pending.labels(self.service, name).set(info.num_ack_pending or 0)
 
 
 def _age(oldest: datetime | str | None) -> float:

@@ -22,6 +22,7 @@ from jalin_kit.bus import security as bus_security
 from jalin_kit.consumers import MAX_DELIVERIES_ADVISORIES, EventConsumers, consumer_health
 from jalin_kit.db import Database
 from jalin_kit.logging import configure_logging
+from jalin_kit.metrics import Metrics
 from jalin_kit.migrations import upgrade_async
 from jalin_kit.outbox import OutboxRelay
 from jalin_kit.settings import ServiceSettings
@@ -82,10 +83,12 @@ class ServiceRuntime:
     stopping: bool = field(init=False, default=False)
     _tasks: list[asyncio.Task[None]] = field(init=False, default_factory=list)
     extras: dict[str, Any] = field(init=False, default_factory=dict)
+    metrics: Metrics = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
         self.db = Database(s.database_url, pool_size=s.database_pool_size)
+        self.metrics = Metrics(s.service_name)
         self.tenants = TenantDirectory(db=self.db)
         self.verifier = TokenVerifier(s)
         self.broker = NatsBroker(
@@ -104,7 +107,7 @@ class ServiceRuntime:
             inbox_prefix=inbox_of(s.service_name),
         )
         if self.consumers is not None:
-            self.consumers.bind(self.db, s)
+            self.consumers.bind(self.db, s, self.metrics)
             self.broker.include_router(self.consumers.build_router(s))
         self.keeper = BusKeeper(self.broker, list(self.consumers.registrations) if self.consumers else [])
         self.relay = OutboxRelay(

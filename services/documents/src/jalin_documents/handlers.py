@@ -73,7 +73,7 @@ async def locked_document(session: AsyncSession, proposal_id: str, kind: str) ->
     return (await session.exec(query)).first()
 
 
-async def render_draft(envelope: CloudEvent, event: ProposalApproved) -> RenderedDraft | None:
+async def render_draft(_consumers: EventConsumers, envelope: CloudEvent, event: ProposalApproved) -> RenderedDraft | None:
     """Render and store the file before the transaction opens (it takes tens of ms of CPU).
     None when the proposal's KB is already signed: nothing to render."""
     assert consumers.db is not None
