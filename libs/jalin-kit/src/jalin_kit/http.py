@@ -23,7 +23,8 @@ from jalin_kit.auth import CurrentPrincipal, current_principal, platform_operato
 from jalin_kit.consumers import EventConsumers
 from jalin_kit.identifiers import TENANT_ID, UNIT_ID, IdPattern
 from jalin_kit.limits import BodyLimit
-from jalin_kit.metrics import HttpMetrics, Metrics
+from jalin_kit.metrics import HttpMetrics
+from jalin_kit.tracing import TraceRequests
 from jalin_kit.openapi import NOT_FOUND, document_errors
 from jalin_kit.request_id import RequestId
 from jalin_kit.runtime import ServiceRuntime
@@ -150,6 +151,7 @@ def create_app(
     app.state.metrics = metrics
     app.add_middleware(BodyLimit, limit=runtime.settings.max_body_bytes, own_bound=own_body_limits)
     app.add_middleware(HttpMetrics, metrics=metrics)
+    app.add_middleware(TraceRequests, tracing=runtime.tracing)  # outside the figures: its span covers them
     app.add_middleware(RequestId)  # outermost: even a refused body's answer carries the id
 
     @app.exception_handler(RequestValidationError)
@@ -184,6 +186,7 @@ def create_app(
     async def readyz() -> JSONResponse:
         checks = await runtime.readiness()
         ready = all(v == "ok" for k, v in checks.items() if k not in REPORTED_ONLY)
+        metrics.ready.labels(metrics.service).set(1 if ready else 0)
         return JSONResponse(status_code=200 if ready else 503, content={"ready": ready, "checks": checks})
 
     routers = [*routers, outbox_router(runtime), capabilities_router(operations)]

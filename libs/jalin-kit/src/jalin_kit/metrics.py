@@ -64,6 +64,8 @@ class Metrics:
         self.consumer_ack_pending = Gauge("jalin_consumer_ack_pending",
                                           "Messages delivered to this consumer and not yet acknowledged.",
                                           ["service", "consumer"], **labels)
+        self.ready = Gauge("jalin_ready", "1 when the service's last readiness check (/readyz) passed, else 0.",
+                           ["service"], **labels)
         self.service = service
         self._scrapes: list[Callable[[], Awaitable[None]]] = []
 

@@ -132,6 +132,23 @@ def outbox_parking_upgrade() -> None:
         batch.create_index("ix_outbox_parked_at", ["parked_at"], unique=False)
 
 
+def outbox_traceparent_upgrade() -> None:
+    """outbox: ``traceparent``, the trace of what recorded the event (``jalin_kit.tracing``)."""
+    from alembic import op
+    from sqlalchemy import Column
+    from sqlmodel.sql.sqltypes import AutoString
+
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(Column("traceparent", AutoString(length=55), nullable=True))
+
+
+def outbox_traceparent_downgrade() -> None:
+    from alembic import op
+
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("traceparent")
+
+
 def outbox_parking_downgrade() -> None:
     from alembic import op
 

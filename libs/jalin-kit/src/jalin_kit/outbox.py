@@ -34,6 +34,7 @@ from jalin_kit.events.catalogue import PUBLISHERS, IntegrationEvent
 from jalin_kit.events.envelope import SHARED, CloudEvent, shared_subject, subject_for
 from jalin_kit.events.stream import STREAM_NAME
 from jalin_kit.identifiers import SUBJECT_TOKEN
+from jalin_kit.tracing import current_traceparent
 
 log = structlog.get_logger(__name__)
 
@@ -84,6 +85,8 @@ class OutboxMessage(SQLModel, table=True):
     the next try. Rows go out in this order, so a failing row never stands before a new one."""
     parked_at: datetime | None = Field(default=None, index=True)
     """Set after ``max_attempts`` failures: no longer tried until an operator replays it."""
+    traceparent: str | None = Field(default=None, max_length=55)
+    """The trace of the request or handler that recorded the event (``jalin_kit.tracing``)."""
 
     def envelope(self) -> CloudEvent:
         return CloudEvent(
@@ -94,6 +97,7 @@ class OutboxMessage(SQLModel, table=True):
             tenant_id=self.tenant_id,
             correlation_id=self.correlation_id,
             time=self.occurred_at,
+            traceparent=self.traceparent,
         )
 
 
@@ -125,6 +129,7 @@ def record_event(
         correlation_id=correlation_id or event_id,
         occurred_at=utcnow(),
         data=payload.model_dump_json().encode(),
+        traceparent=current_traceparent(),
     )
     session.add(row)
     partner = payload.shared_with_tenant()
@@ -139,6 +144,7 @@ def record_event(
                 correlation_id=row.correlation_id,
                 occurred_at=row.occurred_at,
                 data=row.data,
+                traceparent=row.traceparent,
             )
         )
     session.sync_session.info[_OUTBOX_DIRTY] = True

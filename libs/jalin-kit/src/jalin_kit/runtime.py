@@ -23,6 +23,7 @@ from jalin_kit.consumers import MAX_DELIVERIES_ADVISORIES, EventConsumers, consu
 from jalin_kit.db import Database
 from jalin_kit.logging import configure_logging
 from jalin_kit.metrics import Metrics
+from jalin_kit.tracing import Tracing
 from jalin_kit.migrations import upgrade_async
 from jalin_kit.outbox import OutboxRelay
 from jalin_kit.settings import ServiceSettings
@@ -84,11 +85,13 @@ class ServiceRuntime:
     _tasks: list[asyncio.Task[None]] = field(init=False, default_factory=list)
     extras: dict[str, Any] = field(init=False, default_factory=dict)
     metrics: Metrics = field(init=False)
+    tracing: Tracing = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
         self.db = Database(s.database_url, pool_size=s.database_pool_size)
         self.metrics = Metrics(s.service_name)
+        self.tracing = Tracing.from_environment(s.service_name)
         self.tenants = TenantDirectory(db=self.db)
         self.verifier = TokenVerifier(s)
         self.broker = NatsBroker(
@@ -107,7 +110,7 @@ class ServiceRuntime:
             inbox_prefix=inbox_of(s.service_name),
         )
         if self.consumers is not None:
-            self.consumers.bind(self.db, s, self.metrics)
+            self.consumers.bind(self.db, s, self.metrics, self.tracing)
             self.broker.include_router(self.consumers.build_router(s))
         self.keeper = BusKeeper(self.broker, list(self.consumers.registrations) if self.consumers else [])
         self.relay = OutboxRelay(
@@ -217,6 +220,7 @@ class ServiceRuntime:
         await _within(self.relay.stop(), "outbox relay")
         await _within(self.broker.stop(), "broker")
         await _within(self.db.dispose(), "database")
+        await _within(asyncio.to_thread(self.tracing.shutdown), "traces")
 
     async def readiness(self) -> dict[str, Any]:
         checks: dict[str, Any] = {}

@@ -6,6 +6,7 @@ also the ``Nats-Msg-Id`` so that JetStream drops a re-published duplicate.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -13,6 +14,8 @@ from jalin_kit.errors import OperatorSafe
 from jalin_kit.identifiers import SUBJECT_TOKEN
 
 SPEC_VERSION = "1.0"
+TRACEPARENT = re.compile(r"00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}")
+"""W3C trace context, version 00, as it may travel on the bus (anything else is dropped)."""
 
 
 class EnvelopeError(OperatorSafe, ValueError):
@@ -57,9 +60,12 @@ class CloudEvent:
     correlation_id: str
     time: datetime = field(default_factory=lambda: datetime.now(UTC))
     datacontenttype: str = "application/json"
+    traceparent: str | None = None
+    """The CloudEvents distributed-tracing extension: the W3C trace context of the span that
+    recorded the event (``ce-traceparent``); absent when nothing was traced."""
 
     def headers(self) -> dict[str, str]:
-        return {
+        headers = {
             "ce-specversion": SPEC_VERSION,
             "ce-id": self.id,
             "ce-source": self.source,
@@ -71,6 +77,9 @@ class CloudEvent:
             "content-type": self.datacontenttype,
             "Nats-Msg-Id": self.id,
         }
+        if self.traceparent:
+            headers["ce-traceparent"] = self.traceparent
+        return headers
 
     @classmethod
     def from_headers(cls, headers: dict[str, str] | None) -> CloudEvent:
@@ -98,4 +107,6 @@ class CloudEvent:
             correlation_id=headers.get("ce-correlationid") or headers["ce-id"],
             time=when,
             datacontenttype=headers.get("content-type", "application/json"),
+            # A malformed trace context is dropped, never a reason to refuse the event.
+            traceparent=headers.get("ce-traceparent") if TRACEPARENT.fullmatch(headers.get("ce-traceparent") or "") else None,
         )
