@@ -1,6 +1,6 @@
 """``/metrics`` of every service on the running platform: an approval moves the HTTP figures
-(by route template, never by the path itself) and the outbox's; nothing of a tenant's content
-is in them."""
+(by route template, never by the path itself), the consumers' and the outbox's; nothing of a
+tenant's content is in them."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ import pytest
 from jalin_e2e import Api, wait_for
 
 from jalin_cli.platform import SERVICES, Platform
+
+
+CONSUMERS = ("documents-proposal-approved", "evaluation-proposal-approved", "notifications-document-generated")
 
 
 def scrape(platform: Platform, service: str) -> str:
@@ -33,13 +36,22 @@ def test_an_approval_moves_the_figures(platform: Platform, api: Api) -> None:
         pytest.skip("the figures do not depend on the store: checked on the SQLite platform")
     before = scrape(platform, "proposals")
     created_before = value(before, "jalin_http_requests_total", route="/v1/proposals", method="POST", status="201")
+    consumed_before = {c: value(scrape(platform, c.split("-")[0]), "jalin_consumer_processed_total", consumer=c)
+                       for c in CONSUMERS}
     p = api.approved_proposal(title="Rahasia daerah: judul yang tidak boleh keluar")
-    wait_for(lambda: api.documents(p["id"]), what="the KB draft")
+    wait_for(lambda: api.documents(p["id"]) and api.plans(p["id"]), what="the KB draft and the plan")
+    wait_for(lambda: [m for m in api.inbox(p["id"]) if m["kind"] == "document.generated"], what="the document's notice")
     after = scrape(platform, "proposals")
     assert value(after, "jalin_http_requests_total", route="/v1/proposals", method="POST", status="201") == created_before + 1
     assert value(after, "jalin_http_requests_total", route="/v1/proposals/{proposal_id}/approve", method="POST",
                  status="200") >= 1
     assert value(after, "jalin_http_request_seconds_count", route="/v1/proposals", method="POST") >= 1
+    for consumer in CONSUMERS:  # each consumer's figures moved: processed, and timed
+        text = scrape(platform, consumer.split("-")[0])
+        assert value(text, "jalin_consumer_processed_total", consumer=consumer) >= consumed_before[consumer] + 1, consumer
+        assert value(text, "jalin_consumer_handler_seconds_count", consumer=consumer) >= 1, consumer
+        # what waits at the server, read from it at the scrape (a number, whatever other tests left)
+        assert re.search(rf'^jalin_consumer_pending{{service="[a-z]+",consumer="{consumer}"}} \d', text, re.M), consumer
     for name in ("jalin_outbox_unsent", "jalin_outbox_oldest_unsent_seconds", "jalin_outbox_parked"):
         assert re.search(rf'^{name}{{service="proposals"}} \d', after, re.M), name
     # a hostile path is one series, not one per path; no title, id or tenant in any of it

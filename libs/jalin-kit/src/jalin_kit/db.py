@@ -21,7 +21,7 @@ opened without a unit and see the whole tenant (``jalin_kit.access.unit_scope``)
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +41,7 @@ TENANT_KEY = "jalin_tenant"
 SYSTEM_KEY = "jalin_system"
 ALSO_KEY = "jalin_also_new_rows_for"
 UNIT_KEY = "jalin_unit"
+DATABASE_KEY = "jalin_database"
 
 
 class _WholeTenant:
@@ -99,7 +100,7 @@ def _scope_queries(state: Any) -> None:
     if state.statement._propagate_attrs.get("compile_state_plugin") != "orm":  # noqa: SLF001
         # A tenant table named as a Core Table (``Model.__table__``): loader criteria cannot
         # apply to it, so it is refused rather than read unscoped.
-        names = ", ".join(c.__tablename__ for c in scoped)  # type: ignore[attr-defined]
+        names = ", ".join(str(c.__tablename__) for c in scoped)  # a str once mapped (declared as str | Callable)
         raise TenantScopeError(f"tenant tables ({names}) are read through their models in a tenant session, "
                                "not as Core tables")
     tenant = info.get(TENANT_KEY)
@@ -180,8 +181,11 @@ def create_engine(url: str, *, pool_size: int = 10, readonly: bool = False) -> A
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            # WAL + NORMAL survives a process crash (kill -9); FULL only adds power-loss safety.
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            # FULL: a commit is on disk (the WAL fsynced) before it returns, so a committed
+            # approval and its outbox row survive a power cut, not only a killed process
+            # (NORMAL would lose the last commits). Batched consumers and one relay statement
+            # per batch keep the number of commits down instead (docs/adr/0005).
+            cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             if readonly:
@@ -208,6 +212,9 @@ class Database:
         self.engine = create_engine(url, pool_size=pool_size)
         self.read_engine = create_engine(url, readonly=True) if is_sqlite(url) else self.engine
         self._factory = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self.after_event_commit: list[Callable[[], None]] = []
+        """Called after a commit that recorded outbox rows (the relay wakes up): this store's
+        own, so two services in one process never wake each other."""
         self._read_factory = async_sessionmaker(
             self.read_engine, class_=AsyncSession, expire_on_commit=False
         )
@@ -220,14 +227,17 @@ class Database:
         factory = self._read_factory if readonly else self._factory
         async with factory() as session:
             session.sync_session.info[TENANT_KEY] = tenant_id
+            session.sync_session.info[DATABASE_KEY] = self
             if unit is not WHOLE_TENANT:
                 session.sync_session.info[UNIT_KEY] = unit
             yield session
 
     @asynccontextmanager
-    async def system_session(self) -> AsyncIterator[AsyncSession]:
-        async with self._factory() as session:
+    async def system_session(self, *, readonly: bool = False) -> AsyncIterator[AsyncSession]:
+        """Every tenant's rows (relays, scanners, operators); ``readonly`` on SQLite's readers."""
+        async with (self._read_factory if readonly else self._factory)() as session:
             session.sync_session.info[SYSTEM_KEY] = True
+            session.sync_session.info[DATABASE_KEY] = self
             yield session
 
     async def create_all(self, tables: list[Any] | None = None) -> None:

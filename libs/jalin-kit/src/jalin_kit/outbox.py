@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-import weakref
 from collections.abc import Callable
+from typing import Any
 from datetime import datetime, timedelta
 
 import nats.errors
@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel, col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from jalin_kit.db import Database, utcnow
+from jalin_kit.db import DATABASE_KEY, Database, utcnow
 from jalin_kit.events.catalogue import PUBLISHERS, IntegrationEvent
 from jalin_kit.events.envelope import SHARED, CloudEvent, shared_subject, subject_for
 from jalin_kit.events.stream import STREAM_NAME
@@ -39,7 +39,6 @@ from jalin_kit.tracing import current_traceparent
 log = structlog.get_logger(__name__)
 
 _OUTBOX_DIRTY = "jalin_outbox_dirty"
-_listeners: weakref.WeakSet[OutboxRelay] = weakref.WeakSet()
 
 
 class Unpublishable(ValueError):
@@ -89,16 +88,21 @@ class OutboxMessage(SQLModel, table=True):
     """The trace of the request or handler that recorded the event (``jalin_kit.tracing``)."""
 
     def envelope(self) -> CloudEvent:
-        return CloudEvent(
-            id=self.id,
-            source=self.source,
-            type=self.type,
-            subject=self.subject,
-            tenant_id=self.tenant_id,
-            correlation_id=self.correlation_id,
-            time=self.occurred_at,
-            traceparent=self.traceparent,
-        )
+        return envelope_of(self)
+
+
+def envelope_of(row: Any) -> CloudEvent:
+    """The envelope of an outbox row (a model, or a Core row of the outbox table)."""
+    return CloudEvent(
+        id=row.id,
+        source=row.source,
+        type=row.type,
+        subject=row.subject,
+        tenant_id=row.tenant_id,
+        correlation_id=row.correlation_id,
+        time=row.occurred_at,
+        traceparent=row.traceparent,
+    )
 
 
 def new_event_id() -> str:
@@ -154,8 +158,9 @@ def record_event(
 @event.listens_for(Session, "after_commit")
 def _wake_relays(session: Session) -> None:
     if session.info.pop(_OUTBOX_DIRTY, False):
-        for relay in list(_listeners):
-            relay.wake()
+        db = session.info.get(DATABASE_KEY)
+        for wake in db.after_event_commit if db is not None else ():
+            wake()
 
 
 @event.listens_for(Session, "after_rollback")
@@ -192,7 +197,7 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self.published = 0
         self.healthy = True
-        _listeners.add(self)
+        db.after_event_commit.append(self.wake)
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -248,15 +253,17 @@ class OutboxRelay:
             raise ConnectionError("NATS is not connected")
         max_payload = int(getattr(nc, "_max_payload", 0) or 0)
         now = utcnow()
-        async with self._db.system_session() as session:
+        # Core rows from a reader connection: no ORM objects to build, and on SQLite the one
+        # writer connection stays free for the requests and consumers.
+        table = OutboxMessage.__table__  # type: ignore[attr-defined]
+        async with self._db.system_session(readonly=True) as session:
             query = (
-                select(OutboxMessage)
-                .where(col(OutboxMessage.sent_at).is_(None), col(OutboxMessage.parked_at).is_(None))
-                .where(col(OutboxMessage.due_at) <= now)
-                .order_by(col(OutboxMessage.due_at))
+                select(*table.c)
+                .where(table.c.sent_at.is_(None), table.c.parked_at.is_(None), table.c.due_at <= now)
+                .order_by(table.c.due_at)
                 .limit(self._batch)
             )
-            rows = list((await session.exec(query)).all())
+            rows: list[Any] = list((await session.exec(query)).all())
         if not rows:
             return 0
         results = await asyncio.gather(*(self._publish(js, row, max_payload) for row in rows), return_exceptions=True)
@@ -293,7 +300,7 @@ class OutboxRelay:
             return False
         return True
 
-    def _failure(self, row: OutboxMessage, exc: BaseException) -> dict[str, object]:
+    def _failure(self, row: Any, exc: BaseException) -> dict[str, object]:
         attempts = row.attempts + 1
         error = f"{type(exc).__name__}: {exc}"[:500]
         now = utcnow()
@@ -305,8 +312,8 @@ class OutboxRelay:
                     retry_in=delay)
         return {"attempts": attempts, "last_error": error, "due_at": now + timedelta(seconds=delay)}
 
-    async def _publish(self, js: JetStreamContext, row: OutboxMessage, max_payload: int) -> None:
-        headers = row.envelope().headers()
+    async def _publish(self, js: JetStreamContext, row: Any, max_payload: int) -> None:
+        headers = envelope_of(row).headers()
         check_publishable(row.subject, row.data, headers, max_payload, row.source)
         # Not ``stream=``: its Nats-Msg-Expected-Stream header would travel with the copy a
         # region's account imports, and that region's stream would refuse it.
