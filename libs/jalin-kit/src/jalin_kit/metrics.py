@@ -13,7 +13,7 @@ from datetime import datetime
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -37,6 +37,7 @@ class Metrics:
 
     def __init__(self, service: str) -> None:
         self.registry = CollectorRegistry()
+        ProcessCollector(registry=self.registry)  # this process's memory, CPU and start (one per HTTP worker)
         labels = {"registry": self.registry}
         self.requests = Counter("jalin_http_requests", "HTTP requests answered, by route template and status.",
                                 ["service", "method", "route", "status"], **labels)

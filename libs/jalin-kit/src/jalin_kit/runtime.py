@@ -86,9 +86,18 @@ class ServiceRuntime:
     extras: dict[str, Any] = field(init=False, default_factory=dict)
     metrics: Metrics = field(init=False)
     tracing: Tracing = field(init=False)
+    on_started: list[Callable[[], None]] = field(init=False, default_factory=list)
+    """Called once the runtime has started (migrated, seeded): jalin_kit.serve starts its
+    extra HTTP workers here."""
+    on_stopping: list[Callable[[], None]] = field(init=False, default_factory=list)
+    """Called (in a thread) when the runtime stops: jalin_kit.serve stops its workers here."""
 
     def __post_init__(self) -> None:
         s = self.settings
+        if s.role == "api":
+            # HTTP and this process's outbox only: another process of the service migrates,
+            # consumes and runs the scheduled jobs (jalin_kit.serve's workers).
+            self.consumers, self.background, self.migrate_on_start = None, (), False
         self.db = Database(s.database_url, pool_size=s.database_pool_size)
         self.metrics = Metrics(s.service_name)
         self.tracing = Tracing.from_environment(s.service_name)
@@ -135,7 +144,8 @@ class ServiceRuntime:
         log.info("service.starting", settings=s.public())
         if self.migrate_on_start:
             await upgrade_async(self.migrations_dir, s.database_url)
-        await (self.registry_owner or seed_tenant_copy)(self, tenant_seed(s))
+        if s.role == "all":
+            await (self.registry_owner or seed_tenant_copy)(self, tenant_seed(s))
         await self.tenants.reload()
         self._tasks.append(asyncio.create_task(self.tenants.keep_fresh(s.tenant_refresh_seconds), name="tenants"))
         # HTTP and the relay do not wait for NATS: writes are accepted and wait in the
@@ -144,7 +154,9 @@ class ServiceRuntime:
         self._tasks.append(asyncio.create_task(self._connect_and_consume(), name="nats"))
         for job in self.background:
             self._tasks.append(asyncio.create_task(self._supervise(job), name=job.__name__))
-        log.info("service.started", port=s.port)
+        log.info("service.started", port=s.port, role=s.role)
+        for hook in self.on_started:
+            hook()
 
     async def _connect_and_consume(self) -> None:
         await self._connect()
@@ -208,6 +220,8 @@ class ServiceRuntime:
         broker stopped while it was still starting, can fail to finish; a stop must end
         anyway (it logs what it left behind), or a test's teardown or a deploy hangs."""
         self.stopping = True
+        for hook in self.on_stopping:
+            await _within(asyncio.to_thread(hook), "stopping hook")
         for task in self._tasks:
             task.cancel()
         if self._tasks:

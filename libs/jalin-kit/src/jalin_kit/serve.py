@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.process
+import os
+import socket
 import sys
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -33,14 +39,74 @@ def _located(error: Any) -> str:
 
 
 def serve(build: Callable[[Any], Any], settings: ServiceSettings | type[ServiceSettings]) -> None:
+    """Serve the app; with ``http_workers`` > 1, as that many processes on one port."""
     if isinstance(settings, type):
         settings = load_settings(settings)
     app = build(settings)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=10,
-    )
+    if settings.http_workers <= 1 or settings.role != "all":
+        uvicorn.run(app, host=settings.host, port=settings.port, **UVICORN)
+        return
+    sock = reuse_port_socket(settings.host, settings.port)
+    port = sock.getsockname()[1]  # the one chosen when the setting is 0
+    workers = ApiWorkers(build, settings.model_copy(update={"role": "api", "http_workers": 1, "port": port}),
+                         settings.http_workers - 1)
+    # Once this process has migrated and seeded the store, the others may start.
+    app.state.runtime.on_started.append(workers.start)
+    # On the way down, from the lifespan: uvicorn re-raises a SIGTERM after its shutdown, so
+    # nothing after run() would run.
+    app.state.runtime.on_stopping.append(workers.stop)
+    uvicorn.Server(uvicorn.Config(app, **UVICORN)).run(sockets=[sock])
+
+
+UVICORN: dict[str, Any] = {"log_config": None, "access_log": False, "timeout_graceful_shutdown": 10}
+
+
+def reuse_port_socket(host: str, port: int) -> socket.socket:
+    """A listening socket others may bind too (SO_REUSEPORT): the kernel spreads the
+    connections over the processes that listen."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+class ApiWorkers:
+    """The extra HTTP processes of a service (role api), started by its first process."""
+
+    def __init__(self, build: Callable[[Any], Any], settings: ServiceSettings, count: int) -> None:
+        self.build, self.settings, self.count = build, settings, count
+        self.processes: list[multiprocessing.process.BaseProcess] = []
+
+    def start(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        for n in range(self.count):
+            process = context.Process(target=_api_worker, args=(self.build, self.settings, os.getpid()),
+                                      name=f"jalin-{self.settings.service_name}-api-{n + 1}", daemon=True)
+            process.start()
+            self.processes.append(process)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()  # SIGTERM: uvicorn shuts down gracefully
+        for process in self.processes:
+            process.join(timeout=15)
+            if process.is_alive():
+                process.kill()
+
+
+def _api_worker(build: Callable[[Any], Any], settings: ServiceSettings, parent: int) -> None:
+    """One extra worker: the same app in role api, on the same port; it ends with its parent."""
+    sock = reuse_port_socket(settings.host, settings.port)
+    server = uvicorn.Server(uvicorn.Config(build(settings), **UVICORN))
+
+    def orphaned() -> None:  # the first process was killed (kill -9): do not serve on alone
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        server.should_exit = True
+
+    threading.Thread(target=orphaned, daemon=True).start()
+    server.run(sockets=[sock])

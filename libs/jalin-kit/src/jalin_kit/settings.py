@@ -153,6 +153,13 @@ class ServiceSettings(BaseSettings):
     tenant_refresh_seconds: float = Field(2.0, gt=0, description="How often the registry's snapshot is reloaded.")
     log_level: str = "INFO"
     log_json: bool = True
+    http_workers: int = Field(1, ge=1, le=32, description=(
+        "Processes answering HTTP on the service's port (SO_REUSEPORT). The first one does everything "
+        "(migrations, consumers, scheduled jobs); the others serve the API and publish their own outbox "
+        "(role api). Reads scale with them; a store they share: WAL SQLite on one machine, or PostgreSQL."))
+    role: Literal["all", "api"] = Field("all", description=(
+        "all: HTTP, consumers, scheduled jobs and migrations. api: HTTP and its outbox only (an extra "
+        "worker or an API-only replica: another process of the service migrates and consumes)."))
 
     @classmethod
     def settings_customise_sources(
