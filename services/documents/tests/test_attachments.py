@@ -2,9 +2,9 @@
 limits, tenant isolation, sharing with the partner region, and the signed scan that locks
 a generated document.
 
-Each test builds the app and runs its lifespan (migrations, NATS, outbox relay); the
-approval that renders a KB draft goes through the consumer pipeline (inbox, handler,
-outbox) exactly as a message from NATS would.
+Each test builds the app and runs its lifespan (migrations, NATS, outbox relay:
+``started_app`` of conftest.py); the approval that renders a KB draft goes through the app's
+own consumers (inbox, handler, outbox) exactly as a message from NATS would.
 """
 
 from __future__ import annotations
@@ -18,32 +18,35 @@ import zipfile
 import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import docx
 import httpx
 import pytest
 from fastapi import FastAPI
 from jalin_documents import attachments as attachments_module
-from jalin_documents.app import build
-from jalin_documents.handlers import consumers
 from jalin_documents.models import Attachment, CooperationParty, Document
-from jalin_documents.settings import DocumentsSettings
 from jalin_kit.auth import issue_dev_token
-from jalin_kit.events import CloudEvent, DocumentLocked, Party, ProposalApproved, ProposalDrafted
+from jalin_kit.consumers import EventConsumers
+from jalin_kit.events import DocumentLocked, Party, ProposalApproved
 from jalin_kit.inbox import ProcessedEvent
 from jalin_kit.outbox import OutboxMessage
 from jalin_kit.runtime import ServiceRuntime
 from jalin_kit.tenants import UnknownTenant
 from sqlmodel import select
 
-if TYPE_CHECKING:
-    from conftest import Blobs  # this folder's conftest.py: the local folder, or S3 on moto
+from services.documents.tests.conftest import (
+    SECRET,
+    UPLOAD_LIMIT,
+    Blobs,
+    approval,
+    deliver,
+    drafted,
+    envelope_for,
+)
 
-SECRET = "test-secret-for-the-documents-api-0123456789abcdef"
-LIMIT = 200_000
+LIMIT = UPLOAD_LIMIT
 CONSUMER = "documents-proposal-approved"
 LOCKED_TYPE = "id.jalin.document.locked.v1"
 ALL_ROLES = ("opd_staff", "opd_head", "kerja_sama", "tkksd", "sekda", "kepala_daerah", "dprd", "auditor")
@@ -113,33 +116,26 @@ PDF = pdf()
 # -- the app ------------------------------------------------------------------------------
 
 
-def approval(proposal_id: str, tenant: str = "sumbar", partner: str | None = "kukar") -> ProposalApproved:
-    return ProposalApproved(
-        proposal_id=proposal_id,
-        tenant=tenant,
-        title="Jalan Penghubung",
-        kind="ksdd",
-        proposer=Party(name="Pemerintah Provinsi Sumatera Barat", tenant=tenant),
-        proposer_unit=UNIT,
-        partner=Party(name="Mitra", tenant=partner),
-        shared_with=partner,
-        objective="Konektivitas.",
-        scope="Jalan.",
-        term_months=24,
-        financing="APBD.",
-        actor="sumbar-sekda",
-        occurred_at=datetime(2026, 11, 23, tzinfo=UTC),
-        term_start=date(2026, 11, 23),
-        term_end=date(2028, 11, 23),
-    )
+def approved(proposal_id: str, partner: str | None = "kukar") -> ProposalApproved:
+    """sumbar's approval, shared with ``partner`` (None: a partner outside Jalin)."""
+    return approval(proposal_id, partner=Party(name="Mitra", tenant=partner), shared_with=partner)
 
 
 @dataclass
 class Api:
     client: httpx.AsyncClient
-    runtime: ServiceRuntime
     app: FastAPI
     blobs: Blobs
+
+    @property
+    def runtime(self) -> ServiceRuntime:
+        return self.app.state.runtime  # type: ignore[no-any-return]
+
+    @property
+    def consumers(self) -> EventConsumers:
+        """This app's consumers (the runtime's): an event goes through them as from NATS."""
+        assert self.runtime.consumers is not None
+        return self.runtime.consumers
 
     async def upload(
         self,
@@ -167,22 +163,12 @@ class Api:
     async def drafted(self, unit: str | None = UNIT) -> str:
         """A proposal of sumbar's ``unit`` the service has heard of (``proposal.drafted``)."""
         pid = new_pid()
-        event = ProposalDrafted(**{**approval(pid).model_dump(exclude={"term_start", "term_end"}),
-                                   "proposer_unit": unit, "shared_with": None, "stage": "persiapan"})
-        envelope = CloudEvent(
-            id=str(uuid.uuid4()), source="/jalin/proposals", type=ProposalDrafted.ce_type(),
-            subject="jalin.sumbar.proposal.drafted", tenant_id="sumbar", correlation_id=pid,
-        )
-        assert await consumers.process(consumers.registrations["documents-proposal-drafted"], envelope, event)
+        assert await deliver(self.consumers, drafted(pid, unit=unit))
         return pid
 
     async def approve(self, pid: str, partner: str | None = "kukar", event_id: str | None = None) -> bool:
-        event = approval(pid, partner=partner)
-        envelope = CloudEvent(
-            id=event_id or str(uuid.uuid4()), source="/jalin/proposals", type=ProposalApproved.ce_type(),
-            subject="jalin.sumbar.proposal.approved", tenant_id="sumbar", correlation_id=pid,
-        )
-        return await consumers.process(consumers.registrations[CONSUMER], envelope, event)
+        event = approved(pid, partner=partner)
+        return await deliver(self.consumers, event, envelope_for(event, event_id))
 
     async def kb(self, pid: str, as_: dict[str, str] = OWNER) -> list[dict[str, Any]]:
         r = await self.client.get("/v1/documents", params={"proposal_id": pid}, headers=as_)
@@ -221,24 +207,11 @@ class Api:
 
 
 @pytest.fixture
-async def api(database_url: str, nats_url: str, tmp_path: Path, blobs: Blobs) -> AsyncIterator[Api]:
+async def api(started_app: FastAPI, blobs: Blobs) -> AsyncIterator[Api]:
     """The app on the local folder; on S3 too where a test parametrizes ``blob_store_kind``."""
-    settings = DocumentsSettings(
-        database_url=database_url,
-        nats_url=nats_url,
-        jwt_secret=SECRET,
-        data_dir=tmp_path,
-        **blobs.settings,
-        max_upload_bytes=LIMIT,
-        environment="test",
-        log_json=False,
-        log_level="WARNING",
-    )
-    app = build(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield Api(client, app.state.runtime, app, blobs)
+    transport = httpx.ASGITransport(app=started_app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        yield Api(client, started_app, blobs)
 
 
 def new_pid() -> str:

@@ -9,202 +9,35 @@ pipeline (``consumers.process``: inbox, handler, one transaction) and look at th
 
 from __future__ import annotations
 
-import asyncio
-import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import httpx
-import nats
 import pytest
-from jalin_kit.auth import issue_dev_token
-from jalin_kit.db import Database
-from jalin_kit.events import (
-    STEP_EVENTS,
-    AgreementRecord,
-    CloudEvent,
-    IntegrationEvent,
-    MappingReminderDue,
-    Party,
-    ProposalApproved,
-    ProposalRejected,
-    subject_for,
-)
+from jalin_kit.events import STEP_EVENTS, MappingReminderDue, Party, ProposalRejected
 from jalin_kit.inbox import ProcessedEvent
-from jalin_kit.runtime import ServiceRuntime
-from jalin_kit.tenants import DEMO_TENANTS, TenantDirectory, TenantInfo, UnknownTenant
-from jalin_notifications.app import build
-from jalin_notifications.handlers import consumers, deps
+from jalin_kit.tenants import UnknownTenant
+from jalin_notifications.handlers import build_consumers
 from jalin_notifications.models import Email, Message
-from jalin_notifications.settings import NotificationsSettings
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
-from jalin_cli.platform import free_port
-
-SECRET = "test-secret-for-the-notifications-handlers-0123456789"
-SUMBAR, KUKAR = DEMO_TENANTS["sumbar"], DEMO_TENANTS["kukar"]
-KALTIM = TenantInfo(
-    id="kaltim",
-    name="Pemerintah Provinsi Kalimantan Timur",
-    head_title="Gubernur Kalimantan Timur",
-    seat="Samarinda",
-    email_domain="kaltimprov.example.id",
-    cooperation_section="Biro Kerja Sama Setda Provinsi Kalimantan Timur",
-    units={"dinkes": "Dinas Kesehatan", "dpupr": "Dinas Pekerjaan Umum dan Penataan Ruang"},
+from services.notifications.tests.conftest import (
+    KALTIM_ALL,
+    KB,
+    KUKAR,
+    KUKAR_EVERYONE,
+    KUKAR_SECTION,
+    SUMBAR,
+    SUMBAR_DPUPR,
+    SUMBAR_SECTION,
+    Pipeline,
+    Service,
+    approved,
+    auth,
+    eventually,
+    reminder,
+    snapshot,
+    step,
 )
-DIRECTORY = {t.id: t for t in (SUMBAR, KUKAR, KALTIM)}
-KB = AgreementRecord(
-    agreement_id="a-1",
-    type="kb",
-    number_first="120/45/KB/2026",
-    number_second="415.4/12/KSD/2026",
-    signed_on=date(2027, 1, 10),
-    signed_place="Padang",
-    signatory_name="Mahyeldi",
-    signatory_title="Gubernur Sumatera Barat",
-    signed_as="kepala_daerah",
-)
-T = TypeVar("T")
-
-
-def snapshot(pid: str, **changes: Any) -> dict[str, Any]:
-    fields: dict[str, Any] = {
-        "proposal_id": pid,
-        "tenant": "sumbar",
-        "title": f"Jalan Penghubung {pid[:8]}",
-        "kind": "ksdd",
-        "proposer": Party(name=SUMBAR.name, tenant="sumbar"),
-        "proposer_unit": "dpupr",
-        "partner": Party(name=KUKAR.name, tenant="kukar"),
-        "shared_with": "kukar",  # offered: the proposals service shares it from the approval on
-        "objective": "Meningkatkan konektivitas antarwilayah.",
-        "scope": "Pembangunan jalan penghubung.",
-        "term_months": 24,
-        "financing": "APBD masing-masing pihak.",
-        "actor": "sumbar-kerja-sama",
-        "occurred_at": datetime(2026, 11, 23, tzinfo=UTC),
-    }
-    fields.update(changes)
-    return fields
-
-
-def approved(pid: str, **changes: Any) -> ProposalApproved:
-    return ProposalApproved(
-        **snapshot(pid, stage="penawaran", **changes), term_start=date(2026, 12, 1), term_end=date(2028, 11, 30)
-    )
-
-
-def step(aggregate: str, event: str, pid: str, **changes: Any) -> IntegrationEvent:
-    fields = {"command": "x", "stage_from": "pelaksanaan", "stage": "pelaksanaan", **changes}
-    return STEP_EVENTS[(aggregate, event)](**snapshot(pid, **fields))
-
-
-def reminder(round_title: str, missing: list[str]) -> MappingReminderDue:
-    return MappingReminderDue(
-        round_id=str(uuid.uuid4()),
-        tenant="sumbar",
-        round_title=round_title,
-        deadline=date(2027, 3, 31),
-        days_before_deadline=7,
-        missing_units=missing,
-    )
-
-
-def envelope_for(event: IntegrationEvent, event_id: str | None = None) -> CloudEvent:
-    tenant = event.tenant  # type: ignore[attr-defined]
-    return CloudEvent(
-        id=event_id or str(uuid.uuid4()),
-        source="/jalin/proposals",
-        type=event.ce_type(),
-        subject=subject_for(tenant, event.aggregate, event.event),
-        tenant_id=tenant,
-        correlation_id=getattr(event, "proposal_id", None) or "c",
-    )
-
-
-def auth(tenant: str, *roles: str, unit: str | None = None) -> dict[str, str]:
-    token = issue_dev_token(SECRET, tenant=tenant, roles=list(roles), user=f"{tenant}-{roles[0]}", unit=unit)
-    return {"Authorization": f"Bearer {token}"}
-
-
-SUMBAR_SECTION = auth("sumbar", "kerja_sama")
-SUMBAR_DPUPR = auth("sumbar", "opd_staff", unit="dpupr")
-KUKAR_SECTION = auth("kukar", "kerja_sama")
-KUKAR_EVERYONE = auth("kukar", "opd_staff", "opd_head", "tkksd", "sekda", "kepala_daerah", "dprd", unit="dpupr")
-KALTIM_ALL = auth("kaltim", "kerja_sama", "opd_staff", "sekda", "kepala_daerah", "auditor", unit="dpupr")
-
-
-async def eventually(check: Callable[[], Awaitable[T]], what: str, within: float = 30.0) -> T:
-    """Poll until ``check()`` is truthy: consumers work asynchronously."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}; last: {result!r}")
-        await asyncio.sleep(0.1)
-
-
-@dataclass
-class Service:
-    client: httpx.AsyncClient
-    runtime: ServiceRuntime
-    js: Any
-
-    async def publish(self, event: IntegrationEvent, event_id: str | None = None, msg_id: str | None = None) -> str:
-        envelope = envelope_for(event, event_id)
-        headers = envelope.headers()
-        if msg_id:
-            headers["Nats-Msg-Id"] = msg_id
-        await self.js.publish(envelope.subject, event.model_dump_json().encode(), headers=headers)
-        return envelope.id
-
-    async def inbox(self, headers: dict[str, str], lang: str = "id", **params: Any) -> list[dict[str, Any]]:
-        r = await self.client.get("/v1/inbox", headers=headers, params={"lang": lang, **params})
-        assert r.status_code == 200, r.text
-        return r.json()  # type: ignore[no-any-return]
-
-    async def rows(self, model: type[SQLModel], **where: Any) -> list[Any]:
-        async with self.runtime.db.system_session() as s:
-            query = select(model)
-            for name, value in where.items():
-                query = query.where(getattr(model, name) == value)
-            return list((await s.exec(query)).all())
-
-
-@pytest.fixture
-async def service(database_url: str, nats_url: str, tmp_path: Path) -> AsyncIterator[Service]:
-    tenants_file = tmp_path / "tenants.json"
-    tenants_file.write_text(json.dumps([t.model_dump(mode="json") for t in DIRECTORY.values()]))
-    settings = NotificationsSettings(
-        database_url=database_url,
-        nats_url=nats_url,
-        jwt_secret=SECRET,
-        data_dir=tmp_path,
-        tenants_seed=tenants_file,
-        environment="test",
-        log_json=False,
-        log_level="WARNING",
-        smtp_port=free_port(),  # nobody listens: emails stay queued, which is all we look at
-        mailer_poll_seconds=5.0,
-    )
-    app = build(settings)
-    async with app.router.lifespan_context(app):
-        runtime: ServiceRuntime = app.state.runtime
-        await eventually(lambda: asyncio.sleep(0, runtime.consuming), "the consumers to start")
-        nc = await nats.connect(nats_url)
-        try:
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-                yield Service(client, runtime, nc.jetstream())
-        finally:
-            await nc.close()
-
 
 # -- through NATS and the inbox API ----------------------------------------------------------
 
@@ -322,41 +155,12 @@ async def test_an_event_delivered_again_is_notified_once_in_each_region(service:
 
 # -- through the consumer pipeline -------------------------------------------------------------
 
-TABLES = [SQLModel.metadata.tables[t] for t in ("messages", "emails", "processed_events", "dead_letters", "outbox")]
-
-
-@dataclass
-class Pipeline:
-    db: Database
-
-    async def process(self, event: IntegrationEvent, event_id: str | None = None) -> bool:
-        name = f"notifications-{event.aggregate}-{event.event}"
-        return await consumers.process(consumers.registrations[name], envelope_for(event, event_id), event)
-
-    async def messages(self) -> list[Message]:
-        async with self.db.system_session() as s:
-            return list((await s.exec(select(Message))).all())
-
-    async def emails(self) -> list[Email]:
-        async with self.db.system_session() as s:
-            return list((await s.exec(select(Email))).all())
-
-
-@pytest.fixture
-async def pipeline(database_url: str, tmp_path: Path) -> AsyncIterator[Pipeline]:
-    db = Database(database_url)
-    await db.create_all(TABLES)
-    deps.tenants = TenantDirectory(dict(DIRECTORY))
-    consumers.bind(db, NotificationsSettings(database_url=database_url, data_dir=tmp_path, environment="development"))
-    try:
-        yield Pipeline(db)
-    finally:
-        await db.dispose()
+# -- through the consumer pipeline -------------------------------------------------------------
 
 
 def test_every_step_event_and_the_mapping_reminder_have_a_consumer() -> None:
     for cls in [*STEP_EVENTS.values(), MappingReminderDue]:
-        reg = consumers.registrations[f"notifications-{cls.aggregate}-{cls.event}"]
+        reg = build_consumers().registrations[f"notifications-{cls.aggregate}-{cls.event}"]
         assert reg.event_cls is cls and reg.description
 
 

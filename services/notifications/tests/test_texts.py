@@ -2,93 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import pytest
 from jalin_kit.events import (
     STEP_EVENTS,
-    AgreementRecord,
-    CooperationStep,
-    DocumentGenerated,
-    EvaluationDue,
     MappingReminderDue,
-    Party,
-    ProposalApproved,
-    ProposalRejected,
-    ProposalSubmitted,
 )
 from jalin_kit.tenants import DEMO_TENANTS
 from jalin_notifications import texts
 from jalin_notifications.models import RecipientType
 
-SUMBAR = DEMO_TENANTS["sumbar"]
+from services.notifications.tests.conftest import (
+    KB,
+    KUKAR,
+    SUMBAR,
+    TITLE,
+    approved,
+    due,
+    generated,
+    rejected,
+    step,
+    submitted,
+)
+
 UNIT = (RecipientType.UNIT, "dpupr")
 SECTION = (RecipientType.ROLE, "kerja_sama")
 UNIT_NAME = "Dinas Pekerjaan Umum dan Penataan Ruang"
-TITLE = "Jalan & Jembatan <Tahap 1>"
-
-
-def snapshot(**changes: Any) -> dict[str, Any]:
-    fields: dict[str, Any] = {
-        "proposal_id": "p-1",
-        "tenant": "sumbar",
-        "title": TITLE,
-        "kind": "ksdd",
-        "proposer": Party(name=SUMBAR.name, tenant="sumbar"),
-        "proposer_unit": "dpupr",
-        "partner": Party(name="Pemerintah Kabupaten Kutai Kartanegara", tenant="kukar"),
-        "objective": "Konektivitas.",
-        "scope": "Jalan penghubung.",
-        "term_months": 24,
-        "financing": "APBD.",
-        "actor": "u-1",
-        "occurred_at": datetime(2026, 11, 23, tzinfo=UTC),
-    }
-    fields.update(changes)
-    return fields
-
-
-def submitted(**changes: Any) -> ProposalSubmitted:
-    return ProposalSubmitted(**snapshot(**changes))
-
-
-def approved(**changes: Any) -> ProposalApproved:
-    return ProposalApproved(**snapshot(**changes), term_start=date(2026, 11, 23), term_end=date(2028, 11, 23))
-
-
-def rejected(**changes: Any) -> ProposalRejected:
-    return ProposalRejected(**snapshot(**changes), reason="Ruang lingkup belum jelas.")
-
-
-def generated(unit: str | None = "dpupr") -> DocumentGenerated:
-    return DocumentGenerated(
-        document_id="d-1",
-        tenant="sumbar",
-        proposal_id="p-1",
-        proposal_title=TITLE,
-        proposer_unit=unit,
-        kind="kb",
-        version=2,
-        sha256="0" * 64,
-        size=10,
-        media_type="x",
-        generated_at=datetime.now(UTC),
-    )
-
-
-def due(days: int, unit: str | None = "dpupr") -> EvaluationDue:
-    return EvaluationDue(
-        plan_id="pl-1",
-        reminder_id="r-1",
-        tenant="sumbar",
-        proposal_id="p-1",
-        proposal_title=TITLE,
-        proposer_unit=unit,
-        term_end=date(2028, 11, 23),
-        days_before_end=days,
-        due_on=date(2028, 11, 23),
-    )
 
 
 def recipients(notices: list[texts.Notice]) -> list[tuple[RecipientType, str]]:
@@ -216,7 +157,6 @@ def test_unknown_unit_is_named_by_its_id_and_no_unit_by_the_cooperation_section(
 
 # -- the partner region's offer ------------------------------------------------------------------
 
-KUKAR = DEMO_TENANTS["kukar"]
 KUKAR_SECTION = "Bagian Kerja Sama Setda Kabupaten Kutai Kartanegara"
 
 
@@ -257,25 +197,6 @@ def test_without_an_offer_stage_the_partner_is_told_it_is_a_party_and_what_comes
 
 
 # -- lifecycle steps -----------------------------------------------------------------------------
-
-KB = AgreementRecord(
-    agreement_id="a-1",
-    type="kb",
-    number_first="120/45/KB/2026",
-    number_second="415.4/12/KSD/2026",
-    signed_on=date(2027, 1, 10),
-    signed_place="Padang",
-    signatory_name="Mahyeldi",
-    signatory_title="Gubernur Sumatera Barat",
-    signed_as="kepala_daerah",
-)
-
-
-def step(aggregate: str, event: str, **changes: Any) -> CooperationStep:
-    fields: dict[str, Any] = {"stage": "pelaksanaan", "stage_from": "pelaksanaan", "command": "x"}
-    fields.update(changes)
-    return STEP_EVENTS[(aggregate, event)](**snapshot(**fields))
-
 
 @pytest.mark.parametrize("key", sorted(STEP_EVENTS))
 def test_every_step_has_its_own_words_for_the_unit_the_section_and_the_partner(key: tuple[str, str]) -> None:

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 
 from jalin_documents import access
 from jalin_documents.blobs.response import blob_response
-from jalin_documents.handlers import deps
+from jalin_documents.deps import AppDeps
 from jalin_documents.models import Document, DocumentPublic
 from jalin_documents.render import DOCX_MEDIA_TYPE
 
@@ -51,7 +51,9 @@ async def get_document(document_id: ObjectId, principal: CurrentPrincipal, sessi
                      "content": {DOCX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}},
                **NOT_FOUND, **GONE},
 )
-async def document_content(document_id: ObjectId, principal: CurrentPrincipal, session: TenantReadSession) -> Response:
+async def document_content(
+    document_id: ObjectId, principal: CurrentPrincipal, session: TenantReadSession, deps: AppDeps
+) -> Response:
     """The file itself (DOCX for drafts)."""
     access.require("document.read", principal)
     document = await get_scoped(session, Document, document_id)

@@ -11,7 +11,9 @@ from jalin_kit.runtime import ServiceRuntime
 from jalin_documents import access, attachments
 from jalin_documents.api import router
 from jalin_documents.blobs import blob_store
-from jalin_documents.handlers import consumers, deps
+from jalin_documents.blobs.counted import CountedBlobStore
+from jalin_documents.deps import Deps
+from jalin_documents.handlers import build_consumers
 from jalin_documents.settings import DocumentsSettings
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
@@ -20,12 +22,20 @@ TEMPLATES = SERVICE_ROOT / "templates"
 
 
 def build(settings: DocumentsSettings | None = None) -> FastAPI:
+    """One app with its own consumers, store, blob store and metrics: two in one process share nothing."""
     settings = settings or DocumentsSettings()
+    consumers = build_consumers()
     runtime = ServiceRuntime(settings, MIGRATIONS, consumers=consumers)
-    deps.blobs = blob_store(settings)
-    deps.templates = settings.templates_dir or TEMPLATES
-    deps.tenants = runtime.tenants
-    return create_app(
+    # The runtime makes the tenant directory and the metrics registry the dependencies hold,
+    # so they are handed to the consumers once it exists (before anything runs).
+    deps = Deps(
+        blobs=CountedBlobStore(blob_store(settings), runtime.metrics.registry),
+        templates=settings.templates_dir or TEMPLATES,
+        tenants=runtime.tenants,
+    )
+    consumers.deps = deps
+    runtime.on_stopping.append(lambda: deps.renderer.shutdown(wait=True))
+    app = create_app(
         runtime,
         title="Jalin documents",
         description=(
@@ -36,3 +46,5 @@ def build(settings: DocumentsSettings | None = None) -> FastAPI:
         operations=access.OPERATIONS,
         own_body_limits=["/v1/attachments"],  # UploadRoute bounds the file by max_upload_bytes
     )
+    app.state.deps = deps  # the routes' (deps.AppDeps)
+    return app

@@ -23,8 +23,9 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from jalin_documents import access
+from jalin_documents.blobs import BlobStore
 from jalin_documents.blobs.response import blob_response
-from jalin_documents.handlers import deps
+from jalin_documents.deps import AppDeps
 from jalin_documents.models import Attachment, AttachmentKind, AttachmentPublic, Document
 from jalin_documents.render import DOCX_MEDIA_TYPE
 from jalin_documents.sharing import counterpart, known_proposal
@@ -114,6 +115,7 @@ async def upload_attachment(
     runtime: Runtime,
     reader: TenantReadSession,
     session: TenantSession,
+    deps: AppDeps,
     form: Annotated[UploadForm, Form(media_type="multipart/form-data")],
 ) -> AttachmentPublic:
     """Upload a KAK, feasibility study, letter, DPRD decision, signed scan or other file.
@@ -176,17 +178,17 @@ async def upload_attachment(
         await session.commit()
     except BaseException:
         await session.rollback()
-        await discard(attachment)  # nothing half-stored
+        await discard(deps.blobs, attachment)  # nothing half-stored
         raise
     log.info("attachment.uploaded", attachment_id=attachment.id, kind=attachment.kind, size=size)
     return AttachmentPublic.of(attachment, locked=kind is AttachmentKind.SIGNED_SCAN,
                                deletable=access.allowed("attachment.delete", principal))
 
 
-async def discard(attachment: Attachment) -> None:
+async def discard(blobs: BlobStore, attachment: Attachment) -> None:
     """Remove an attachment's file; a failure (the store unreachable) leaves an orphan, logged."""
     try:
-        await deps.blobs.delete(attachment.tenant_id, attachment.blob_key)
+        await blobs.delete(attachment.tenant_id, attachment.blob_key)
     except Exception:  # noqa: BLE001 - the row's fate is decided; a stray file is harmless
         log.warning("attachment.blob_not_deleted", attachment_id=attachment.id, exc_info=True)
 
@@ -281,7 +283,9 @@ async def get_attachment(attachment_id: ObjectId, principal: CurrentPrincipal, s
                                  for t in ACCEPTED_MEDIA_TYPES.split(", ")}},
                **NOT_FOUND, **GONE},
 )
-async def attachment_content(attachment_id: ObjectId, principal: CurrentPrincipal, session: TenantReadSession) -> Response:
+async def attachment_content(
+    attachment_id: ObjectId, principal: CurrentPrincipal, session: TenantReadSession, deps: AppDeps
+) -> Response:
     """The file as uploaded, with its detected media type."""
     access.require("attachment.read", principal)
     attachment = await get_scoped(session, Attachment, attachment_id)
@@ -303,7 +307,9 @@ async def attachment_content(attachment_id: ObjectId, principal: CurrentPrincipa
 
 @router.delete("/{attachment_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
                responses=NOT_FOUND | CONFLICT)
-async def delete_attachment(attachment_id: ObjectId, principal: CurrentPrincipal, session: TenantSession) -> Response:
+async def delete_attachment(
+    attachment_id: ObjectId, principal: CurrentPrincipal, session: TenantSession, deps: AppDeps
+) -> Response:
     """Only the region that uploaded it, and not once it is locked or a signed scan."""
     access.require("attachment.delete", principal)
     attachment = await get_scoped(session, Attachment, attachment_id)
@@ -317,5 +323,5 @@ async def delete_attachment(attachment_id: ObjectId, principal: CurrentPrincipal
         raise HTTPException(409, "the attachment was uploaded before the proposal's document was signed and is kept")
     await session.delete(attachment)
     await session.commit()
-    await discard(attachment)  # the row is gone; an orphan file is harmless and logged
+    await discard(deps.blobs, attachment)  # the row is gone; an orphan file is harmless and logged
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -7,9 +7,7 @@ import asyncio
 import hashlib
 import re
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 import structlog
 from jalin_kit.consumers import EventConsumers, EventContext
@@ -22,37 +20,19 @@ from jalin_kit.events import (
     ProposalApproved,
     ProposalDrafted,
 )
-from jalin_kit.tenants import TenantDirectory, follow_registry
+from jalin_kit.tenants import follow_registry
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from jalin_documents.blobs import BlobStore
+from jalin_documents.deps import Deps
 from jalin_documents.models import Document
 from jalin_documents.render import DOCX_MEDIA_TYPE, kb_context, render_docx
 from jalin_documents.sharing import know_proposal, partner_tenant, record_parties
 
 log = structlog.get_logger(__name__)
 
-consumers = EventConsumers(service="documents", source="/jalin/documents")
-follow_registry(consumers)  # this service's copy of the tenant registry
-
-# One thread renders (the blob store writes on its own): the consumer handles one message at a
-# time anyway, and every extra thread would get its own malloc arena (RSS grew past 300 MB with
-# the default pool).
-RENDERER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="render")
-
-
-class Deps:
-    """What the handlers need at run time, set by the app at start-up."""
-
-    blobs: BlobStore
-    templates: Path
-    tenants: TenantDirectory
-
-
-deps = Deps()
-
+SERVICE, SOURCE = "documents", "/jalin/documents"
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "dokumen"
@@ -73,11 +53,11 @@ async def locked_document(session: AsyncSession, proposal_id: str, kind: str) ->
     return (await session.exec(query)).first()
 
 
-async def render_draft(_consumers: EventConsumers, envelope: CloudEvent, event: ProposalApproved) -> RenderedDraft | None:
+async def render_draft(consumers: EventConsumers, envelope: CloudEvent, event: ProposalApproved) -> RenderedDraft | None:
     """Render and store the file before the transaction opens (it takes tens of ms of CPU).
     None when the proposal's KB is already signed: nothing to render."""
-    assert consumers.db is not None
-    async with consumers.db.tenant_session(envelope.tenant_id, readonly=True) as session:
+    deps = Deps.of(consumers.deps)
+    async with consumers.database().tenant_session(envelope.tenant_id, readonly=True) as session:
         if await locked_document(session, event.proposal_id, "kb") is not None:
             return None
     # The registry's records of both regions (a copy lagging the owner's is waited for, not guessed).
@@ -85,7 +65,7 @@ async def render_draft(_consumers: EventConsumers, envelope: CloudEvent, event: 
     partner = await deps.tenants.require(event.partner.tenant) if event.partner.tenant else None
     context = kb_context(event, proposer, partner)
     loop = asyncio.get_running_loop()
-    data = await loop.run_in_executor(RENDERER, render_docx, deps.templates / "kesepakatan_bersama.docx", context)
+    data = await loop.run_in_executor(deps.renderer, render_docx, deps.templates / "kesepakatan_bersama.docx", context)
     doc_id = str(uuid.uuid4())
     key = f"{event.proposal_id}/kb-{doc_id}.docx"
     # Written before the commit: a crash between leaves an orphan file, never a row without one.
@@ -93,7 +73,6 @@ async def render_draft(_consumers: EventConsumers, envelope: CloudEvent, event: 
     return RenderedDraft(doc_id, key, data)
 
 
-@consumers.on(ProposalApproved, prepare=render_draft)
 async def draft_kesepakatan_bersama(ctx: EventContext, event: ProposalApproved) -> None:
     """Render the Kesepakatan Bersama (KB) draft of an approved proposal."""
     partner = partner_tenant(event)
@@ -101,7 +80,7 @@ async def draft_kesepakatan_bersama(ctx: EventContext, event: ProposalApproved) 
     draft: RenderedDraft | None = ctx.prepared
     if draft is not None and await locked_document(ctx.session, event.proposal_id, "kb") is not None:
         # Signed while this draft was rendering: the file is nobody's.
-        await deps.blobs.delete(event.tenant, draft.blob_key)
+        await Deps.of(ctx.deps).blobs.delete(event.tenant, draft.blob_key)
         draft = None
     if draft is None:
         log.info("document.locked_not_rendered", proposal_id=event.proposal_id, kind="kb")
@@ -146,20 +125,29 @@ async def draft_kesepakatan_bersama(ctx: EventContext, event: ProposalApproved) 
     )
 
 
-@consumers.on(ProposalDrafted)
 async def know_a_drafted_proposal(ctx: EventContext, event: ProposalDrafted) -> None:
     """A new proposal: files may now be attached to it, by its unit (OPD) or its region's section."""
     await know_proposal(ctx.session, event.proposal_id, event.tenant, event.proposer_unit)
 
 
-@consumers.on(STEP_EVENTS[("agreement", "imported")], "agreement-imported")
 async def know_an_imported_cooperation(ctx: EventContext, event: CooperationStep) -> None:
     """A cooperation entered from a legacy register: its signed scans may now be attached."""
     await know_proposal(ctx.session, event.proposal_id, event.tenant, event.proposer_unit)
 
 
-@consumers.on(STEP_EVENTS[("proposal", "revised")])
 async def stop_sharing_a_revised_proposal(ctx: EventContext, event: CooperationStep) -> None:
     """A revised proposal is a draft again: the former partner no longer sees its documents
     (they are shared again when it is offered again)."""
     await record_parties(ctx.session, event.proposal_id, event.tenant, None)
+
+
+def build_consumers(deps: Deps | None = None) -> EventConsumers:
+    """This service's event handlers, fresh for one app. ``deps`` reach them as ``ctx.deps``;
+    without (None), the registrations alone: the AsyncAPI document, the list of durables."""
+    consumers = EventConsumers(service=SERVICE, source=SOURCE, deps=deps)
+    consumers.on(ProposalApproved, prepare=render_draft)(draft_kesepakatan_bersama)
+    consumers.on(ProposalDrafted)(know_a_drafted_proposal)
+    consumers.on(STEP_EVENTS[("agreement", "imported")], "agreement-imported")(know_an_imported_cooperation)
+    consumers.on(STEP_EVENTS[("proposal", "revised")])(stop_sharing_a_revised_proposal)
+    follow_registry(consumers)  # this service's copy of the tenant registry
+    return consumers

@@ -12,7 +12,7 @@ from jalin_kit.db import get_scoped
 from jalin_kit.http import IdQuery, ObjectId, TenantReadSession, not_found
 from jalin_kit.openapi import NOT_FOUND
 from jalin_kit.text import Day, contains, search_words
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import col, select
 
 from jalin_evaluation import access
@@ -28,11 +28,12 @@ async def _public(session: TenantReadSession, plans: Sequence[Plan]) -> list[Pla
     rounds: dict[str, list[RoundPublic]] = defaultdict(list)
     reminders: dict[str, list[ReminderPublic]] = defaultdict(list)
     if ids:
-        query = select(EvaluationRound).where(col(EvaluationRound.plan_id).in_(ids)).order_by(col(EvaluationRound.number))
-        for r in (await session.exec(query)).all():
+        round_query = select(EvaluationRound).where(col(EvaluationRound.plan_id).in_(ids)).order_by(
+            col(EvaluationRound.number))
+        for r in (await session.exec(round_query)).all():
             rounds[r.plan_id].append(RoundPublic.model_validate(r, from_attributes=True))
-        query = select(Reminder).where(col(Reminder.plan_id).in_(ids)).order_by(col(Reminder.due_on))
-        for m in (await session.exec(query)).all():
+        reminder_query = select(Reminder).where(col(Reminder.plan_id).in_(ids)).order_by(col(Reminder.due_on))
+        for m in (await session.exec(reminder_query)).all():
             reminders[m.plan_id].append(ReminderPublic.model_validate(m, from_attributes=True))
     return [
         PlanPublic(
@@ -73,11 +74,11 @@ async def list_plans(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[PlanPublic]:
     access.require("plan.read", principal)
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if proposal_id is not None:
-        conditions.append(Plan.proposal_id == proposal_id)
+        conditions.append(col(Plan.proposal_id) == proposal_id)
     if status is not None:
-        conditions.append(Plan.status == status.value)
+        conditions.append(col(Plan.status) == status.value)
     if words := search_words(q):
         conditions.append(contains(col(Plan.proposal_title), words))
     if round_due_from is not None or round_due_to is not None:

@@ -4,7 +4,7 @@ from faststream import FastStream
 from jalin_kit.asyncapi import asyncapi_app as _build
 from jalin_kit.events import EvaluationDue
 
-from jalin_evaluation.handlers import consumers
+from jalin_evaluation.handlers import build_consumers
 
 
 def asyncapi_app() -> FastStream:
@@ -15,6 +15,6 @@ def asyncapi_app() -> FastStream:
             "(or imported) agreement, or an addendum, sets the plan on its term; an end, a "
             "rejection or a declined offer closes it. Publishes reminders that fall due."
         ),
-        consumers=consumers,
+        consumers=build_consumers(),
         publishes=[EvaluationDue],
     )

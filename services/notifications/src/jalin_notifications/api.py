@@ -9,7 +9,7 @@ from jalin_kit.auth import CurrentPrincipal, Principal
 from jalin_kit.db import utcnow
 from jalin_kit.http import IdQuery, ObjectId, TenantReadSession, TenantSession, not_found
 from jalin_kit.openapi import NOT_FOUND
-from sqlalchemy import and_, or_
+from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,14 +21,14 @@ router = APIRouter(prefix="/v1/inbox", tags=["inbox"])
 Lang = Annotated[Literal["id", "en"], Query(description="id (Bahasa Indonesia, default) or en")]
 
 
-def _mine(principal: Principal) -> object:
+def _mine(principal: Principal) -> ColumnElement[bool]:
     """Messages addressed to the caller's unit or to one of the caller's roles."""
     clauses = [
-        and_(Message.recipient_type == RecipientType.ROLE.value, col(Message.recipient).in_(principal.roles))
+        and_(col(Message.recipient_type) == RecipientType.ROLE.value, col(Message.recipient).in_(principal.roles))
     ]
     if principal.unit:
         clauses.append(
-            and_(Message.recipient_type == RecipientType.UNIT.value, Message.recipient == principal.unit)
+            and_(col(Message.recipient_type) == RecipientType.UNIT.value, col(Message.recipient) == principal.unit)
         )
     return or_(*clauses)
 

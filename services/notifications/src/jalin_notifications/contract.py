@@ -3,7 +3,7 @@
 from faststream import FastStream
 from jalin_kit.asyncapi import asyncapi_app as _build
 
-from jalin_notifications.handlers import consumers
+from jalin_notifications.handlers import build_consumers
 
 
 def asyncapi_app() -> FastStream:
@@ -11,6 +11,6 @@ def asyncapi_app() -> FastStream:
         "notifications",
         "Consumes proposal, agreement (every lifecycle step), document, evaluation and mapping events; "
         "publishes nothing yet.",
-        consumers=consumers,
+        consumers=build_consumers(),
         publishes=[],
     )

@@ -8,6 +8,7 @@ one processing per event and consumer (the inbox) covers both regions.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -27,26 +28,18 @@ from jalin_kit.events import (
 from jalin_kit.tenants import TenantDirectory, TenantInfo, follow_registry
 
 from jalin_notifications import texts
+from jalin_notifications.deps import Deps
 from jalin_notifications.models import Email, Message
 from jalin_notifications.texts.common import clip
 
-consumers = EventConsumers(service="notifications", source="/jalin/notifications")
-follow_registry(consumers)  # this service's copy of the tenant registry
-
+SERVICE, SOURCE = "notifications", "/jalin/notifications"
 TITLE_MAX = 255  # messages.title_id / title_en, emails.subject
 
 Addressed = list[tuple[TenantInfo, list[texts.Notice]]]
 Compose = Callable[[Any, TenantInfo, TenantInfo | None], Addressed]
 
 
-class Deps:
-    tenants: TenantDirectory
-
-
-deps = Deps()
-
-
-async def partner_tenant(event: Any, owner: TenantInfo) -> TenantInfo | None:
+async def partner_tenant(event: Any, owner: TenantInfo, tenants: TenantDirectory) -> TenantInfo | None:
     """The partner region the cooperation is shared with (from the offer on), else None. Not
     ``partner.tenant``: a draft names its partner long before the partner may hear of it,
     and an imported agreement never does. The owner shared it only with a region of its
@@ -54,7 +47,7 @@ async def partner_tenant(event: Any, owner: TenantInfo) -> TenantInfo | None:
     tenant = getattr(event, "shared_with", None)
     if not tenant or tenant == owner.id:
         return None
-    return await deps.tenants.require(tenant)
+    return await tenants.require(tenant)
 
 
 async def deliver(ctx: EventContext, event: Any, tenant: TenantInfo, notices: list[texts.Notice]) -> None:
@@ -92,10 +85,11 @@ async def deliver(ctx: EventContext, event: Any, tenant: TenantInfo, notices: li
         )
 
 
-def _register(event_cls: type[IntegrationEvent], compose: Compose, doc: str) -> None:
+def _register(consumers: EventConsumers, event_cls: type[IntegrationEvent], compose: Compose, doc: str) -> None:
     async def handler(ctx: EventContext, event: Any) -> None:
-        owner = await deps.tenants.require(ctx.envelope.tenant_id)
-        for tenant, notices in compose(event, owner, await partner_tenant(event, owner)):
+        tenants = Deps.of(ctx.deps).tenants
+        owner = await tenants.require(ctx.envelope.tenant_id)
+        for tenant, notices in compose(event, owner, await partner_tenant(event, owner, tenants)):
             await deliver(ctx, event, tenant, notices)
 
     handler.__doc__ = doc
@@ -127,20 +121,27 @@ def _step(e: CooperationStep, owner: TenantInfo, partner: TenantInfo | None) -> 
     return [(owner, mine)] + ([(partner, theirs)] if partner is not None else [])
 
 
-_register(ProposalSubmitted, _owner_only(texts.proposal_submitted), "Tell the cooperation section and the unit.")
-_register(
-    ProposalApproved,
-    _approved,
-    "Tell the proposing unit and the cooperation section; send the offer to a partner region on Jalin.",
-)
-_register(ProposalRejected, _rejected, "Tell the proposing unit why, and the partner region if it had the offer.")
-_register(DocumentGenerated, _owner_only(texts.document_generated), "Tell them the KB draft is ready.")
-_register(EvaluationDue, _owner_only(texts.evaluation_due), "Remind them the term is ending.")
-for _key, _cls in STEP_EVENTS.items():
-    _who = "the cooperation section" if _key in texts.INTERNAL_STEPS else "the cooperation sections of both regions"
-    _register(_cls, _step, f"{(_cls.__doc__ or '').strip()} Tell the proposing unit and {_who}.")
-_register(
-    MappingReminderDue,
-    _owner_only(texts.mapping_reminder),
-    "Remind each unit that has not submitted its potentials; a summary to the cooperation section.",
-)
+def build_consumers(deps: Deps | None = None) -> EventConsumers:
+    """This service's event handlers, fresh for one app. ``deps`` reach them as ``ctx.deps``;
+    without (None), the registrations alone: the AsyncAPI document, the list of durables."""
+    consumers = EventConsumers(service=SERVICE, source=SOURCE, deps=deps)
+    on = functools.partial(_register, consumers)
+    on(ProposalSubmitted, _owner_only(texts.proposal_submitted), "Tell the cooperation section and the unit.")
+    on(
+        ProposalApproved,
+        _approved,
+        "Tell the proposing unit and the cooperation section; send the offer to a partner region on Jalin.",
+    )
+    on(ProposalRejected, _rejected, "Tell the proposing unit why, and the partner region if it had the offer.")
+    on(DocumentGenerated, _owner_only(texts.document_generated), "Tell them the KB draft is ready.")
+    on(EvaluationDue, _owner_only(texts.evaluation_due), "Remind them the term is ending.")
+    for key, cls in STEP_EVENTS.items():
+        who = "the cooperation section" if key in texts.INTERNAL_STEPS else "the cooperation sections of both regions"
+        on(cls, _step, f"{(cls.__doc__ or '').strip()} Tell the proposing unit and {who}.")
+    on(
+        MappingReminderDue,
+        _owner_only(texts.mapping_reminder),
+        "Remind each unit that has not submitted its potentials; a summary to the cooperation section.",
+    )
+    follow_registry(consumers)  # this service's copy of the tenant registry
+    return consumers

@@ -10,6 +10,8 @@ import aiosmtplib
 import structlog
 from jalin_kit.db import Database, utcnow
 from jalin_kit.runtime import ServiceRuntime
+from prometheus_client import Gauge
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from jalin_notifications.models import Email, EmailStatus
@@ -133,3 +135,26 @@ async def mailer(runtime: ServiceRuntime) -> None:
         sent = await send_pending(runtime.db, settings)
         if sent < settings.mailer_batch_size:
             await asyncio.sleep(settings.mailer_poll_seconds)
+
+
+def watch_mail_queue(runtime: ServiceRuntime) -> None:
+    """The app's ``/metrics`` shows the mail queue, read at each scrape: ``jalin_mail_queue``
+    (emails waiting to be sent, retries included) and ``jalin_mail_failed`` (given up on after
+    ``MAILER_MAX_ATTEMPTS``)."""
+    metrics, service = runtime.metrics, runtime.settings.service_name
+    queued = Gauge("jalin_mail_queue", "Emails waiting to be sent (retries included).", ["service"],
+                   registry=metrics.registry)
+    failed = Gauge("jalin_mail_failed", "Emails given up on after the last attempt.", ["service"],
+                   registry=metrics.registry)
+
+    async def refresh() -> None:
+        async with runtime.db.system_session() as session:
+            counts = dict((await session.exec(
+                select(Email.status, func.count(col(Email.id)))
+                .where(col(Email.status).in_([EmailStatus.PENDING.value, EmailStatus.FAILED.value]))
+                .group_by(Email.status)
+            )).all())
+        queued.labels(service).set(counts.get(EmailStatus.PENDING.value, 0))
+        failed.labels(service).set(counts.get(EmailStatus.FAILED.value, 0))
+
+    metrics.on_scrape(refresh)

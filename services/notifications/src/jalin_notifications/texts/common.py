@@ -34,11 +34,11 @@ class Notice:
 def to_unit(unit: str | None, **texts: str) -> list[Notice]:
     if not unit:
         return []
-    return [Notice(RecipientType.UNIT, unit, **texts)]  # type: ignore[arg-type]
+    return [Notice(RecipientType.UNIT, unit, **texts)]
 
 
 def to_section(**texts: str) -> list[Notice]:
-    return [Notice(RecipientType.ROLE, COOPERATION_ROLE, **texts)]  # type: ignore[arg-type]
+    return [Notice(RecipientType.ROLE, COOPERATION_ROLE, **texts)]
 
 
 def period(start: date, end: date) -> tuple[str, str]:

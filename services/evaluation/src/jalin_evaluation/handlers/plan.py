@@ -1,34 +1,21 @@
-"""Event handlers: the evaluation plan follows the cooperation's lifecycle.
-
-- ``proposal.approved``: a provisional plan on the proposal's planned term (reminders held).
-- ``agreement.pks-signed`` / ``signed`` (foreign) / ``work-plan-adopted`` (central
-  government) / ``imported`` (a legacy agreement in pelaksanaan): the plan follows the
-  agreement's term and is active — created, or re-planned.
-- ``agreement.amended`` with a new term end: re-planned.
-- ``agreement.terminated`` / ``completed`` / ``expired``: closed; ``proposal.rejected`` /
-  ``proposal.offer-declined``: cancelled. Pending reminders are cancelled either way.
-
-Every event is recorded as a :class:`LifecycleEvent` and the plan is recomputed from all
-of them in the order they happened (:func:`fold`): the consumers of the different events
-run independently, so their order of arrival means nothing.
-"""
+"""Recording a fact and bringing the plan in line: the plan is what all the facts recorded
+for its cooperation call for (:func:`jalin_evaluation.domain.fold`), with its rounds and
+reminders, shared with the partner region the latest event names."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import structlog
-from jalin_kit.consumers import EventConsumers, EventContext
+from jalin_kit.consumers import EventContext
 from jalin_kit.db import utcnow
-from jalin_kit.events import STEP_EVENTS, CooperationStep, ProposalApproved, ProposalRejected
-from jalin_kit.events.catalogue import IntegrationEvent, ProposalSnapshot
-from jalin_kit.tenants import TenantDirectory, follow_registry
+from jalin_kit.events.catalogue import ProposalSnapshot
 from sqlalchemy import text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from jalin_evaluation.deps import Deps
 from jalin_evaluation.domain import (
     SCHEDULED,
     Effect,
@@ -39,96 +26,10 @@ from jalin_evaluation.domain import (
     fold,
     plan_rounds,
 )
+from jalin_evaluation.handlers.facts import PELAKSANAAN, aware
 from jalin_evaluation.models import EvaluationRound, LifecycleEvent, Plan, Reminder
 
 log = structlog.get_logger(__name__)
-
-consumers = EventConsumers(service="evaluation", source="/jalin/evaluation")
-follow_registry(consumers)  # this service's copy of the tenant registry
-
-PELAKSANAAN = "pelaksanaan"
-
-
-class Deps:
-    tenants: TenantDirectory
-    today: Callable[[], date] = staticmethod(lambda: utcnow().date())
-    """The scanner's clock (``JALIN_EVALUATION_TODAY`` pretends): reminders already past
-    on a (re)planned term are not planned."""
-
-
-deps = Deps()
-
-
-# -- what each event means for the plan ---------------------------------------------
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.utcoffset() is not None else moment.replace(tzinfo=UTC)
-
-
-def _fact(event: ProposalSnapshot, effect: Effect, **fields: object) -> Fact:
-    return Fact(effect=effect, occurred_at=_aware(event.occurred_at), **fields)  # type: ignore[arg-type]
-
-
-def approval_fact(event: ProposalApproved) -> Fact:
-    return _fact(event, Effect.APPROVE, term_start=event.term_start, term_end=event.term_end)
-
-
-def start_fact(event: CooperationStep) -> Fact | None:
-    """The agreement is signed, or an existing one imported, and the cooperation is under way."""
-    if event.event == "imported":
-        if event.stage != PELAKSANAAN:
-            return None  # imported already ended: nothing to watch
-    elif event.stage not in (None, PELAKSANAAN):
-        return None
-    a = event.agreement
-    if a is None:
-        # Under way, term unknown: a provisional plan becomes active on its planned term.
-        return None if event.event == "imported" else _fact(event, Effect.START)
-    if a.term_end is None and event.event == "imported":
-        return None
-    return _fact(
-        event,
-        Effect.START,
-        term_start=a.term_start if a.term_end is not None else None,
-        term_end=a.term_end,
-        signed_on=a.signed_on,
-        agreement_id=a.agreement_id,
-    )
-
-
-def amendment_fact(event: CooperationStep) -> Fact | None:
-    a = event.agreement
-    if a is None or a.term_end is None:
-        return None  # an addendum that leaves the term alone
-    return _fact(
-        event,
-        Effect.AMEND,
-        term_start=a.term_start,
-        term_end=a.term_end,
-        signed_on=a.signed_on,
-        under_way=event.stage == PELAKSANAAN,
-        agreement_id=a.agreement_id,
-    )
-
-
-_DEFAULT_END_REASON = {"completed": "objective_achieved", "expired": "term_expired", "terminated": "terminated"}
-
-
-def end_fact(event: CooperationStep) -> Fact:
-    reason = event.end_reason or _DEFAULT_END_REASON[event.event]
-    return _fact(event, Effect.CLOSE, reason=reason, note=event.note)
-
-
-def rejection_fact(event: ProposalRejected) -> Fact:
-    return _fact(event, Effect.CANCEL, reason="rejected", note=event.reason or None)
-
-
-def declined_fact(event: CooperationStep) -> Fact:
-    return _fact(event, Effect.CANCEL, reason="offer_declined", note=event.note)
-
-
-# -- recording a fact and bringing the plan in line -----------------------------------
 
 
 def _lock_key(tenant: str, proposal_id: str) -> int:
@@ -150,7 +51,7 @@ async def apply_fact(ctx: EventContext, event: ProposalSnapshot, fact: Fact | No
     if fact is None:
         log.info("plan.event_ignored", event_type=type(event).ce_type(), proposal_id=event.proposal_id)
         return
-    session = ctx.session
+    session, deps = ctx.session, Deps.of(ctx.deps)
     await _lock_cooperation(session, event.tenant, event.proposal_id)
     plan = (await session.exec(select(Plan).where(Plan.proposal_id == event.proposal_id))).first()
     known = (
@@ -208,13 +109,13 @@ async def apply_fact(ctx: EventContext, event: ProposalSnapshot, fact: Fact | No
         session.add(plan)
         await session.flush()  # rounds and reminders reference it
         if state.status in SCHEDULED:
-            await _schedule(session, plan, keep_past=False)
+            await _schedule(session, plan, deps, keep_past=False)
         else:  # ended before we heard it began: a record of the term, nothing to remind
-            await _schedule(session, plan, keep_past=False, reminders=False)
+            await _schedule(session, plan, deps, keep_past=False, reminders=False)
             await _close(session, plan, state.status, state.reason, state.note)
         log.info("plan.created", proposal_id=plan.proposal_id, status=plan.status)
         return
-    await _update(session, plan, state)
+    await _update(session, plan, state, deps)
     if newest:  # the title or unit may have changed since the plan was made
         plan.proposal_title, plan.proposer_unit = event.title, event.proposer_unit
         session.add(plan)
@@ -233,7 +134,7 @@ def _baseline(plan: Plan, fact: Fact) -> LifecycleEvent:
         event_type="plan.baseline",
         stage=None if plan.status == PlanStatus.PROVISIONAL else PELAKSANAAN,
         effect=(Effect.APPROVE if plan.status == PlanStatus.PROVISIONAL else Effect.START).value,
-        occurred_at=min(_aware(plan.created_at), fact.occurred_at) - timedelta(microseconds=1),
+        occurred_at=min(aware(plan.created_at), fact.occurred_at) - timedelta(microseconds=1),
         term_start=plan.term_start,
         term_end=plan.term_end,
         agreement_id=plan.agreement_id,
@@ -243,7 +144,7 @@ def _baseline(plan: Plan, fact: Fact) -> LifecycleEvent:
 def _fact_of(row: LifecycleEvent) -> Fact:
     return Fact(
         effect=Effect(row.effect),
-        occurred_at=_aware(row.occurred_at),
+        occurred_at=aware(row.occurred_at),
         term_start=row.term_start,
         term_end=row.term_end,
         signed_on=row.signed_on,
@@ -255,7 +156,7 @@ def _fact_of(row: LifecycleEvent) -> Fact:
     )
 
 
-async def _update(session: AsyncSession, plan: Plan, state: PlanState) -> None:
+async def _update(session: AsyncSession, plan: Plan, state: PlanState, deps: Deps) -> None:
     old = PlanStatus(plan.status)
     term_changed = (plan.term_start, plan.term_end) != (state.term_start, state.term_end)
     if not term_changed and old is state.status and plan.agreement_id == state.agreement_id:
@@ -273,7 +174,7 @@ async def _update(session: AsyncSession, plan: Plan, state: PlanState) -> None:
         session.add(plan)
         # Rounds of a running cooperation that are past stay; a provisional plan's were
         # never held (nothing ran), so they are all replanned.
-        await _schedule(session, plan, keep_past=old is PlanStatus.ACTIVE)
+        await _schedule(session, plan, deps, keep_past=old is PlanStatus.ACTIVE)
         log.info("plan.replanned", proposal_id=plan.proposal_id, status=plan.status, term_end=str(plan.term_end))
     else:
         session.add(plan)
@@ -307,7 +208,9 @@ async def _reminders(session: AsyncSession, plan: Plan) -> list[Reminder]:
     return list(result.all())
 
 
-async def _schedule(session: AsyncSession, plan: Plan, *, keep_past: bool, reminders: bool = True) -> None:
+async def _schedule(
+    session: AsyncSession, plan: Plan, deps: Deps, *, keep_past: bool, reminders: bool = True
+) -> None:
     """Bring rounds and reminders in line with the plan's term. Fired reminders stay (and
     are not planned again); pending ones that still fit stay; the rest are replaced."""
     today = deps.today()
@@ -347,23 +250,23 @@ async def _schedule(session: AsyncSession, plan: Plan, *, keep_past: bool, remin
             session.add(r)
 
     current = await _reminders(session, plan)
-    fired = {(r.days_before_end, r.due_on) for r in current if r.fired_at is not None}
+    fired = {(m.days_before_end, m.due_on) for m in current if m.fired_at is not None}
     desired = (
         {(m.days_before_end, m.due_on) for m in due_reminders(plan.term_start, plan.term_end, config.reminder_offsets_days, today)}
         if reminders
         else set()
     ) - fired
-    for r in current:
-        if r.fired_at is not None:
+    for reminder in current:
+        if reminder.fired_at is not None:
             continue
-        key = (r.days_before_end, r.due_on)
+        key = (reminder.days_before_end, reminder.due_on)
         if key in desired:
             desired.discard(key)
-            if r.cancelled_at is not None:
-                r.cancelled_at = None
-                session.add(r)
+            if reminder.cancelled_at is not None:
+                reminder.cancelled_at = None
+                session.add(reminder)
         else:
-            await session.delete(r)
+            await session.delete(reminder)
     for days, due in sorted(desired, reverse=True):
         session.add(Reminder(tenant_id=plan.tenant_id, shared_with=plan.shared_with, plan_id=plan.id,
                              days_before_end=days, due_on=due))
@@ -383,41 +286,3 @@ async def _share(session: AsyncSession, plan: Plan, partner: str | None) -> None
             .values(shared_with=partner)
         )
 
-
-# -- registrations ----------------------------------------------------------------------
-
-
-@consumers.on(ProposalApproved)
-async def create_plan(ctx: EventContext, event: ProposalApproved) -> None:
-    """A provisional plan on the approved proposal's planned term (reminders held until the agreement is signed)."""
-    await apply_fact(ctx, event, approval_fact(event))
-
-
-@consumers.on(ProposalRejected)
-async def cancel_on_rejection(ctx: EventContext, event: ProposalRejected) -> None:
-    """The proposal will not go ahead: its plan, if any, is cancelled with the reason."""
-    await apply_fact(ctx, event, rejection_fact(event))
-
-
-def _register(aggregate: str, name: str, make: Callable[[CooperationStep], Fact | None], doc: str) -> None:
-    event_cls: type[IntegrationEvent] = STEP_EVENTS[(aggregate, name)]
-
-    async def handle(ctx: EventContext, event: CooperationStep) -> None:
-        await apply_fact(ctx, event, make(event))
-
-    handle.__doc__ = doc
-    handle.__name__ = f"on_{aggregate}_{name}".replace("-", "_")
-    consumers.on(event_cls)(handle)
-
-
-_register("proposal", "offer-declined", declined_fact, "The partner declined the offer: the plan, if any, is cancelled.")
-for _name, _doc in (
-    ("pks-signed", "The PKS is signed: the plan follows its term and becomes active."),
-    ("signed", "Foreign: the agreement is signed: the plan follows its term and becomes active."),
-    ("work-plan-adopted", "Central government: the Rencana Kerja is adopted: the plan follows its term and becomes active."),
-    ("imported", "A legacy agreement in pelaksanaan is watched like a signed one."),
-):
-    _register("agreement", _name, start_fact, _doc)
-_register("agreement", "amended", amendment_fact, "An addendum with a new term end: the plan is re-planned to it.")
-for _name in ("terminated", "completed", "expired"):
-    _register("agreement", _name, end_fact, f"The cooperation {_name}: the plan is closed, pending reminders cancelled.")
