@@ -34,23 +34,24 @@ import nats
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH_DIR), str(BENCH_DIR.parent / "tests")]
 
-import approval_flow as af  # noqa: E402 - machine(), platform_code(), Helpers, Sampler, settle(), the SMTP sink
+from approval_flow.common import percentile, say  # noqa: E402 - the approval-flow bench's helpers
+from approval_flow.machine import machine, platform_code  # noqa: E402
+from approval_flow.procs import Helpers, Sampler, cpu_percent, mailsink_argv, settle, wait_port  # noqa: E402
+from approval_flow.report import write_report  # noqa: E402
+from console_pages_report import TARGET_MS, USERS, compare_previous, render  # noqa: E402
 from jalin_e2e import Api  # noqa: E402
 from jalin_kit.auth import issue_dev_token  # noqa: E402
 from jalin_kit.tenants import DEMO_USERS  # noqa: E402
 
 from jalin_cli.platform import SERVICES, Platform, PlatformConfig, free_port  # noqa: E402
 
-TARGET_MS = 300.0
 TENANT = "sumbar"
-USERS = {"budi": "budi.ks", "ani": "ani.opd"}
 SHAPES = [("ksdd", "pks"), ("ksdd", "kb"), ("ksdpk", "pks"), ("ksdpl", "pks"), ("pusat", "nk"), ("pusat", "rencana_kerja"),
           ("ksdll", "kb")]
 TOPICS = ["pelayanan kesehatan", "pembangunan jalan", "promosi pariwisata", "pengelolaan sampah", "pendidikan vokasi"]
 Q = "kesehatan"
-CPU_OF = ("console", "proposals", "documents", "notifications", "evaluation", "bench")
 ID = "{id}"
-COUNTS = ("proposals", "/v1/proposal-counts", {})
+COUNTS: tuple[str, str, dict[str, Any]] = ("proposals", "/v1/proposal-counts", {})
 ENDS_BEFORE = (date.today() + timedelta(days=90)).isoformat()
 TODAY, SOON = date.today().isoformat(), (date.today() + timedelta(days=30)).isoformat()
 YESTERDAY = (date.today() - timedelta(days=1)).isoformat()
@@ -83,8 +84,8 @@ PAGES: list[tuple[str, str, list[Any]]] = [
 ]
 def stats(values_ms: list[float]) -> dict[str, Any]:
     v = sorted(values_ms) or [float("nan")]
-    return {"n": len(values_ms), "min": round(v[0], 1), "p50": round(af.percentile(v, 50) or 0, 1),
-            "p95": round(af.percentile(v, 95) or 0, 1), "max": round(v[-1], 1)}
+    return {"n": len(values_ms), "min": round(v[0], 1), "p50": round(percentile(v, 50) or 0, 1),
+            "p95": round(percentile(v, 95) or 0, 1), "max": round(v[-1], 1)}
 
 
 # -- the data ---------------------------------------------------------------------------------------------------
@@ -117,7 +118,7 @@ def seed(platform: Platform, n: int, proposals: int) -> dict[str, Any]:
         if r.status_code != 200 or r.json().get("imported") != n:
             raise RuntimeError(f"import: {r.status_code} {r.text[:500]}")
         out: dict[str, Any] = {"imported": n, "import_seconds": round(time.monotonic() - t, 1)}
-        t, stages = time.monotonic(), {}
+        t, stages = time.monotonic(), dict[str, int]()
         for i in range(proposals):  # Ani's unit: a third drafts, a third submitted, a third approved
             p = ks.create(title=f"Usulan {TOPICS[i % len(TOPICS)]} bench {i + 1}")
             p = ks.submit(p["id"]) if i % 3 else p
@@ -152,7 +153,7 @@ async def wait_for_platform(platform: Platform, token: str, deadline_s: float) -
             newest = (await c.get(proposals, params={"stage": "pelaksanaan", "limit": 1})).json()[0]["id"]
             pending, done = -1, False
             while not done and time.monotonic() - t < deadline_s:
-                pending = sum(i.num_pending + i.num_ack_pending for i in await js.consumers_info("JALIN"))
+                pending = sum((i.num_pending or 0) + (i.num_ack_pending or 0) for i in await js.consumers_info("JALIN"))
                 done = pending == 0 and bool((await c.get(plans, params={"proposal_id": newest})).json())
                 await asyncio.sleep(0 if done else 1.0)
             if not done:
@@ -193,7 +194,7 @@ async def timed_get(c: httpx.AsyncClient, path: str, errors: list[str]) -> tuple
     return dt, len(r.content)
 
 
-async def sequential(c: httpx.AsyncClient, path: str, n: int, warmup: int, sampler: af.Sampler) -> dict[str, Any]:
+async def sequential(c: httpx.AsyncClient, path: str, n: int, warmup: int, sampler: Sampler) -> dict[str, Any]:
     errors: list[str] = []
     for _ in range(warmup):
         await timed_get(c, path, errors)
@@ -202,13 +203,13 @@ async def sequential(c: httpx.AsyncClient, path: str, n: int, warmup: int, sampl
         dt, size = await timed_get(c, path, errors)
         times.append(dt)
     seconds = time.monotonic() - t
-    cpu = af.cpu_percent(cpu0, sampler.cpu(), seconds)
+    cpu = cpu_percent(cpu0, sampler.cpu(), seconds)
     per_request = {k: round(v * seconds * 10 / n, 1) for k, v in cpu.items() if k not in ("machine", "others", "steal")}
     return {**stats(times), "bytes": size, "errors": errors[:5], "cpu_ms_per_request": per_request,
             "others_cpu_percent": cpu.get("others")}
 
 
-async def concurrent(clients: list[httpx.AsyncClient], path: str, each: int, sampler: af.Sampler) -> dict[str, Any]:
+async def concurrent(clients: list[httpx.AsyncClient], path: str, each: int, sampler: Sampler) -> dict[str, Any]:
     errors: list[str] = []
     times: list[float] = []
     await asyncio.gather(*(timed_get(c, path, errors) for c in clients))  # warm-up
@@ -221,7 +222,7 @@ async def concurrent(clients: list[httpx.AsyncClient], path: str, each: int, sam
     await asyncio.gather(*(worker(c) for c in clients))
     seconds = time.monotonic() - t
     return {**stats(times), "clients": len(clients), "pages_per_s": round(len(times) / seconds, 1), "errors": errors[:5],
-            "cpu_percent": af.cpu_percent(cpu0, sampler.cpu(), seconds)}
+            "cpu_percent": cpu_percent(cpu0, sampler.cpu(), seconds)}
 
 
 async def backend_split(urls: dict[str, str], token: str, phases: list[Any], pid: str, n: int) -> dict[str, Any]:
@@ -250,7 +251,7 @@ async def backend_split(urls: dict[str, str], token: str, phases: list[Any], pid
             await asyncio.gather(*(call("proposals", "/v1/potentials", {"round_id": r["id"], "limit": 1}) for r in rounds[:10]))
 
         for _ in range(n):
-            t, answers = time.perf_counter(), []
+            t, answers = time.perf_counter(), list[Any]()
             for k, phase in enumerate(phases):
                 tp = time.perf_counter()
                 if phase == "tasks":
@@ -271,7 +272,7 @@ async def backend_split(urls: dict[str, str], token: str, phases: list[Any], pid
                 "calls_alone": {k: stats(v) for k, v in alone.items()}}
 
 
-async def measure(platform: Platform, secret: str, s: dict[str, Any], sampler: af.Sampler) -> dict[str, Any]:
+async def measure(platform: Platform, secret: str, s: dict[str, Any], sampler: Sampler) -> dict[str, Any]:
     base, urls = platform.url("console"), {name: platform.url(name) for name in SERVICES}
     demo = {d.user: d for d in DEMO_USERS}
     tokens = {k: issue_dev_token(secret, tenant=d.tenant, roles=list(d.roles), user=d.user, unit=d.unit, name=d.name)
@@ -286,7 +287,7 @@ async def measure(platform: Platform, secret: str, s: dict[str, Any], sampler: a
             for name, path, phases in PAGES:
                 res = out["sequential"].setdefault(key, {})[name] = await sequential(
                     client, path.replace(ID, pid), s["requests"], s["warmup"], sampler)
-                af.say(f"{key:4} {name:16} p50 {res['p50']:7.1f} ms  p95 {res['p95']:7.1f} ms  {res['bytes'] / 1000:6.1f} kB")
+                say(f"{key:4} {name:16} p50 {res['p50']:7.1f} ms  p95 {res['p95']:7.1f} ms  {res['bytes'] / 1000:6.1f} kB")
                 out["backend"].setdefault(key, {})[name] = await backend_split(urls, tokens[key], phases, pid, s["split_requests"])
         finally:
             await client.aclose()
@@ -297,88 +298,11 @@ async def measure(platform: Platform, secret: str, s: dict[str, Any], sampler: a
         for name, path, _ in PAGES:
             res = out["concurrent"][name] = await concurrent(clients, path.replace(ID, pid),
                                                              max(3, s["requests"] // s["concurrency"]), sampler)
-            af.say(f"budi ×{s['concurrency']} {name:16} p50 {res['p50']:7.1f} ms  p95 {res['p95']:7.1f} ms  {res['pages_per_s']}/s")
+            say(f"budi ×{s['concurrency']} {name:16} p50 {res['p50']:7.1f} ms  p95 {res['p95']:7.1f} ms  {res['pages_per_s']}/s")
     finally:
         for c in clients:
             await c.aclose()
     return out
-
-
-# -- the report ---------------------------------------------------------------------------------------------------
-
-def summary(r: dict[str, Any]) -> str:
-    seq = [(u, n, v) for u, pages in r.get("sequential", {}).items() for n, v in pages.items()]
-    if not seq:
-        return ""
-    out = [f"**Target met (p95 ≤ {TARGET_MS:g} ms, sequential) on {sum(v['p95'] <= TARGET_MS for *_, v in seq)} of "
-           f"{len(seq)} pages**; not met: " + (", ".join(f"{u}'s {n} (p50 {v['p50']}, p95 {v['p95']} ms)" for u, n, v in seq
-                                                 if v["p95"] > TARGET_MS) or "none") + "."]
-    for u, n, v in sorted(seq, key=lambda x: -x[2]["p50"])[:2]:
-        b, cpu = r["backend"][u][n], v["cpu_ms_per_request"]
-        slow = max(b["calls_alone"].items(), key=lambda kv: kv[1]["p50"])
-        out.append(f"Slow: {u}'s {n}, p50 {v['p50']} ms; its service calls made directly take {b['gathered']['p50']} ms "
-                   f"gathered as the page does, the slowest alone ({slow[0]}) {slow[1]['p50']} ms; CPU per view: "
-                   + ", ".join(f"{k} {cpu[k]} ms" for k in CPU_OF if cpu.get(k)) + ".")
-    return " ".join(out) + "\n"
-
-
-def render(report: dict[str, Any]) -> str:
-    m, pc, s, r = report["machine"], report["platform_code"], report["settings"], report.get("results") or {}
-    seed, w = report.get("seed") or {}, (report.get("seed") or {}).get("wait", {})
-    L = [f"# Jalin console pages benchmark — {report['started_at']}{' (quick)' if s['quick'] else ''}\n",
-         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']} (kernel {m['kernel']}); {m['python']}; "
-         f"load average at start {' '.join(m['loadavg_at_start'])}, at the end {' '.join(report['loadavg_at_end'])}.  ",
-         "Packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v) + ".  ",
-         f"Platform code: commit {pc.get('commit')} ({pc.get('subject')})" + (f", **{pc['uncommitted_platform_files']} "
-         "uncommitted platform files**" if pc.get("uncommitted_platform_files") else "") + ".  ",
-         f"Platform: embedded default (SQLite per service) with the console, started in {report['startup_seconds']} s; "
-         f"run took {report['run_seconds']} s.\n"]
-    if seed:
-        L.append(f"Data: sumbar has {seed['imported']} imported cooperations (one CSV, {seed['import_seconds']} s; "
-                 f"{w.get('in_force')} in force, each with its monev plan: waited {w.get('seconds')} s until every event "
-                 f"was consumed) and, through the API, {seed['api_proposals']}. Idle after {seed.get('settle_seconds')} s more.\n")
-    L.append(f"Timing: per page, {s['requests']} sequential GETs over 127.0.0.1 (httpx, keep-alive, after {s['warmup']} "
-             "warm-up) in a signed-in session, from sending to the whole body read (an upper bound of the server's time). "
-             f"**Target: ≤ {TARGET_MS:g} ms, judged on p95.** kB = 10^3 bytes of HTML. CPU ms per page view from /proc.\n")
-    L.append(summary(r))
-    noisy = {f"{u} {p}": v["others_cpu_percent"] for u, pages in r.get("sequential", {}).items() for p, v in pages.items()
-             if (v.get("others_cpu_percent") or 0) > 20}
-    noisy |= {f"concurrent {p}": v["cpu_percent"].get("others") for p, v in r.get("concurrent", {}).items()
-              if (v["cpu_percent"].get("others") or 0) > 20}
-    if noisy:
-        L.append(f"**Other processes used > 20 % of a core during {noisy} (% of one core): those figures are likely high.**\n")
-    for user, pages in r.get("sequential", {}).items():
-        L += [f"\n## {user.capitalize()} ({USERS[user]}), sequential\n", "| page | min | p50 | p95 | max ms | kB | ≤ 300 ms "
-              "(p95) | CPU ms/view: " + ", ".join(CPU_OF) + " | others % |", "|---|---|---|---|---|---|---|---|---|"]
-        for name, v in pages.items():
-            met = "yes" if v["p95"] <= TARGET_MS else ("**no**" if v["p50"] > TARGET_MS else "**no** (p50 yes)")
-            L.append(f"| {name} | {v['min']} | {v['p50']} | {v['p95']} | {v['max']} | {v['bytes'] / 1000:.1f} | {met}"
-                     f"{' errors ' + str(v['errors']) if v['errors'] else ''} | "
-                     + " / ".join(str(v["cpu_ms_per_request"].get(k, "–")) for k in CPU_OF) + f" | {v['others_cpu_percent']} |")
-    if r.get("concurrent"):
-        L += [f"\n## Budi, {s['concurrency']} concurrent clients (a session each)\n", "| page | requests | p50 | p95 | max ms | "
-              "pages/s | ≤ 300 ms (p95) | CPU % of a core: " + ", ".join(CPU_OF) + ", others |", "|---|---|---|---|---|---|---|---|"]
-        for name, v in r["concurrent"].items():
-            L.append(f"| {name} | {v['n']} | {v['p50']} | {v['p95']} | {v['max']} | {v['pages_per_s']} | "
-                     f"{'yes' if v['p95'] <= TARGET_MS else '**no**'}{' errors ' + str(v['errors']) if v['errors'] else ''} | "
-                     + " / ".join(str(v["cpu_percent"].get(k, "–")) for k in (*CPU_OF, "others")) + " |")
-    for user, pages in r.get("backend", {}).items():
-        L += [f"\n## Where the time goes: {user.capitalize()}'s pages vs. their service calls made directly\n",
-              f"The same calls with the same claims, {s['split_requests']} times, gathered as the page gathers them; the page "
-              "minus the calls is the console's own (session, its HTTP client, JSON, Jinja), a noisy difference: its CPU "
-              "column above says the same more steadily.\n",
-              "| page | page p50 ms | calls gathered p50 ms | difference ms | slowest call alone, p50 ms |", "|---|---|---|---|---|"]
-        for name, b in pages.items():
-            page, slow = r["sequential"][user][name]["p50"], max(b["calls_alone"].items(), key=lambda kv: kv[1]["p50"])
-            L.append(f"| {name} | {page} | {b['gathered']['p50']} | {round(page - b['gathered']['p50'], 1)} | "
-                     f"{slow[0]}: {slow[1]['p50']} |")
-        for name in sorted(pages, key=lambda n: -r["sequential"][user][n]["p50"])[:2]:
-            b = pages[name]
-            L.append(f"\n{user.capitalize()}'s {name}, phases: " + "; ".join(f"{k}: p50 {v['p50']} ms" for k, v in b["phases"].items())
-                     + ". Each call alone: " + "; ".join(f"{k}: p50 {v['p50']} ms" for k, v in b["calls_alone"].items()) + ".")
-    if report.get("error"):
-        L.append(f"\n**The run failed:** {report['error']}")
-    return "\n".join(L) + "\n"
 
 
 def main() -> None:
@@ -390,6 +314,8 @@ def main() -> None:
     ap.add_argument("--wait", type=float, default=600.0, help="longest wait for the platform to consume the import, s")
     ap.add_argument("--quick", action="store_true", help="a small run for smoke-testing")
     ap.add_argument("--results-dir", type=Path, default=BENCH_DIR / "results")
+    ap.add_argument("--previous", type=Path, default=None,
+                    help="the report (.json) to compare with (default: the newest committed one in bench/results)")
     ap.add_argument("--no-write", action="store_true", help="print the report only")
     ap.add_argument("--keep-data", action="store_true", help="keep the temporary data folder (logs, databases)")
     args = ap.parse_args()
@@ -397,41 +323,40 @@ def main() -> None:
     s = {"quick": q, "cooperations": args.cooperations or (200 if q else 1000), "proposals": args.proposals or (9 if q else 36),
          "requests": args.requests or (10 if q else 50), "concurrency": args.concurrency, "warmup": 3}
     s["split_requests"] = max(5, s["requests"] // 5)
-    started, t_run, info = datetime.now().astimezone(), time.monotonic(), af.machine()
+    started, t_run, info = datetime.now().astimezone(), time.monotonic(), machine()
     data_dir = Path(tempfile.mkdtemp(prefix="jalin-console-bench-"))
     (data_dir / "logs").mkdir(parents=True, exist_ok=True)
-    helpers, secret = af.Helpers(data_dir / "logs"), secrets.token_urlsafe(48)
+    helpers, secret = Helpers(data_dir / "logs"), secrets.token_urlsafe(48)
     platform: Platform | None = None
     results, seed_info, error, startup = {}, {}, None, None
     print(f"Jalin console pages benchmark{' (quick)' if q else ''}; data in {data_dir}")
     try:
         smtp_port = free_port()
-        sink = helpers.start("mailsink", [sys.executable, str(af.SELF), "_mailsink", "--port", str(smtp_port),
-                                          "--dir", str(data_dir / "mail")])  # approval_flow.py's SMTP sink, a process
-        af.wait_port(smtp_port, sink)
+        sink = helpers.start("mailsink", mailsink_argv(smtp_port, data_dir / "mail"))  # the approval-flow bench's SMTP sink
+        wait_port(smtp_port, sink)
         platform = Platform(PlatformConfig(data_dir=data_dir, nats_port=free_port(), ports={n: free_port() for n in SERVICES},
                                            smtp_port=smtp_port, jwt_secret=secret, console_port=free_port(),
                                            unrestricted_user=True, reassign_busy_ports=True))  # unrestricted: consumers' state
-        af.say("starting nats-server, the four services and the console ...")
+        say("starting nats-server, the four services and the console ...")
         t = time.monotonic()
         platform.start(timeout=120)
         startup = round(time.monotonic() - t, 1)
         pids = {n: p.proc.pid for n, p in platform.services.items() if p.proc}
         pids.update({"console": platform.console.proc.pid, "nats-server": platform.nats.proc.pid,  # type: ignore[union-attr]
                      "bench": os.getpid(), "mailsink": sink.pid})
-        sampler = af.Sampler(pids)
-        af.say(f"importing {s['cooperations']} cooperations and creating proposals ...")
+        sampler = Sampler(pids)
+        say(f"importing {s['cooperations']} cooperations and creating proposals ...")
         seed_info = seed(platform, s["cooperations"], s["proposals"])
         budi = issue_dev_token(secret, tenant=TENANT, roles=["kerja_sama"], user="budi.ks")
-        af.say(f"imported in {seed_info['import_seconds']} s; waiting for the platform to consume the events ...")
+        say(f"imported in {seed_info['import_seconds']} s; waiting for the platform to consume the events ...")
 
-        async def run() -> dict[str, Any]:
-            seed_info["wait"] = await wait_for_platform(platform, budi, 120.0 if q else args.wait)  # type: ignore[arg-type]
-            seed_info["settle_seconds"] = await af.settle(sampler, [*SERVICES, "console", "mailsink"], 60.0)
-            af.say(f"platform caught up ({seed_info['wait']}); measuring ...")
-            return await measure(platform, secret, s, sampler)  # type: ignore[arg-type]
+        async def run(started: Platform) -> dict[str, Any]:
+            seed_info["wait"] = await wait_for_platform(started, budi, 120.0 if q else args.wait)
+            seed_info["settle_seconds"] = await settle(sampler, [*SERVICES, "console", "mailsink"], 60.0)
+            say(f"platform caught up ({seed_info['wait']}); measuring ...")
+            return await measure(started, secret, s, sampler)
 
-        results = asyncio.run(run())
+        results = asyncio.run(run(platform))
     except Exception as exc:  # noqa: BLE001 - reported, and everything still stops
         error = f"{type(exc).__name__}: {exc}"
         print(f"\nbenchmark failed: {error}", file=sys.stderr)
@@ -448,12 +373,13 @@ def main() -> None:
             shutil.rmtree(data_dir, ignore_errors=True)
     report = {"benchmark": "console_pages", "started_at": started.isoformat(timespec="seconds"),
               "run_seconds": round(time.monotonic() - t_run, 1), "startup_seconds": startup, "machine": info,
-              "loadavg_at_end": Path("/proc/loadavg").read_text().split()[:3], "platform_code": af.platform_code(),
+              "loadavg_at_end": Path("/proc/loadavg").read_text().split()[:3], "platform_code": platform_code(),
               "settings": s, "target_ms": TARGET_MS, "seed": seed_info, "results": results, "error": error}
+    report["previous"] = compare_previous(report, args.previous)
     md = render(report)
     print("\n" + md)
     if not args.no_write:
-        af.write_report(args.results_dir, f"console_pages-{started.strftime('%Y-%m-%dT%H%M%S')}{'-quick' if q else ''}",
+        write_report(args.results_dir, f"console_pages-{started.strftime('%Y-%m-%dT%H%M%S')}{'-quick' if q else ''}",
                         report, md)
     if error:
         raise SystemExit(1)

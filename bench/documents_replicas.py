@@ -35,7 +35,9 @@ from jalin_cli.mailsink import MailSink
 from jalin_cli.platform import SERVICES, Platform, PlatformConfig, free_port
 
 sys.path.insert(0, str(Path(__file__).parent))
-from approval_flow import PROPOSAL_BODY, machine, machine_cpu, platform_code, read_proc  # noqa: E402
+from approval_flow.machine import machine, platform_code  # noqa: E402
+from approval_flow.procs import machine_cpu, read_proc  # noqa: E402
+from approval_flow.settings import proposal_body  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -85,7 +87,7 @@ async def prepare(platform: Platform, secret: str, n: int) -> list[str]:
 
         async def one(i: int) -> None:
             async with sem:
-                r = await client.post("/v1/proposals", json={**PROPOSAL_BODY, "title": f"Bench replicas {i}"},
+                r = await client.post("/v1/proposals", json=proposal_body(f"Bench replicas {i}"),
                                       headers=staff)
                 r.raise_for_status()
                 pid = r.json()["id"]

@@ -1,13 +1,11 @@
 """Raw nats-py baselines against the same nats-server as the platform.
 
-Used by ``approval_flow.py``; it also runs on its own (``hop`` is the handler process of
-the raw 2-hop chain, started twice by the bench, once per hop).
+Used by the phases; ``hop_main`` is the handler process of the raw 2-hop chain, started
+twice by the bench, once per hop (``python bench/approval_flow _raw-hop --hop a --nats-url …``).
 
 Everything here goes to a stream of its own, ``BENCHRAW`` on ``benchraw.>``, with the
 same storage settings as ``JALIN`` (file storage, the server's default fsync), so the
 platform's stream and consumers are never touched.
-
-    python bench/raw_jetstream.py hop --hop a --nats-url nats://127.0.0.1:4222
 """
 
 from __future__ import annotations
@@ -214,20 +212,16 @@ async def run_hop(url: str, hop: str, max_seconds: float) -> None:
                     CHAIN_B, event.model_dump_json().encode(), headers={"Nats-Msg-Id": str(uuid.uuid4())}
                 )
             await m.ack()
-    await nc.drain()
+    # Every fetched message was acked: close, not drain (nats-py's drain of a pull subscription
+    # never returns, and the bench would kill the process after its grace period).
+    await nc.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    hop = sub.add_parser("hop", help="run one hop of the raw 2-hop chain")
-    hop.add_argument("--hop", choices=["a", "b"], required=True)
-    hop.add_argument("--nats-url", required=True)
-    hop.add_argument("--max-seconds", type=float, default=1800.0)
-    args = parser.parse_args()
-    if args.command == "hop":
-        asyncio.run(run_hop(args.nats_url, args.hop, args.max_seconds))
-
-
-if __name__ == "__main__":
-    main()
+def hop_main(argv: list[str]) -> None:
+    """One hop of the raw 2-hop chain, as a process of its own (``_raw-hop``)."""
+    parser = argparse.ArgumentParser(prog="approval_flow _raw-hop", description="one hop of the raw 2-hop chain")
+    parser.add_argument("--hop", choices=["a", "b"], required=True)
+    parser.add_argument("--nats-url", required=True)
+    parser.add_argument("--max-seconds", type=float, default=1800.0)
+    args = parser.parse_args(argv)
+    asyncio.run(run_hop(args.nats_url, args.hop, args.max_seconds))
