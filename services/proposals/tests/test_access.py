@@ -13,7 +13,6 @@ import pytest
 from jalin_kit.access import UNIT_BOUND
 from jalin_kit.auth import issue_dev_token
 from jalin_proposals.access import OPERATIONS, SHOWN_ROLES
-from jalin_proposals.app import build
 from jalin_proposals.commands import body_model
 from jalin_proposals.lifecycle import (
     SYSTEM,
@@ -27,10 +26,10 @@ from jalin_proposals.lifecycle import (
     Transition,
     lifecycle_for,
 )
-from jalin_proposals.settings import ProposalsSettings
+
+from services.proposals.tests.conftest import SECRET, Service, caller, proposal, running, settings_for, signing
 
 ROOT = Path(__file__).resolve().parents[3]
-SECRET = "test-secret-for-the-access-table-0123456789abcdef"
 
 
 def test_docs_access_md_is_generated_from_the_code() -> None:
@@ -42,27 +41,14 @@ def test_docs_access_md_is_generated_from_the_code() -> None:
 
 
 def as_role(role: str, unit: str | None = "dpupr") -> dict[str, str]:
-    tenant = "platform" if role == "platform_admin" else "sumbar"
-    tok = issue_dev_token(SECRET, tenant=tenant, roles=[role], user=f"u-{role}", unit=unit)
-    return {"Authorization": f"Bearer {tok}"}
+    return caller("platform" if role == "platform_admin" else "sumbar", role, unit=unit, user=f"u-{role}")
 
 
 SECTION = as_role("kerja_sama")
 STAFF = as_role("opd_staff")
 
-PROPOSAL: dict[str, Any] = {
-    "title": "Pengelolaan Sampah Regional",
-    "kind": "ksdd",
-    "partner": {"name": "Kota Bukittinggi"},  # not a Jalin tenant: the owner answers for it
-    "objective": "Mengurangi sampah.",
-    "scope": "TPA regional.",
-    "term_months": 24,
-    "financing": "APBD.",
-}
-SIGN = {
-    "number_first": "1/2026", "signed_on": date.today().isoformat(), "signed_place": "Padang",
-    "signatory_name": "Mahyeldi", "signatory_title": "Gubernur",
-}
+PROPOSAL = proposal(title="Pengelolaan Sampah Regional", partner={"name": "Kota Bukittinggi"})  # not on Jalin: the owner answers
+SIGN = signing("1/2026")
 BODY_OF: dict[str, dict[str, Any] | None] = {
     "SignRequest": SIGN,
     "PksSignRequest": SIGN,
@@ -78,14 +64,9 @@ BODY_OF: dict[str, dict[str, Any] | None] = {
 @pytest.fixture
 async def client(nats_url: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     """SQLite only: the table is about roles, not storage (thousands of calls)."""
-    settings = ProposalsSettings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'p.db'}", nats_url=nats_url, jwt_secret=SECRET,
-        data_dir=tmp_path, environment="test", log_json=False, log_level="WARNING",
-    )
-    app = build(settings)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
-            yield c
+    settings = settings_for(f"sqlite+aiosqlite:///{tmp_path / 'p.db'}", nats_url, tmp_path)
+    async with running(settings, Service) as service:
+        yield service.client
 
 
 Call = Callable[[httpx.AsyncClient, dict[str, str], dict[str, str]], Awaitable[httpx.Response]]

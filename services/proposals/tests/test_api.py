@@ -8,58 +8,41 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from jalin_kit.auth import issue_dev_token
 from jalin_kit.events import REGISTRY_TENANT, ProposalApproved, ProposalRejected, ProposalSubmitted
 from jalin_kit.outbox import OutboxMessage
-from jalin_kit.runtime import ServiceRuntime
 from jalin_proposals.app import build
 from jalin_proposals.models import Proposal
 from jalin_proposals.settings import ProposalsSettings
-from sqlmodel import col, select
 
-SECRET = "test-secret-for-the-proposals-api-0123456789abcdef"
+from services.proposals.tests.conftest import (
+    SECRET,
+    Service,
+    StartService,
+    bearer,
+    caller,
+    errors_by_field,
+    proposal,
+    shared_copies,
+)
+
 APPROVED_TYPE = "id.jalin.proposal.approved.v1"
 DRAFTED_TYPE = "id.jalin.proposal.drafted.v1"
 
-PROPOSAL: dict[str, Any] = {
-    "title": "Jalan & Jembatan <Tahap 1>",
-    "kind": "ksdd",
-    "partner": {"name": "Pemerintah Kabupaten Kutai Kartanegara", "tenant": "kukar"},
-    "objective": "Meningkatkan konektivitas antarwilayah.",
-    "scope": "Pembangunan dan pemeliharaan jalan penghubung.",
-    "term_months": 24,
-    "financing": "APBD masing-masing pihak.",
-}
+PROPOSAL = proposal(title="Jalan & Jembatan <Tahap 1>")
+
+auth = bearer
+STAFF = caller("sumbar", "opd_staff", unit="dpupr")
+SECTION = caller("sumbar", "kerja_sama")
+OTHER_STAFF = caller("kukar", "opd_staff", unit="dinkes")
+OTHER_SECTION = caller("kukar", "kerja_sama")
 
 
-def token(tenant: str = "sumbar", roles: tuple[str, ...] = ("opd_staff",), unit: str | None = "dpupr") -> str:
-    return issue_dev_token(SECRET, tenant=tenant, roles=list(roles), user=f"{tenant}-{roles[0]}", unit=unit)
-
-
-def auth(tok: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tok}"}
-
-
-STAFF = auth(token())
-SECTION = auth(token(roles=("kerja_sama",), unit=None))
-OTHER_STAFF = auth(token("kukar", unit="dinkes"))
-OTHER_SECTION = auth(token("kukar", roles=("kerja_sama",), unit=None))
-
-
-@dataclass
-class Api:
-    client: httpx.AsyncClient
-    runtime: ServiceRuntime
-    app: FastAPI
-
+class Api(Service):
     async def create(self, **changes: Any) -> dict[str, Any]:
         r = await self.client.post("/v1/proposals", json={**PROPOSAL, **changes}, headers=STAFF)
         assert r.status_code == 201, r.text
@@ -80,46 +63,19 @@ class Api:
         return r.json()  # type: ignore[no-any-return]
 
     async def outbox(self, ce_type: str | None = None, copies: bool = False) -> list[OutboxMessage]:
-        """The events recorded (``copies``: the partner region's copies of shared ones, instead)."""
-        async with self.runtime.db.system_session() as s:
-            query = select(OutboxMessage)
-            shared = col(OutboxMessage.subject).contains(".shared.")
-            query = query.where(shared if copies else ~shared)
-            if ce_type:
-                query = query.where(OutboxMessage.type == ce_type)
-            else:  # the steps; that a draft exists (proposal.drafted) is asked for by its type
-                query = query.where(OutboxMessage.type != DRAFTED_TYPE)
-            # The regions' events (the registry's own, of the seeded regions, are not the test's).
-            query = query.where(OutboxMessage.tenant_id != REGISTRY_TENANT)
-            return list((await s.exec(query)).all())
+        """The regions' events (``copies``: the partner region's copies of shared ones, instead);
+        without a type, the steps (that a draft exists, proposal.drafted, is asked for by its type)."""
+        kind = OutboxMessage.type == ce_type if ce_type else OutboxMessage.type != DRAFTED_TYPE
+        return await self.outbox_rows(shared_copies(copies), kind, OutboxMessage.tenant_id != REGISTRY_TENANT)
 
     async def stored(self, proposal_id: str) -> Proposal:
-        async with self.runtime.db.system_session() as s:
-            row = (await s.exec(select(Proposal).where(Proposal.id == proposal_id))).one()
-            return row
+        [row] = await self.rows(Proposal, Proposal.id == proposal_id)
+        return row  # type: ignore[no-any-return]
 
 
 @pytest.fixture
-async def api(database_url: str, nats_url: str, tmp_path: Path) -> AsyncIterator[Api]:
-    settings = ProposalsSettings(
-        database_url=database_url,
-        nats_url=nats_url,
-        jwt_secret=SECRET,
-        data_dir=tmp_path,
-        environment="test",
-        log_json=False,
-        log_level="WARNING",
-    )
-    app = build(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield Api(client, app.state.runtime, app)
-
-
-def errors_by_field(body: dict[str, Any]) -> dict[str, str]:
-    assert body["detail"] == "invalid request"
-    return {e["field"]: e["message"] for e in body["errors"]}
+async def api(start_service: StartService) -> Api:
+    return await start_service(Api)
 
 
 # -- create -------------------------------------------------------------------------------
@@ -457,7 +413,7 @@ async def test_list_filters_pages_and_counts_on_the_server(api: Api) -> None:
     a = await api.create(title="Air bersih 100% untuk_desa", partner={"name": "Kota Solok"})
     b = await api.create(title="Rujukan pasien", kind="ksdpk", partner={"name": "PT Air Minum"})
     c = await api.submitted(title="Sampah regional")
-    other_unit = auth(token(unit="dinkes"))
+    other_unit = caller("sumbar", "opd_staff", unit="dinkes")
     d = (await api.client.post("/v1/proposals", json={**PROPOSAL, "title": "Unit lain"}, headers=other_unit)).json()
 
     async def ids(headers: dict[str, str] = SECTION, **params: object) -> tuple[list[str], int]:

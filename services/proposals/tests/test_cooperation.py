@@ -6,68 +6,31 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from jalin_kit.auth import issue_dev_token
 from jalin_kit.events import CooperationStep
 from jalin_kit.outbox import OutboxMessage
-from jalin_kit.runtime import ServiceRuntime
-from jalin_proposals.app import build
 from jalin_proposals.expiry import expire_due
-from jalin_proposals.settings import ProposalsSettings
-from sqlmodel import select
 
-SECRET = "test-secret-for-the-cooperation-tests-0123456789"
+from services.proposals.tests.conftest import Service, StartService, caller, proposal, shared_copies, signing
 
-PROPOSAL: dict[str, Any] = {
-    "title": "Pengelolaan Jalan Lintas Provinsi",
-    "kind": "ksdd",
-    "ksdd_type": "wajib",
-    "unbudgeted": True,
-    "partner": {"name": "Pemerintah Kabupaten Kutai Kartanegara", "tenant": "kukar"},
-    "objective": "Meningkatkan konektivitas antarwilayah.",
-    "scope": "Pembangunan dan pemeliharaan jalan penghubung.",
-    "term_months": 24,
-    "financing": "APBD masing-masing pihak.",
-}
+PROPOSAL = proposal(ksdd_type="wajib", unbudgeted=True)
 
-
-def headers(tenant: str, *roles: str, unit: str | None = None) -> dict[str, str]:
-    tok = issue_dev_token(SECRET, tenant=tenant, roles=list(roles), user=f"{tenant}-{roles[0]}", unit=unit)
-    return {"Authorization": f"Bearer {tok}"}
+STAFF = caller("sumbar", "opd_staff", unit="dpupr")
+SECTION = caller("sumbar", "kerja_sama")
+TKKSD = caller("sumbar", "tkksd")
+HEAD = caller("sumbar", "kepala_daerah")
+OPD_HEAD = caller("sumbar", "opd_head", unit="dpupr")
+DPRD = caller("sumbar", "dprd")
+AUDITOR = caller("sumbar", "auditor")
+KUKAR_SECTION = caller("kukar", "kerja_sama")
+KUKAR_STAFF = caller("kukar", "opd_staff", unit="dishub")
+KALTIM = caller("kaltim", "kerja_sama", "tkksd", "sekda", "kepala_daerah", "auditor")
 
 
-STAFF = headers("sumbar", "opd_staff", unit="dpupr")
-SECTION = headers("sumbar", "kerja_sama")
-TKKSD = headers("sumbar", "tkksd")
-HEAD = headers("sumbar", "kepala_daerah")
-OPD_HEAD = headers("sumbar", "opd_head", unit="dpupr")
-DPRD = headers("sumbar", "dprd")
-AUDITOR = headers("sumbar", "auditor")
-KUKAR_SECTION = headers("kukar", "kerja_sama")
-KUKAR_STAFF = headers("kukar", "opd_staff", unit="dishub")
-KALTIM = headers("kaltim", "kerja_sama", "tkksd", "sekda", "kepala_daerah", "auditor")
-
-
-def signing(number: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "number_first": number, "number_second": f"{number}/MITRA", "signed_on": date.today().isoformat(),
-        "signed_place": "Padang", "signatory_name": "Mahyeldi", "signatory_title": "Gubernur Sumatera Barat",
-        **extra,
-    }
-
-
-@dataclass
-class Api:
-    client: httpx.AsyncClient
-    runtime: ServiceRuntime
-
+class Api(Service):
     async def create(self, **changes: Any) -> dict[str, Any]:
         r = await self.client.post("/v1/proposals", json={**PROPOSAL, **changes}, headers=STAFF)
         assert r.status_code == 201, r.text
@@ -84,24 +47,13 @@ class Api:
         return r.json()
 
     async def outbox(self, pid: str, copies: bool = False) -> list[OutboxMessage]:
-        """The proposal's events (``copies``: the partner region's copies, instead)."""
-        async with self.runtime.db.system_session() as s:
-            rows = (await s.exec(select(OutboxMessage).where(OutboxMessage.correlation_id == pid))).all()
-        rows = [r for r in rows if (".shared." in r.subject) == copies]
-        return sorted(rows, key=lambda r: r.created_at)
+        """The proposal's events (``copies``: the partner region's copies, instead), oldest first."""
+        return await self.outbox_rows(OutboxMessage.correlation_id == pid, shared_copies(copies))
 
 
 @pytest.fixture
-async def api(database_url: str, nats_url: str, tmp_path: Path) -> AsyncIterator[Api]:
-    settings = ProposalsSettings(
-        database_url=database_url, nats_url=nats_url, jwt_secret=SECRET, data_dir=tmp_path,
-        environment="test", log_json=False, log_level="WARNING",
-    )
-    app = build(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield Api(client, app.state.runtime)
+async def api(start_service: StartService) -> Api:
+    return await start_service(Api)
 
 
 async def offered(api: Api, **changes: Any) -> str:
@@ -358,7 +310,7 @@ async def test_a_rejection_after_the_kb_voids_it_and_a_new_round_starts_clean(ap
     await api.act(pid, "finalize_kb", SECTION)
     await api.act(pid, "sign_kb", HEAD, signing("KB-9"))
     await api.act(pid, "record_dprd_approval", DPRD, {"decision_number": "1/DPRD", "decision_date": date.today().isoformat()})
-    rejected = await api.act(pid, "reject", headers("sumbar", "sekda"), {"reason": "Anggaran dialihkan."})
+    rejected = await api.act(pid, "reject", caller("sumbar", "sekda"), {"reason": "Anggaran dialihkan."})
     assert rejected["stage"] == "ditolak"
     assert [a["status"] for a in await api.get(f"/v1/agreements?proposal_id={pid}", SECTION)] == ["voided"]
     revised = await api.act(pid, "revise", STAFF)

@@ -10,103 +10,48 @@ import asyncio
 import csv
 import io
 import json
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
-from jalin_kit.auth import issue_dev_token
-from jalin_kit.db import utcnow
 from jalin_kit.outbox import OutboxMessage
-from jalin_kit.runtime import ServiceRuntime
 from jalin_proposals import imports
-from jalin_proposals.app import build
 from jalin_proposals.models import Agreement, HistoryEntry, Proposal
-from jalin_proposals.settings import ProposalsSettings
 from jalin_proposals.terms import add_months
 from openpyxl import Workbook
 from sqlmodel import select
 
-SECRET = "test-secret-for-the-proposals-api-0123456789abcdef"
+from services.proposals.tests.conftest import Service, StartService, caller, today
+
 IMPORTED_TYPE = "id.jalin.agreement.imported.v1"
 URL = "/v1/imports/agreements"
 
-
-def token(tenant: str = "sumbar", roles: tuple[str, ...] = ("kerja_sama",), unit: str | None = None) -> str:
-    return issue_dev_token(SECRET, tenant=tenant, roles=list(roles), user=f"{tenant}-{roles[0]}", unit=unit)
-
-
-def auth(tok: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tok}"}
+SECTION = caller("sumbar", "kerja_sama")
+OTHER_SECTION = caller("kukar", "kerja_sama")
+STAFF = caller("sumbar", "opd_staff", unit="dinkes")
+AUDITOR = caller("sumbar", "auditor")
 
 
-SECTION = auth(token())
-OTHER_SECTION = auth(token("kukar"))
-STAFF = auth(token(roles=("opd_staff",), unit="dinkes"))
-AUDITOR = auth(token(roles=("auditor",)))
-def today() -> date:
-    """Read when a test runs, not when the module was imported (a suite collected before
-    midnight UTC runs some tests after it)."""
-    return utcnow().date()
-
-
-@dataclass
-class Api:
-    client: httpx.AsyncClient
-    runtime: ServiceRuntime
-    app: FastAPI
-
+class Api(Service):
     async def upload(self, content: bytes, name: str = "register.csv", headers: dict[str, str] = SECTION,
                      **params: Any) -> httpx.Response:
         return await self.client.post(URL, files={"file": (name, content)}, params=params, headers=headers)
 
     async def proposals(self, tenant: str) -> list[Proposal]:
-        async with self.runtime.db.system_session() as s:
-            return list((await s.exec(select(Proposal).where(Proposal.tenant_id == tenant))).all())
+        return await self.rows(Proposal, Proposal.tenant_id == tenant)
 
     async def agreements(self, tenant: str) -> list[Agreement]:
-        async with self.runtime.db.system_session() as s:
-            return list((await s.exec(select(Agreement).where(Agreement.tenant_id == tenant))).all())
+        return await self.rows(Agreement, Agreement.tenant_id == tenant)
 
     async def events(self, tenant: str) -> list[OutboxMessage]:
-        async with self.runtime.db.system_session() as s:
-            query = select(OutboxMessage).where(OutboxMessage.type == IMPORTED_TYPE, OutboxMessage.tenant_id == tenant)
-            return list((await s.exec(query)).all())
-
-
-ApiFactory = Callable[..., Any]
+        return await self.outbox_rows(OutboxMessage.type == IMPORTED_TYPE, OutboxMessage.tenant_id == tenant)
 
 
 @pytest.fixture
-async def api_factory(database_url: str, nats_url: str, tmp_path: Path) -> AsyncIterator[ApiFactory]:
-    """Starts the app with its lifespan; settings may be overridden (one app per test)."""
-    stack: list[Any] = []
-
-    async def start(**overrides: Any) -> Api:
-        settings = ProposalsSettings(
-            database_url=database_url, nats_url=nats_url, jwt_secret=SECRET, data_dir=tmp_path,
-            environment="test", log_json=False, log_level="WARNING", **overrides,
-        )
-        app = build(settings)
-        lifespan = app.router.lifespan_context(app)
-        await lifespan.__aenter__()
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", timeout=120)
-        stack.append((lifespan, client))
-        return Api(client, app.state.runtime, app)
-
-    yield start
-    for lifespan, client in reversed(stack):
-        await client.aclose()
-        await lifespan.__aexit__(None, None, None)
-
-
-@pytest.fixture
-async def api(api_factory: ApiFactory) -> Api:
-    return await api_factory()  # type: ignore[no-any-return]
+async def api(start_service: StartService) -> Api:
+    return await start_service(Api)
 
 
 # -- a register of 500 rows with 10 bad ones ------------------------------------------------
@@ -372,7 +317,7 @@ async def test_dry_run_reports_and_imports_nothing(api: Api) -> None:
 
 async def test_only_the_cooperation_section_imports(api: Api) -> None:
     content = to_csv(register(3, bad={}))
-    for headers in (STAFF, AUDITOR, auth(token("platform", roles=("platform_admin",)))):
+    for headers in (STAFF, AUDITOR, caller("platform", "platform_admin")):
         r = await api.upload(content, headers=headers)
         assert r.status_code == 403, r.text
         assert (await api.client.get(f"{URL}/template.csv", headers=headers)).status_code == 403
@@ -380,8 +325,8 @@ async def test_only_the_cooperation_section_imports(api: Api) -> None:
     assert await api.proposals("sumbar") == []
 
 
-async def test_refused_files_say_why_and_import_nothing(api_factory: ApiFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    api: Api = await api_factory(max_upload_bytes=250_000)
+async def test_refused_files_say_why_and_import_nothing(start_service: StartService, monkeypatch: pytest.MonkeyPatch) -> None:
+    api = await start_service(Api, max_upload_bytes=250_000)
     small = to_csv(register(3, bad={}))
     big = to_csv(register(1700, bad={}))
     assert len(small) < 250_000 < len(big) < 250_000 + 64 * 1024  # over the limit, within the envelope
@@ -411,7 +356,7 @@ async def test_refused_files_say_why_and_import_nothing(api_factory: ApiFactory,
         assert r.status_code == status, (name, r.text)
         assert words in r.json()["detail"], (name, r.json())
 
-    monkeypatch.setattr(imports, "MAX_XLSX_UNPACKED", 1024 * 1024)
+    monkeypatch.setattr(imports.reading, "MAX_XLSX_UNPACKED", 1024 * 1024)
     r = await api.upload(_zip(b"\0" * (2 * 1024 * 1024)), "bom.xlsx")  # a few KB that unpack to 2 MB
     assert r.status_code == 422 and "unpacks to more than 1 MB" in r.json()["detail"]
     monkeypatch.undo()
@@ -489,7 +434,7 @@ async def test_an_import_that_loses_the_race_for_a_key_counts_the_row_as_already
         calls.append(len(keys))
         return set() if len(calls) == 1 else await real(db, tenant_id, keys)
 
-    monkeypatch.setattr(imports, "existing_keys", too_early_once)
+    monkeypatch.setattr(imports.command, "existing_keys", too_early_once)
     r = await api.upload(content)
     assert r.status_code == 200, r.text
     assert (r.json()["imported"], r.json()["already_imported"]) == (0, 30)

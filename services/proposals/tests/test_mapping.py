@@ -10,57 +10,42 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from fastapi import FastAPI
-from jalin_kit.auth import issue_dev_token
-from jalin_kit.db import Database, utcnow
+from jalin_kit.db import Database
 from jalin_kit.events import REGISTRY_TENANT, MappingReminderDue
 from jalin_kit.outbox import OutboxMessage
-from jalin_kit.runtime import ServiceRuntime
-from jalin_proposals.app import build
 from jalin_proposals.mapping import affairs
 from jalin_proposals.mapping.models import MappingRound, Potential
 from jalin_proposals.mapping.scanner import ScanResult, reminder_event_id, scan_mapping
 from jalin_proposals.models import HistoryEntry, Proposal
-from jalin_proposals.settings import ProposalsSettings
-from sqlmodel import select
 
-SECRET = "test-secret-for-the-mapping-api-0123456789abcdef"
+from services.proposals.tests.conftest import Service, StartService, caller, errors_by_field, today
+
 REMINDER_TYPE = "id.jalin.mapping.reminder-due.v1"
-def today() -> date:
-    """Read when a test runs, not when the module was imported: a suite collected before
-    midnight (UTC) runs some tests after it."""
-    return utcnow().date()
 
 
-def token(tenant: str = "sumbar", roles: tuple[str, ...] = ("opd_staff",), unit: str | None = None) -> str:
-    return issue_dev_token(SECRET, tenant=tenant, roles=list(roles), user=f"{tenant}-{roles[0]}-{unit or 'x'}", unit=unit)
+def auth(tenant: str = "sumbar", *roles: str, unit: str | None = None) -> dict[str, str]:
+    """A caller named by tenant, role and unit (``sumbar-opd_staff-dinkes``), so the names say who acted."""
+    roles = roles or ("opd_staff",)
+    return caller(tenant, *roles, unit=unit, user=f"{tenant}-{roles[0]}-{unit or 'x'}")
 
 
-def auth(tok: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tok}"}
-
-
-SECTION = auth(token(roles=("kerja_sama",)))
-DINKES = auth(token(unit="dinkes"))
-DPUPR = auth(token(roles=("opd_head",), unit="dpupr"))
-DISPAR = auth(token(unit="dispar"))
-STAFF_WITHOUT_UNIT = auth(token())
-TKKSD = auth(token(roles=("tkksd",)))
-SEKDA = auth(token(roles=("sekda",)))
-AUDITOR = auth(token(roles=("auditor",)))
-KEPALA = auth(token(roles=("kepala_daerah",)))
-DPRD = auth(token(roles=("dprd",)))
-PLATFORM = auth(token("platform", roles=("platform_admin",)))
-OTHER_SECTION = auth(token("kukar", roles=("kerja_sama",)))
-OTHER_DINKES = auth(token("kukar", unit="dinkes"))  # the same unit id, in another region
+SECTION = auth("sumbar", "kerja_sama")
+DINKES = auth(unit="dinkes")
+DPUPR = auth("sumbar", "opd_head", unit="dpupr")
+DISPAR = auth(unit="dispar")
+STAFF_WITHOUT_UNIT = auth()
+TKKSD = auth("sumbar", "tkksd")
+SEKDA = auth("sumbar", "sekda")
+AUDITOR = auth("sumbar", "auditor")
+KEPALA = auth("sumbar", "kepala_daerah")
+DPRD = auth("sumbar", "dprd")
+PLATFORM = auth("platform", "platform_admin")
+OTHER_SECTION = auth("kukar", "kerja_sama")
+OTHER_DINKES = auth("kukar", unit="dinkes")  # the same unit id, in another region
 
 ROUND: dict[str, Any] = {"title": "Pemetaan Potensi Kerja Sama 2027", "year": 2027}
 POTENTIAL: dict[str, Any] = {
@@ -78,17 +63,7 @@ PROPOSE: dict[str, Any] = {
 }
 
 
-@dataclass
-class Api:
-    client: httpx.AsyncClient
-    runtime: ServiceRuntime
-    app: FastAPI
-
-    @property
-    def settings(self) -> ProposalsSettings:
-        assert isinstance(self.runtime.settings, ProposalsSettings)
-        return self.runtime.settings
-
+class Api(Service):
     async def round(self, days: int = 10, **changes: Any) -> dict[str, Any]:
         body = {**ROUND, "deadline": (today() + timedelta(days=days)).isoformat(), **changes}
         r = await self.client.post("/v1/mapping-rounds", json=body, headers=SECTION)
@@ -105,46 +80,15 @@ class Api:
         return await scan_mapping(self.runtime.db, self.runtime.tenants, day)
 
     async def outbox(self, ce_type: str | None = REMINDER_TYPE) -> list[OutboxMessage]:
-        async with self.runtime.db.system_session() as s:
-            query = select(OutboxMessage).order_by(OutboxMessage.created_at)
-            if ce_type:
-                query = query.where(OutboxMessage.type == ce_type)
-            # The regions' events (the registry's own, of the seeded regions, are not the test's).
-            query = query.where(OutboxMessage.tenant_id != REGISTRY_TENANT)
-            return list((await s.exec(query)).all())
-
-    async def rows(self, model: Any) -> list[Any]:
-        async with self.runtime.db.system_session() as s:
-            return list((await s.exec(select(model))).all())
-
-
-def settings_for(database_url: str, nats_url: str, tmp_path: Path, **changes: Any) -> ProposalsSettings:
-    values: dict[str, Any] = {
-        "database_url": database_url,
-        "nats_url": nats_url,
-        "jwt_secret": SECRET,
-        "data_dir": tmp_path,
-        "environment": "test",
-        "log_json": False,
-        "log_level": "WARNING",
-        "today": today(),
-        "mapping_scan_interval_seconds": 3600.0,
-    }
-    return ProposalsSettings(**{**values, **changes})
+        """The regions' events (the registry's own, of the seeded regions, are not the test's)."""
+        of_type = [OutboxMessage.type == ce_type] if ce_type else []
+        return await self.outbox_rows(*of_type, OutboxMessage.tenant_id != REGISTRY_TENANT)
 
 
 @pytest.fixture
-async def api(database_url: str, nats_url: str, tmp_path: Path) -> AsyncIterator[Api]:
-    app = build(settings_for(database_url, nats_url, tmp_path))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield Api(client, app.state.runtime, app)
-
-
-def errors_by_field(body: dict[str, Any]) -> dict[str, str]:
-    assert body["detail"] == "invalid request"
-    return {e["field"]: e["message"] for e in body["errors"]}
+async def api(start_service: StartService) -> Api:
+    """The service's clock pinned to today (tests move it through ``api.settings.today``)."""
+    return await start_service(Api, today=today(), mapping_scan_interval_seconds=3600.0)
 
 
 # -- government affairs (UU 23/2014 art. 12) ----------------------------------------------
@@ -503,22 +447,19 @@ async def test_a_closed_round_is_not_reminded(api: Api) -> None:
     assert await api.outbox() == []
 
 
-async def test_the_scanner_runs_as_a_background_job(database_url: str, nats_url: str, tmp_path: Path) -> None:
-    app = build(settings_for(database_url, nats_url, tmp_path, mapping_scan_interval_seconds=0.05))
-    async with app.router.lifespan_context(app):
-        api = Api(httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t"), app.state.runtime, app)
-        async with api.client:
-            rnd = await api.round(days=3)  # 3 days before the deadline: the reminder is due today
-            rows: list[OutboxMessage] = []
-            for _ in range(200):
-                rows = await api.outbox()
-                if rows and rows[0].sent_at is not None:
-                    break
-                await asyncio.sleep(0.05)
-            assert [r.id for r in rows] == [reminder_event_id(rnd["id"], 3)]
-            assert rows[0].sent_at is not None  # published to JetStream and acknowledged
-            await asyncio.sleep(0.3)  # several more scans
-            assert len(await api.outbox()) == 1
+async def test_the_scanner_runs_as_a_background_job(start_service: StartService) -> None:
+    api = await start_service(Api, today=today(), mapping_scan_interval_seconds=0.05)
+    rnd = await api.round(days=3)  # 3 days before the deadline: the reminder is due today
+    rows: list[OutboxMessage] = []
+    for _ in range(200):
+        rows = await api.outbox()
+        if rows and rows[0].sent_at is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert [r.id for r in rows] == [reminder_event_id(rnd["id"], 3)]
+    assert rows[0].sent_at is not None  # published to JetStream and acknowledged
+    await asyncio.sleep(0.3)  # several more scans
+    assert len(await api.outbox()) == 1
 
 
 async def test_a_rounds_reminder_offsets_default_to_the_regions_setting(api: Api) -> None:

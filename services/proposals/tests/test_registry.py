@@ -4,26 +4,20 @@ onboarded or are disabled refused; partners named by tenant id only if they are 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from jalin_kit.auth import issue_dev_token
 from jalin_kit.events import REGISTRY_TENANT, TenantChanged
 from jalin_kit.outbox import OutboxMessage
 from jalin_kit.runtime import ServiceRuntime
-from jalin_proposals.app import build
-from jalin_proposals.settings import ProposalsSettings
 from sqlmodel import select
 
-SECRET = "test-secret-for-the-tenant-registry-0123456789abcdef"
+from services.proposals.tests.conftest import Service, StartService, caller, proposal
 
 
 def auth(tenant: str, role: str, unit: str | None = None) -> dict[str, str]:
-    token = issue_dev_token(SECRET, tenant=tenant, roles=[role], user=f"{tenant}-{role}", unit=unit)
-    return {"Authorization": f"Bearer {token}"}
+    return caller(tenant, role, unit=unit)
 
 
 OPERATOR = auth("platform", "platform_admin")
@@ -36,26 +30,13 @@ ONBOARD: dict[str, Any] = {
     "email_domain": "padang.go.id",
     "units": {"dinkes": "Dinas Kesehatan Kota Padang", "bappeda": "Bappeda"},
 }
-PROPOSAL: dict[str, Any] = {
-    "title": "Pengelolaan Air Minum",
-    "kind": "ksdd",
-    "objective": "Air minum bersama.",
-    "scope": "Jaringan pipa.",
-    "term_months": 24,
-    "financing": "APBD.",
-}
+PROPOSAL = proposal(title="Pengelolaan Air Minum", partner=None)
 
 
 @pytest.fixture
-async def client(database_url: str, nats_url: str, tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, ServiceRuntime]]:
-    settings = ProposalsSettings(
-        database_url=database_url, nats_url=nats_url, jwt_secret=SECRET, data_dir=tmp_path, environment="test",
-        log_json=False, log_level="WARNING",
-    )
-    app = build(settings)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
-            yield c, app.state.runtime
+async def client(start_service: StartService) -> tuple[httpx.AsyncClient, ServiceRuntime]:
+    service = await start_service(Service)
+    return service.client, service.runtime
 
 
 async def registry_events(runtime: ServiceRuntime) -> list[TenantChanged]:

@@ -2,15 +2,16 @@
 
 The upload is read with a bound: a body larger than ``max_upload_bytes`` (plus the
 multipart envelope) is refused with 413 as soon as it passes the bound, before it is
-parsed. Reading and checking the file run in a worker thread; the rows are then stored
-by :func:`jalin_proposals.imports.store`.
+parsed. Reading and checking the file (:mod:`jalin_proposals.imports`) run in a worker
+thread; the rows are then stored by :func:`jalin_proposals.imports.store`.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from datetime import date
 from typing import Annotated, Any, Literal
 
 import structlog
@@ -20,7 +21,7 @@ from jalin_kit.auth import CurrentPrincipal
 from jalin_kit.db import utcnow
 from jalin_kit.http import Runtime
 from jalin_kit.openapi import ValidationErrorBody, error, file_too_large
-from pydantic import BaseModel
+from jalin_kit.tenants import TenantInfo
 from pydantic import Field as PydField
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -71,24 +72,11 @@ UPLOAD_BODY: dict[str, Any] = {
 }
 
 
-class ImportReport(BaseModel):
-    file: str = PydField(description="The uploaded file's name.")
-    format: Literal["csv", "xlsx"]
-    dry_run: bool
-    rows: int = PydField(description="Data rows in the file (empty rows not counted).")
-    imported: int = PydField(description="Agreements imported now (0 in a dry run).")
-    already_imported: int = PydField(description="Valid rows whose nomor this region had already imported.")
-    would_import: int | None = PydField(None, description="Dry run only: the agreements an import would add.")
-    bad_rows: int = PydField(description="Rows refused; each is listed in errors, once per bad cell.")
-    errors: list[imports.RowError]
-    ignored_columns: list[str] = PydField(description="Headers that name no known column; their cells were not read.")
-
-
 class _TooLarge(Exception):
     pass
 
 
-async def _bounded(stream: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
+async def _bounded(stream: AsyncIterator[bytes], limit: int) -> AsyncGenerator[bytes, None]:
     seen = 0
     async for chunk in stream:
         seen += len(chunk)
@@ -141,7 +129,7 @@ def _settings(runtime: Runtime) -> ProposalsSettings:
     return settings
 
 
-def _read_and_check(data: bytes, name: str | None, tenant: Any, today: Any,
+def _read_and_check(data: bytes, name: str | None, tenant: TenantInfo, today: date,
                     is_region: Callable[[str], bool]) -> tuple[imports.Table, imports.Validation]:
     table = imports.read_table(data, name)
     return table, imports.validate(table, tenant, today, is_region)
@@ -149,7 +137,7 @@ def _read_and_check(data: bytes, name: str | None, tenant: Any, today: Any,
 
 @router.post(
     "/agreements",
-    response_model=ImportReport,
+    response_model=imports.ImportReport,
     openapi_extra=UPLOAD_BODY,
     response_model_exclude_none=True,
     responses={
@@ -165,7 +153,7 @@ async def import_agreements(
     principal: CurrentPrincipal,
     runtime: Runtime,
     dry_run: Annotated[bool, Query(description="Check the file and report, import nothing.")] = False,
-) -> ImportReport | JSONResponse:
+) -> imports.ImportReport | JSONResponse:
     """Import existing agreements from a legacy register (CSV or XLSX, multipart field ``file``).
 
     The answer is a report: 200 even when rows are bad (each bad cell listed with its row and
@@ -186,9 +174,9 @@ async def import_agreements(
         if exc.missing:
             content["missing_columns"] = exc.missing
         return JSONResponse(status_code=exc.status, content=content)
-    report = ImportReport(
+    report = imports.ImportReport(
         file=file_name, format=table.format, dry_run=dry_run, rows=len(table.rows), imported=0, already_imported=0,
-        bad_rows=checked.bad_rows, errors=checked.errors, ignored_columns=table.ignored,
+        would_import=None, bad_rows=checked.bad_rows, errors=checked.errors, ignored_columns=table.ignored,
     )
     if dry_run:
         known = await imports.existing_keys(runtime.db, tenant.id, [r.key for r in checked.valid])

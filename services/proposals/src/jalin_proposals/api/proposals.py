@@ -15,7 +15,7 @@ from jalin_kit.openapi import CONFLICT, NOT_FOUND
 from jalin_kit.runtime import ServiceRuntime
 from jalin_kit.text import Day, contains, search_words
 from pydantic import BaseModel, Field, StringConstraints
-from sqlalchemy import func, or_
+from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import col, select
 
 from jalin_proposals import access, terms
@@ -72,21 +72,21 @@ class ProposalFilters:
         self.q = search_words(q)
 
     def apply(self, query: Any, tenant: str, *, ignore_stage: bool = False) -> Any:
-        conditions = []
+        conditions: list[ColumnElement[bool]] = []
         if self.status:
             conditions.append(col(Proposal.status).in_([s.value for s in self.status]))
         if self.stage is not None and not ignore_stage:
-            conditions.append(Proposal.stage == self.stage.value)
+            conditions.append(col(Proposal.stage) == self.stage.value)
         if self.side == "own":
-            conditions.append(Proposal.tenant_id == tenant)
+            conditions.append(col(Proposal.tenant_id) == tenant)
         elif self.side == "partner":
-            conditions.append(Proposal.tenant_id != tenant)
+            conditions.append(col(Proposal.tenant_id) != tenant)
         if self.kind is not None:
-            conditions.append(Proposal.kind == self.kind.value)
+            conditions.append(col(Proposal.kind) == self.kind.value)
         if self.unit is not None:
-            conditions.append(Proposal.unit == self.unit)
+            conditions.append(col(Proposal.unit) == self.unit)
         if self.partner is not None:
-            conditions.append(or_(Proposal.partner_tenant == self.partner, Proposal.tenant_id == self.partner))
+            conditions.append(or_(col(Proposal.partner_tenant) == self.partner, col(Proposal.tenant_id) == self.partner))
         if self.year is not None:
             conditions.append(col(Proposal.created_at) >= datetime(self.year, 1, 1, tzinfo=UTC))
             conditions.append(col(Proposal.created_at) < datetime(self.year + 1, 1, 1, tzinfo=UTC))
@@ -136,7 +136,7 @@ class ProposalCounts(BaseModel):
 async def proposal_counts(principal: CurrentPrincipal, session: TenantReadSession, filters: Filters) -> ProposalCounts:
     """Counts for a dashboard and for the list's filters, over every proposal the caller sees."""
     access.require("proposal.read", principal)
-    year = func.extract("year", Proposal.created_at)
+    year = func.extract("year", col(Proposal.created_at))
 
     async def grouped(column: Any, ignore_stage: bool = False, number: bool = False) -> dict[str, int]:
         query = filters.apply(select(column, func.count(col(Proposal.id))), principal.tenant_id, ignore_stage=ignore_stage)

@@ -36,7 +36,7 @@ class TenantOnboard(Input):
         None, min_length=2, max_length=200, description="Default: Biro/Bagian Kerja Sama Setda of the region."
     )
     units: Units = PydField(default_factory=dict, max_length=200, description="The OPDs: unit id -> name.")
-    settings: TenantSettings = PydField(default_factory=TenantSettings)
+    settings: TenantSettings = PydField(default_factory=lambda: TenantSettings.model_validate({}))
 
 
 class TenantChange(Input):
