@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector, generate_latest
@@ -38,35 +38,35 @@ class Metrics:
     def __init__(self, service: str) -> None:
         self.registry = CollectorRegistry()
         ProcessCollector(registry=self.registry)  # this process's memory, CPU and start (one per HTTP worker)
-        labels = {"registry": self.registry}
+        registry = self.registry
         self.requests = Counter("jalin_http_requests", "HTTP requests answered, by route template and status.",
-                                ["service", "method", "route", "status"], **labels)
+                                ["service", "method", "route", "status"], registry=registry)
         self.latency = Histogram("jalin_http_request_seconds", "Time to answer an HTTP request.",
-                                 ["service", "method", "route"], buckets=BUCKETS, **labels)
-        self.outbox_unsent = Gauge("jalin_outbox_unsent", "Events committed and not yet published.", ["service"], **labels)
+                                 ["service", "method", "route"], buckets=BUCKETS, registry=registry)
+        self.outbox_unsent = Gauge("jalin_outbox_unsent", "Events committed and not yet published.", ["service"], registry=registry)
         self.outbox_oldest = Gauge("jalin_outbox_oldest_unsent_seconds",
-                                   "Age of the oldest event waiting to be published (0: none).", ["service"], **labels)
+                                   "Age of the oldest event waiting to be published (0: none).", ["service"], registry=registry)
         self.outbox_parked = Gauge("jalin_outbox_parked", "Events parked for an operator (jalin outbox).",
-                                   ["service"], **labels)
+                                   ["service"], registry=registry)
         self.dead_letters = Gauge("jalin_dead_letters", "Dead letters not replayed (jalin dead-letters).",
-                                  ["service"], **labels)
+                                  ["service"], registry=registry)
         self.consumer_processed = Counter("jalin_consumer_processed", "Events a consumer processed (committed).",
-                                          ["service", "consumer"], **labels)
+                                          ["service", "consumer"], registry=registry)
         self.consumer_failed = Counter("jalin_consumer_failed", "Deliveries whose handling failed (retried or dead-lettered).",
-                                       ["service", "consumer"], **labels)
+                                       ["service", "consumer"], registry=registry)
         self.consumer_dead_lettered = Counter("jalin_consumer_dead_lettered", "Events a consumer stored as dead letters.",
-                                              ["service", "consumer"], **labels)
+                                              ["service", "consumer"], registry=registry)
         self.consumer_seconds = Histogram("jalin_consumer_handler_seconds",
                                           "Time from a message's arrival to its commit (inbox and handler).",
-                                          ["service", "consumer"], buckets=BUCKETS, **labels)
+                                          ["service", "consumer"], buckets=BUCKETS, registry=registry)
         self.consumer_pending = Gauge("jalin_consumer_pending",
                                       "Messages waiting at the server for this consumer (not yet delivered).",
-                                      ["service", "consumer"], **labels)
+                                      ["service", "consumer"], registry=registry)
         self.consumer_ack_pending = Gauge("jalin_consumer_ack_pending",
                                           "Messages delivered to this consumer and not yet acknowledged.",
-                                          ["service", "consumer"], **labels)
+                                          ["service", "consumer"], registry=registry)
         self.ready = Gauge("jalin_ready", "1 when the service's last readiness check (/readyz) passed, else 0.",
-                           ["service"], **labels)
+                           ["service"], registry=registry)
         self.service = service
         self._scrapes: list[Callable[[], Awaitable[None]]] = []
 

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from jalin_kit.settings import ServiceSettings, SettingsProblem
 
 
-def load_settings(settings_cls: type[ServiceSettings]) -> ServiceSettings:
+def load_settings(settings_cls: type[Any]) -> Any:
     """The service's settings from the environment, or a clear refusal naming what is wrong
     (a start without a JWT secret or bus credential outside the embedded default, a
     placeholder secret, ...) instead of a traceback."""
@@ -38,12 +38,15 @@ def _located(error: Any) -> str:
     return f"JALIN_{'_'.join(loc).upper()}: " if loc else ""
 
 
-def serve(build: Callable[[Any], Any], settings: ServiceSettings | type[ServiceSettings]) -> None:
-    """Serve the app; with ``http_workers`` > 1, as that many processes on one port."""
+def serve(build: Callable[[Any], Any], settings: Any) -> None:
+    """Serve the app built from ``settings`` (a service's, or the console's: an instance, or
+    the class to read from the environment); with ``http_workers`` > 1, as that many
+    processes on one port."""
     if isinstance(settings, type):
         settings = load_settings(settings)
     app = build(settings)
-    if settings.http_workers <= 1 or settings.role != "all":
+    # (the console's settings are not a service's: one process, always)
+    if getattr(settings, "http_workers", 1) <= 1 or getattr(settings, "role", "all") != "all":
         uvicorn.run(app, host=settings.host, port=settings.port, **UVICORN)
         return
     sock = reuse_port_socket(settings.host, settings.port)

@@ -4,4 +4,4 @@ from jalin_console.app import build
 from jalin_console.settings import ConsoleSettings
 
 if __name__ == "__main__":
-    serve(build, ConsoleSettings)  # type: ignore[arg-type]  # from the environment, or a clear refusal
+    serve(build, ConsoleSettings)  # from the environment, or a clear refusal

@@ -50,7 +50,7 @@ class Wiring:
         backoff = list(settings.backoff_seconds) or [1.0]
         max_deliver = settings.max_deliver
 
-        class DeliveryPolicy(BaseMiddleware):  # type: ignore[type-arg]
+        class DeliveryPolicy(BaseMiddleware):
             """Nak with growing delay; after the last delivery, dead-letter and ack."""
 
             async def consume_scope(self, call_next: Any, msg: Any) -> Any:

@@ -139,7 +139,7 @@ def _step(aggregate: str, event: str, doc: str) -> type[CooperationStep]:
         (CooperationStep,),
         {"__doc__": doc, "__module__": __name__, "aggregate": aggregate, "event": event},
     )
-    return cls  # type: ignore[return-value]
+    return cls
 
 
 STEP_EVENTS: dict[tuple[str, str], type[CooperationStep]] = {
