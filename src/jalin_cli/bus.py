@@ -26,11 +26,14 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jalin_kit.bus import fetcher_of, inbox_of
 from jalin_kit.events.catalogue import PUBLISHERS
 from jalin_kit.events.stream import DUPLICATE_WINDOW_SECONDS, STREAM_NAME, stream_replicas
+
+if TYPE_CHECKING:
+    from jalin_kit.consumers import EventConsumers
 
 SERVICES = ("proposals", "documents", "notifications", "evaluation")
 """The back-end services, each with its own user on the bus."""
@@ -126,15 +129,18 @@ class BusCredentials:
 
 
 def service_consumers() -> dict[str, list[tuple[str, str]]]:
-    """Each service's durables and their filter subjects, from its code."""
+    """Each service's durables and their filter subjects, from its code (the consumers its
+    ``build_consumers`` makes for an app, without their run-time dependencies), by durable
+    name: the rendered configuration does not change with the order handlers are registered in."""
     out: dict[str, list[tuple[str, str]]] = {}
     for service in SERVICES:
         try:
-            consumers = importlib.import_module(f"jalin_{service}.handlers").consumers
+            handlers = importlib.import_module(f"jalin_{service}.handlers")
         except ModuleNotFoundError:
             out[service] = []  # a service without event handlers (proposals)
             continue
-        out[service] = [(reg.consumer, reg.event_cls.subject_pattern()) for reg in consumers.registrations.values()]
+        consumers: EventConsumers = handlers.build_consumers()
+        out[service] = sorted((reg.consumer, reg.event_cls.subject_pattern()) for reg in consumers.registrations.values())
     return out
 
 

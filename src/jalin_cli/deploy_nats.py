@@ -134,7 +134,8 @@ def embedded_config(creds: BusCredentials, tenants: Iterable[TenantBus] = (),
                     consumers: dict[str, list[tuple[str, str]]] | None = None) -> dict[str, Any]:
     """What the embedded default would run with (``render_config``), as a dict."""
     text = render_config(creds, tenants, host="127.0.0.1", port=4222, store_dir=Path("/unused"), consumers=consumers)
-    return json.loads(text)
+    config: dict[str, Any] = json.loads(text)
+    return config
 
 
 # -- nats-server configuration syntax ------------------------------------------------------

@@ -103,13 +103,14 @@ def _units_from(values: list[str] | None) -> dict[str, str] | None:
 
 
 def _show(info: dict[str, object]) -> str:
-    units = info.get("units") or {}
+    units = info.get("units")
+    listed = ", ".join(f"{k} ({v})" for k, v in units.items()) if isinstance(units, dict) else ""
     lines = [
         f"{info['id']}: {info['name']} ({info['kind']}, kode {info['region_code']}, {info['timezone']}) — {info['status']}, "
         f"version {info['version']}",
         f"  kepala daerah: {info.get('head_name') or '-'} ({info['head_title']}), seat {info['seat']}",
         f"  section: {info['cooperation_section']}; mail @{info['email_domain']}",
-        f"  units: {', '.join(f'{k} ({v})' for k, v in units.items()) or '-'}",  # type: ignore[union-attr]
+        f"  units: {listed or '-'}",
         f"  settings: max term {info['max_term_months']} months, {info['monev_rounds_per_year']} monev rounds a year, "
         f"reminders {info['reminder_offsets_days']} days before the end",
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,8 @@ class IdPattern:
         """The anchored form for ``Field(pattern=...)`` and the OpenAPI document."""
         return f"^{self.body}$"
 
-    def fullmatch(self, value: object) -> bool:
+    def fullmatch(self, value: object) -> TypeGuard[str]:
+        """Whether ``value`` is a string of this form (so, to the type checker, a ``str``)."""
         return isinstance(value, str) and self.compiled.fullmatch(value) is not None
 
 

@@ -88,7 +88,7 @@ def errors_of(route: APIRoute, authenticates: Callable[..., Any]) -> Responses:
     if any(d.call is authenticates for d in parts):
         out[401] = UNAUTHORIZED
         out[403] = FORBIDDEN
-    if set(route.methods) - BODYLESS_METHODS:
+    if set(route.methods or ()) - BODYLESS_METHODS:
         out[413] = TOO_LARGE
     if params or body:
         out[422] = INVALID

@@ -98,6 +98,5 @@ def _json(r: httpx.Response) -> Any:
 
 def _detail(r: httpx.Response) -> str:
     body = _json(r)
-    if isinstance(body, dict) and isinstance(body.get("detail"), str):
-        return body["detail"][:500]
-    return ""
+    detail = body.get("detail") if isinstance(body, dict) else None
+    return detail[:500] if isinstance(detail, str) else ""

@@ -30,7 +30,8 @@ class Field:
 def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     ref = node.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
-        return schema.get("components", {}).get("schemas", {}).get(ref.rsplit("/", 1)[1], {})
+        found = schema.get("components", {}).get("schemas", {}).get(ref.rsplit("/", 1)[1])
+        return found if isinstance(found, dict) else {}
     return node
 
 

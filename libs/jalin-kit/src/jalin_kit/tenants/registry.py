@@ -99,10 +99,12 @@ async def seed_copy(db: Database, tenants: Iterable[TenantInfo]) -> int:
                 rows = (await session.exec(select(TenantRecord))).all()
                 known, codes = {r.id for r in rows}, {r.region_code for r in rows if r.region_code}
                 for info in seed:
-                    if info.id not in known and info.region_code not in codes:  # as the owner seeds: no region twice
+                    region = info.region_code
+                    if info.id not in known and (region is None or region not in codes):  # as the owner seeds: no region twice
                         session.add(TenantRecord.of(info.model_copy(update={"version": 0})))
                         known.add(info.id)
-                        codes.add(info.region_code)
+                        if region is not None:
+                            codes.add(region)
                         added += 1
                 await session.commit()
             return added

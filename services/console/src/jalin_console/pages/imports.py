@@ -139,7 +139,8 @@ def _refusal(t: Translator, status: int, body: Any) -> dict[str, str]:
 
 def _report(t: Translator, body: dict[str, Any]) -> dict[str, Any]:
     """The service's report as the page shows it: each bad cell's message in the reader's language."""
-    raw = body.get("errors") if isinstance(body.get("errors"), list) else []
+    listed = body.get("errors")
+    raw: list[Any] = listed if isinstance(listed, list) else []
     errors = []
     for e in raw[:MAX_SHOWN_ERRORS]:
         if isinstance(e, dict):
