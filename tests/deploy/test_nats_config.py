@@ -32,13 +32,13 @@ import os
 import re
 import shutil
 import subprocess
-import time
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from jalin_kit.testing import NatsServer, eventually_sync, free_port, nats_server_binary
 
 from jalin_cli.bus import BusCredentials, TenantBus, account_of, render_config
 from jalin_cli.deploy_nats import (
@@ -63,7 +63,7 @@ from jalin_cli.deploy_nats import (
     valid_password,
 )
 from jalin_cli.deploy_nats import main as deploy_nats_main
-from jalin_cli.platform import SERVICES, NatsServer, free_port, nats_server_binary
+from jalin_cli.platform import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_CONF = DEPLOY_NATS / "node.conf"
@@ -492,13 +492,6 @@ def _routes(http: int) -> int:
         return -1
 
 
-def _until(check: Any, what: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out: {what}"
-        time.sleep(0.1)
-
-
 def test_a_route_without_the_route_password_is_refused(tmp_path: Path) -> None:
     port = free_port()
     with_password = f"nats://{ROUTE_USER}:{ROUTE_PASSWORD}@127.0.0.1:{port}"
@@ -506,18 +499,19 @@ def test_a_route_without_the_route_password_is_refused(tmp_path: Path) -> None:
     try:
         a, a_http, _ = _start_node(tmp_path, "a", port, [with_password])  # its own route: a cluster of one so far
         procs.append(a)
-        _until(lambda: _routes(a_http) == 0, "node a monitoring")
+        eventually_sync(lambda: _routes(a_http) == 0, within=20, what="node a monitoring")
         # A server that knows the cluster's address but not its password: refused, again and again.
         b, _, b_log = _start_node(tmp_path, "b", free_port(), [f"nats://127.0.0.1:{port}"])
         procs.append(b)
-        _until(lambda: b_log.read_text().count("Authorization Violation") >= 2, "node b refused twice")
+        eventually_sync(lambda: b_log.read_text().count("Authorization Violation") >= 2, within=20,
+                        what="node b refused twice")
         assert _routes(a_http) == 0
         b.terminate()
         b.wait(10)
         # With the password, a route is made.
         c, _, c_log = _start_node(tmp_path, "c", free_port(), [with_password])
         procs.append(c)
-        _until(lambda: _routes(a_http) > 0, "node c routed to node a")
+        eventually_sync(lambda: _routes(a_http) > 0, within=20, what="node c routed to node a")
         assert ROUTE_PASSWORD not in c_log.read_text()  # nats-server does not log the credential
     finally:
         for proc in procs:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 from docx import Document as Docx
+from jalin_kit.testing import eventually_sync
 
 from jalin_cli.platform import SERVICES, free_port
 
@@ -76,11 +77,8 @@ def test_up_demo_and_ctrl_c(tmp_path: Path) -> None:
         assert "36 (tiga puluh enam) bulan" in text
 
         box = mailbox.Maildir(str(data / "mail"), create=False)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not any("disetujui" in str(m["Subject"]) for m in box):
-            time.sleep(0.2)
-        subjects = [str(m["Subject"]) for m in box]
-        assert any("disetujui" in s for s in subjects), subjects
+        eventually_sync(lambda: any("disetujui" in str(m["Subject"]) for m in box),
+                        within=30, what="the approval's email in the mail folder")
 
         # The printed subscriber, with kukar's credential only: kukar's share of the demo cooperation.
         events = subprocess.run([sys.executable, "-m", "jalin_cli", *follow["kukar"], "--idle", "3"],

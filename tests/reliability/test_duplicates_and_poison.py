@@ -13,11 +13,12 @@ import uuid
 from datetime import date
 
 import nats
-
-from jalin_cli.platform import Platform
-from jalin_e2e import Api, async_wait_for
+from jalin_e2e import Api
 from jalin_kit.db import utcnow
 from jalin_kit.events import CloudEvent, Party, ProposalApproved
+from jalin_kit.testing import eventually
+
+from jalin_cli.platform import Platform
 
 MAX_DELIVER = 5  # the services' default (JALIN_MAX_DELIVER)
 
@@ -65,9 +66,11 @@ async def test_same_event_twice_has_one_effect(shared_platform: Platform) -> Non
     finally:
         await nc.close()
 
-    # The marker went in last: once its effects exist, the duplicates have been handled.
-    await async_wait_for(lambda: api.documents(marker) and api.plans(marker)
-                         and len(api.inbox(marker)) >= 1, what="the marker's effects")
+    # The marker went in last: each service's durable delivers in stream order, so once the
+    # marker's effects exist (documents', evaluation's and notifications' consumers), each has
+    # handled both copies before it.
+    await eventually(lambda: api.documents(marker) and api.plans(marker)
+                     and len(api.inbox(marker)) >= 1, what="the marker's effects")
     assert len(api.documents(pid)) == 1
     assert len(api.plans(pid)) == 1
     kinds = [m["kind"] for m in api.inbox(pid)]
@@ -94,7 +97,7 @@ async def test_poison_message_is_dead_lettered_and_the_rest_flows(shared_platfor
         await nc.close()
 
     # The message behind the poison is processed without waiting for it.
-    await async_wait_for(lambda: api.documents(good) and api.plans(good), what="the good event's effects")
+    await eventually(lambda: api.documents(good) and api.plans(good), what="the good event's effects")
 
     admin = Api(shared_platform, tenant="platform").headers("platform_admin", unit=None)
 
@@ -103,7 +106,7 @@ async def test_poison_message_is_dead_lettered_and_the_rest_flows(shared_platfor
         return [r for r in rows if r["event_id"] == poison_id]
 
     for service in ("documents", "evaluation", "notifications"):
-        rows = await async_wait_for(lambda s=service: dead_letters(s), timeout=60, what=f"{service} dead letter")
+        rows = await eventually(lambda s=service: dead_letters(s), within=60, what=f"{service} dead letter")
         assert len(rows) == 1
         assert rows[0]["deliveries"] == MAX_DELIVER
         assert "term_months" in str(rows[0]["error"])

@@ -67,6 +67,12 @@ def test_unpublishable_events_are_parked_reported_listed_and_replayable(shared_p
     assert {r["id"] for r in rows} == set(bad)
     assert {r["last_error"].split(" ")[1] for r in rows} == {"subject", "/jalin/proposals"}  # both kinds, each named
     assert all(r["last_error"].startswith("Unpublishable: ") and r["attempts"] == 3 for r in rows)
+    before = next(r["parked_at"] for r in rows if r["id"] == bad[0])
     replayed = jalin(platform, "outbox", "replay", "--service", "proposals", "--id", bad[0])
     assert replayed.returncode == 0 and "will be sent again" in replayed.stdout
-    wait_for(lambda: len(parked()) == len(bad), timeout=30, what="the replayed row parked again (it is still bad)")
+
+    def parked_again() -> list[dict[str, object]]:
+        return [r for r in parked() if r["id"] == bad[0] and r["parked_at"] != before]
+
+    [again] = wait_for(parked_again, timeout=30, what="the replayed row parked again (it is still bad)")
+    assert again["attempts"] == 3 and len(parked()) == len(bad)

@@ -17,9 +17,10 @@ import httpx
 import nats
 import nats.errors
 import pytest
-from jalin_e2e import Api, async_wait_for, wait_for
+from jalin_e2e import Api, wait_for
 from jalin_kit.db import utcnow
 from jalin_kit.events import CloudEvent, Party, ProposalApproved
+from jalin_kit.testing import eventually
 from nats.aio.client import Client
 from nats.js.api import ConsumerConfig, DeliverPolicy, RePublish
 
@@ -101,13 +102,13 @@ async def test_a_region_reads_its_own_events_and_the_cooperations_shared_with_it
 
     async def received() -> bool:
         got.extend(await drain(sub))
-        pids = {pid_of(m) for m in got}
-        return shared["id"] in pids and own_of_kukar["id"] in pids
+        return any(m.subject == "jalin.kukar.proposal.submitted" and pid_of(m) == own_of_kukar["id"] for m in got)
 
-    for _ in range(100):
-        if await received():
-            break
-        await asyncio.sleep(0.1)
+    # kukar's own submission is the marker for the checks below that nothing else came: it was
+    # published after everything of sumbar's here (the proposals relay publishes oldest first),
+    # the region's stream takes JALIN's messages in JALIN's order, and the durable delivers in
+    # that order; once it is here, whatever of sumbar's could have leaked would be too.
+    await eventually(received, what="kukar's own submission on its stream")
     assert all(m.subject.startswith("jalin.kukar.") for m in got)
     own = [m for m in got if pid_of(m) == own_of_kukar["id"]]
     assert [m.subject for m in own] == ["jalin.kukar.proposal.drafted", "jalin.kukar.proposal.submitted"]
@@ -150,16 +151,14 @@ async def test_a_region_can_neither_publish_nor_reach_the_platforms_stream(
         info = await ajs.stream_info("JALIN")
         assert info.state.messages > 0
         await ajs.consumer_info("JALIN", "documents-proposal-approved")
-        # The forgery never reached the platform's stream: no service could act on it.
-        sub = await ajs.subscribe("jalin.kukar.proposal.approved", ordered_consumer=True,
-                                  config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
-        seen: list[str] = []
-        while True:
-            try:
-                msg = await sub.next_msg(timeout=1)
-            except nats.errors.TimeoutError:
-                break
-            seen.append((msg.headers or {}).get("ce-id", ""))
+        # The forgery never reached the platform's stream: no service could act on it. Had the
+        # server taken it, it would be stored before the refused call returned: counted first,
+        # the subject's messages are read to the last one there is (not until a pause).
+        subject = "jalin.kukar.proposal.approved"
+        stored = ((await ajs.stream_info("JALIN", subjects_filter=subject)).state.subjects or {}).get(subject, 0)
+        sub = await ajs.subscribe(subject, ordered_consumer=True, config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL))
+        seen = [((await sub.next_msg(timeout=10)).headers or {}).get("ce-id", "") for _ in range(stored)]
+        await sub.unsubscribe()
         assert forged_id not in seen
     finally:
         await admin.close()
@@ -185,28 +184,33 @@ async def test_a_region_catches_up_on_what_was_published_while_it_was_away(bus_p
         return ids
 
     ids = await asyncio.to_thread(fifty)
+    # A marker after the 50: the proposals relay publishes its outbox oldest first, the region's
+    # stream keeps JALIN's order and the durable delivers in stream order, so once the marker
+    # is delivered every submission (and any copy of one published again) has been.
+    marker = (await asyncio.to_thread(kukar_api.create, title="Usulan penanda", partner={"name": "PT Mitra"}))["id"]
 
-    async def back_online() -> list[Any]:
-        again = await nats.connect(bus_platform.tenant_url("kukar"))
-        try:
-            resumed = await again.jetstream().pull_subscribe("jalin.kukar.>", durable=durable, stream="EVENTS")
-            return await drain(resumed)
-        finally:
-            await again.close()
-
-    async def pending() -> int:  # what waits for the durable, without taking it
+    async def pending_at_least(count: int) -> bool:  # what waits for the durable, without taking it
         probe = await nats.connect(bus_platform.tenant_url("kukar"))
         try:
-            return (await probe.jetstream().consumer_info("EVENTS", durable)).num_pending
+            return (await probe.jetstream().consumer_info("EVENTS", durable)).num_pending >= count
         finally:
             await probe.close()
 
-    # Once the 50 events have reached the region's stream (the relays publish them), it comes back once.
-    for _ in range(100):
-        if await pending() >= 50:
-            break
-        await asyncio.sleep(0.1)
-    got = await back_online()
+    # The 101 events (50 drafts, 50 submissions, the marker) reach the region's stream while it is away.
+    await eventually(lambda: pending_at_least(101), what="the events of the 50 proposals on the region's stream")
+
+    got: list[Any] = []
+    again = await nats.connect(bus_platform.tenant_url("kukar"))  # back online, once
+    try:
+        resumed = await again.jetstream().pull_subscribe("jalin.kukar.>", durable=durable, stream="EVENTS")
+
+        async def marker_delivered() -> bool:
+            got.extend(await drain(resumed))
+            return any(pid_of(m) == marker for m in got)
+
+        await eventually(marker_delivered, what="the marker after the 50 proposals")
+    finally:
+        await again.close()
     submitted = [pid_of(m) for m in got if m.subject == "jalin.kukar.proposal.submitted"]
     assert sorted(submitted) == sorted(ids)  # all 50, each once
 
@@ -253,7 +257,7 @@ async def test_an_event_its_source_could_not_have_published_is_dead_lettered(bus
             rows = api.get(s, "/v1/admin/dead-letters", headers=operator).json()
             return [r for r in rows if r["event_id"] == event_id]
 
-        [row] = await async_wait_for(refused, what=f"{service}'s dead letter")
+        [row] = await eventually(refused, what=f"{service}'s dead letter")
         assert row["deliveries"] == 1  # refused at once, not retried
         assert row["error"] == ("Refused: ce-source '/jalin/documents' cannot publish proposal events "
                                 "(only '/jalin/proposals' does)")
@@ -272,7 +276,7 @@ async def test_a_service_reads_no_more_than_it_consumes(bus_platform: Platform) 
 
     api = Api(bus_platform)
     pid = (await asyncio.to_thread(api.approved_proposal, title="Dibaca lagi"))["id"]
-    await async_wait_for(lambda: api.documents(pid), what="the document")
+    await eventually(lambda: api.documents(pid), what="the document")
     refusals = Refusals()
     nc = await nats.connect(bus_platform.service_url("evaluation"), error_cb=refusals.cb,
                             inbox_prefix="_INBOX_evaluation")

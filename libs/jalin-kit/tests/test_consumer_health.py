@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import nats
 from jalin_kit.consumers import consumer_health
 from jalin_kit.events import ensure_stream
+from jalin_kit.testing import eventually
 from nats.js.api import AckPolicy, ConsumerConfig
 
 
@@ -22,10 +21,10 @@ async def test_waiting_messages_without_a_puller_are_stalled_and_a_puller_heals_
         assert await consumer_health(js, name, settle_seconds=0.2) == "ok"  # nothing waiting: idle is fine
         for i in range(3):
             await js.publish("jalin.healthtenant.thing.happened", str(i).encode())
-        for _ in range(50):  # the server counts them as pending a moment after the PubAcks
-            if (await js.consumer_info("JALIN", name)).num_pending == 3:
-                break
-            await asyncio.sleep(0.05)
+        async def three_pending() -> bool:  # the server counts them as pending a moment after the PubAcks
+            return (await js.consumer_info("JALIN", name)).num_pending == 3
+
+        await eventually(three_pending, within=10, what="three messages pending for the consumer")
         assert await consumer_health(js, name, settle_seconds=0.2) == "stalled"
         for msg in await sub.fetch(3, timeout=5):
             await msg.ack_sync()
