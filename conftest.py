@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 from jalin_dbs import IN_CI, create_pg_database, drop_pg_database, require_pg
-
-from jalin_cli.platform import NatsServer, free_port
+from jalin_kit.testing import NatsServer, free_port
 
 
 @dataclass

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import nats
 from jalin_kit.db import Database, utcnow
 from jalin_kit.events import DocumentGenerated, ensure_stream
 from jalin_kit.outbox import OutboxMessage, OutboxRelay, record_event
+from jalin_kit.testing import NatsServer, eventually
 from sqlmodel import SQLModel, select
-
-from jalin_cli.platform import NatsServer
 
 TABLES = [SQLModel.metadata.tables["outbox"]]
 
@@ -34,6 +31,10 @@ async def pending(db: Database) -> int:
         return len((await s.exec(select(OutboxMessage).where(OutboxMessage.sent_at == None))).all())  # noqa: E711
 
 
+async def all_sent(db: Database) -> bool:
+    return await pending(db) == 0
+
+
 async def test_relay_publishes_with_headers_and_survives_nats_outage(
     database_url: str, own_nats: NatsServer
 ) -> None:
@@ -49,24 +50,16 @@ async def test_relay_publishes_with_headers_and_survives_nats_outage(
     relay.start()
     try:
         first = await write(db, 1)
-        for _ in range(50):
-            if await pending(db) == 0:
-                break
-            await asyncio.sleep(0.1)
-        assert await pending(db) == 0
+        await eventually(lambda: all_sent(db), what="the first event published")
 
         own_nats.stop()
         ids = [await write(db, n) for n in range(2, 6)]  # writes succeed while NATS is away
-        await asyncio.sleep(1.0)
+        # Unhealthy only once it tried with NATS away: the four rows are still there then.
+        await eventually(lambda: not relay.healthy, what="the relay failing while NATS is away")
         assert await pending(db) == 4
-        assert not relay.healthy
 
         own_nats.start()
-        for _ in range(150):
-            if await pending(db) == 0:
-                break
-            await asyncio.sleep(0.1)
-        assert await pending(db) == 0
+        await eventually(lambda: all_sent(db), within=60, what="the four events published after NATS came back")
 
         sub_nc = await nats.connect(own_nats.url)
         psub = await sub_nc.jetstream().pull_subscribe("jalin.sumbar.>", durable=None)
@@ -84,6 +77,39 @@ async def test_relay_publishes_with_headers_and_survives_nats_outage(
         await relay.stop()
         await relay_nc.close()
         await db.dispose()
+
+
+async def parked(relay: OutboxRelay, count: int) -> bool:
+    return await relay.parked_count() == count
+
+
+async def test_a_commit_wakes_its_own_stores_relay_only(tmp_path, nats_url: str) -> None:  # type: ignore[no-untyped-def]
+    """No polling between events: a commit that recorded one wakes the relay of that store at
+    once (its poll here is a minute), and never the relay of another store in the process."""
+    ours, theirs = Database(f"sqlite+aiosqlite:///{tmp_path}/a.db"), Database(f"sqlite+aiosqlite:///{tmp_path}/b.db")
+    for db in (ours, theirs):
+        await db.create_all(TABLES)
+    nc = await nats.connect(nats_url)
+    await ensure_stream(nc.jetstream())
+    relay = OutboxRelay(ours, nc.jetstream, poll_seconds=60)
+    other = OutboxRelay(theirs, nc.jetstream, poll_seconds=60)
+    relay.start()
+    try:
+        await write(ours, 1)
+        await eventually(lambda: all_sent(ours), within=10, what="the first event published")
+        # The relay is now in its minute-long wait: only the commit's wake-up can bring the next one out.
+        await write(ours, 2)
+        await eventually(lambda: all_sent(ours), within=10, what="the event published on the commit's wake-up")
+        assert relay.published == 2
+        assert not other._wakeup.is_set()  # noqa: SLF001 - the other store's relay was not disturbed
+        async with ours.tenant_session("sumbar") as s:  # a commit without an event wakes nobody
+            await s.commit()
+        assert not relay._wakeup.is_set()  # noqa: SLF001
+    finally:
+        await relay.stop()
+        await nc.close()
+        for db in (ours, theirs):
+            await db.dispose()
 
 
 async def test_unpublishable_rows_never_hold_back_a_good_one_and_are_parked(
@@ -110,10 +136,7 @@ async def test_unpublishable_rows_never_hold_back_a_good_one_and_are_parked(
     relay = OutboxRelay(db, nc.jetstream, poll_seconds=0.05, max_attempts=3, retry_seconds=0.01, publish_timeout=2)
     relay.start()
     try:
-        for _ in range(300):
-            if await relay.parked_count() == 500:
-                break
-            await asyncio.sleep(0.1)
+        await eventually(lambda: parked(relay, 500), within=60, what="the 500 bad rows parked")
         async with db.system_session() as s:
             rows = {r.id: r for r in (await s.exec(select(OutboxMessage))).all()}
         assert rows[good].sent_at is not None and rows[good].parked_at is None
@@ -126,10 +149,8 @@ async def test_unpublishable_rows_never_hold_back_a_good_one_and_are_parked(
 
         # Replayed, a parked row is tried again (and parked again: it is still bad) ...
         await relay.replay(bad_ids[0])
-        for _ in range(100):
-            if await relay.parked_count() == 500:
-                break
-            await asyncio.sleep(0.05)
+        assert await relay.parked_count() == 499
+        await eventually(lambda: parked(relay, 500), what="the replayed bad row parked again")
         async with db.system_session() as s:
             again = await s.get(OutboxMessage, bad_ids[0], populate_existing=True)
         assert again is not None and again.parked_at is not None and again.attempts == 3
@@ -141,13 +162,13 @@ async def test_unpublishable_rows_never_hold_back_a_good_one_and_are_parked(
             s.add(mended)
             await s.commit()
         await relay.replay(bad_ids[1])
-        for _ in range(100):
+
+        async def mended_sent() -> bool:
             async with db.system_session() as s:
                 row = await s.get(OutboxMessage, bad_ids[1], populate_existing=True)
-            if row is not None and row.sent_at is not None:
-                break
-            await asyncio.sleep(0.05)
-        assert row is not None and row.sent_at is not None
+            return row is not None and row.sent_at is not None
+
+        await eventually(mended_sent, what="the mended row published")
     finally:
         await relay.stop()
         await nc.close()
