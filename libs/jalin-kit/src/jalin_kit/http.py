@@ -34,7 +34,8 @@ from jalin_kit.text import TEXT_PATTERN, text_problem
 log = structlog.get_logger(__name__)
 
 
-def get_runtime(request: Request) -> ServiceRuntime:
+async def get_runtime(request: Request) -> ServiceRuntime:
+    """(async: a plain function would be run in a worker thread on every request)"""
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 

@@ -38,7 +38,7 @@ class Deps:
         return value
 
 
-def app_deps(request: Request) -> Deps:
+async def app_deps(request: Request) -> Deps:
     return Deps.of(request.app.state.deps)
 
 
