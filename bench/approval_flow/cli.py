@@ -72,6 +72,7 @@ def main(argv: list[str]) -> None:
             ports={name: free_port() for name in SERVICES},
             smtp_port=smtp_port,
             jwt_secret=secret,
+            extra_env={"JALIN_PROPOSALS_HTTP_WORKERS": str(s["proposals_workers"])},
         ))
         say("starting nats-server and the four services ...")
         t = time.monotonic()
@@ -155,7 +156,7 @@ def _report(s: dict[str, Any], started_at: datetime, t_run: float, startup: floa
         "machine": info,
         "platform_code": platform_code(),
         "settings": s,
-        "targets": judge(results, rss_peak),
+        "targets": judge(results, rss_peak, s.get("proposals_workers")),
         "ratios": ratios(results),
         "results": results,
         "noise": noise(results),

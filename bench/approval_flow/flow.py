@@ -15,9 +15,10 @@ from jalin_kit.auth import issue_dev_token
 from jalin_cli.platform import Platform
 
 from .common import dist_ms, http_client
-from .procs import Sampler, cpu_percent
+from .procs import Sampler, children_of, cpu_percent
 from .settings import C_DOCUMENT, C_NOTIFY_APPROVED, C_NOTIFY_DOC, C_PLAN, JALIN, TENANT, proposal_body
 from .watcher import Acks, SeqKeys, Watcher, event_times
+from .wrk import wrk_reads
 
 
 class Flow:
@@ -307,6 +308,8 @@ class Flow:
         t_from = t_begin + warm
         t_end = t_from + seconds
         proposals_pid = self.platform.services["proposals"].proc.pid  # type: ignore[union-attr]
+        for n, child in enumerate(children_of(proposals_pid), start=1):  # its extra HTTP workers
+            sampler.add(f"proposals-api-{n}", child)
         cpu_before: dict[str, float] = {}
 
         async def worker(offset: int) -> None:
@@ -335,7 +338,11 @@ class Flow:
         cpu_after = sampler.cpu()
         rss_under_load = sampler.sample()  # at the end, still under load (the last requests)
         ok = codes.get(200, 0)
+        by_wrk = await wrk_reads(self.proposals.removesuffix("/v1/proposals"), "/v1/proposals", ids,
+                                 self.h_staff["Authorization"], connections=2 * clients, seconds=seconds,
+                                 sampler=sampler)
         return {
+            "wrk": by_wrk,
             "clients": clients,
             "seconds": round(elapsed, 2),
             "requests_ok": ok,

@@ -10,7 +10,7 @@ from jalin_cli.platform import SERVICES
 from .settings import TARGETS
 
 
-def judge(r: dict[str, Any], rss_peak: dict[str, float]) -> list[dict[str, Any]]:
+def judge(r: dict[str, Any], rss_peak: dict[str, float], workers: int | None = None) -> list[dict[str, Any]]:
     rows = []
 
     def row(name: str, target: str, value: Any, met: bool | None, note: str = "", *, figure: str) -> None:
@@ -36,10 +36,14 @@ def judge(r: dict[str, Any], rss_peak: dict[str, float]) -> list[dict[str, Any]]
     row("event plumbing / raw 2-hop chain (max sustained rate)", f"≥ {TARGETS['plumbing_over_raw']:.0%}",
         f"{ratio:.1%} ({kit}/s vs {rawr}/s)" if ratio is not None else "n/a",
         bool(ratio is not None and ratio >= TARGETS["plumbing_over_raw"]), figure="plumbing_over_raw")
-    reads = r.get("reads", {}).get("reads_per_s")
-    row("proposal reads/s", f"≥ {TARGETS['reads_per_s']:.0f}/s", f"{reads}/s" if reads is not None else "n/a",
+    # The server's figure: wrk's when it ran (a C client), else the Python clients'.
+    by_wrk = r.get("reads", {}).get("wrk") or {}
+    reads = by_wrk.get("reads_per_s") or r.get("reads", {}).get("reads_per_s")
+    how = "wrk" if by_wrk.get("reads_per_s") else "httpx clients"
+    row("proposal reads/s", f"≥ {TARGETS['reads_per_s']:.0f}/s",
+        f"{reads}/s ({how}{f', {workers} HTTP workers' if workers else ''})" if reads is not None else "n/a",
         bool(reads is not None and reads >= TARGETS["reads_per_s"]), figure="reads_per_s")
-    for name in SERVICES:
+    for name in [*SERVICES, *sorted(k for k in rss_peak if k.startswith("proposals-api-"))]:  # and its extra workers
         v = rss_peak.get(name)
         row(f"RSS of {name} (peak over the run)", f"≤ {TARGETS['rss_mb']:.0f} MB", f"{v} MB" if v else "n/a",
             bool(v is not None and v <= TARGETS["rss_mb"]), figure=f"rss_peak_mb_{name}")

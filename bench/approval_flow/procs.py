@@ -92,6 +92,10 @@ class Sampler:
         self._stop.set()
         self._thread.join(5)
 
+    def add(self, name: str, pid: int) -> None:
+        """Sample one more process from now on (a service's extra HTTP worker)."""
+        self.pids = {**self.pids, name: pid}  # a new dict: the sampling thread reads the old one safely
+
     def sample(self) -> dict[str, int]:
         out = {}
         for name, pid in list(self.pids.items()):
@@ -236,3 +240,18 @@ def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 20) -> 
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"nothing listening on {port}")
+
+
+def children_of(pid: int) -> list[int]:
+    """The child processes of ``pid`` (a service's extra HTTP workers), from /proc."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid and "spawn_main" in (entry / "cmdline").read_bytes().decode(errors="replace"):
+            out.append(int(entry.name))
+    return sorted(out)

@@ -171,6 +171,16 @@ def render_markdown(report: dict[str, Any]) -> str:
         add(f"{rd['reads_per_s']} req/s (p50 {_d(rd['latency'])} ms, p99 {_d(rd['latency'], 'p99_ms')} ms), "
             f"errors {rd['errors'] or 'none'}. CPU % of one core: "
             + ", ".join(f"{k} {v}" for k, v in rd["cpu_percent"].items()) + ".")
+        wk = rd.get("wrk")
+        if wk and wk.get("reads_per_s"):
+            add(f"\nThe same reads from wrk ({wk['connections']} connections, {wk['seconds']} s): "
+                f"**{wk['reads_per_s']} req/s** (p50 {_d(wk['latency'])} ms, p99 {_d(wk['latency'], 'p99_ms')} ms), "
+                f"non-2xx {wk.get('non_2xx', 0)}, socket errors {wk.get('socket_errors', 'none')}. CPU % of one core: "
+                + ", ".join(f"{k} {v}" for k, v in wk["cpu_percent"].items()) + ".")
+        elif wk:
+            add(f"\nwrk failed: {wk.get('error')}")
+        else:
+            add("\n(wrk is not installed: the figure above is the Python clients', which share the machine's two cores.)")
     add("\n## Resident memory (VmRSS, MB = 10^6 bytes)\n")
     add("| process | end of reads (under load) | peak over the run |")
     add("|---|---|---|")

@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--n", type=int, default=None, help="approvals in the burst (default 300; quick 16)")
     parser.add_argument("--workers", type=int, default=8, help="concurrent clients in the burst (default 8)")
     parser.add_argument("--read-clients", type=int, default=8, help="concurrent clients for reads (default 8)")
+    parser.add_argument("--proposals-workers", type=int, default=2,
+                        help="HTTP worker processes of the proposals service (JALIN_PROPOSALS_HTTP_WORKERS; default 2)")
     parser.add_argument("--read-seconds", type=float, default=None, help="seconds of reads (default 10; quick 1)")
     parser.add_argument("--sample-every", type=int, default=None,
                         help="poll every k-th paced approval over HTTP (default 10; quick 5; 0 = none)")
@@ -88,6 +90,7 @@ def settings_for(args: argparse.Namespace) -> dict[str, Any]:
         "n": args.n if args.n is not None else (16 if quick else 300),
         "workers": args.workers,
         "read_clients": args.read_clients,
+        "proposals_workers": args.proposals_workers,
         "read_seconds": args.read_seconds if args.read_seconds is not None else (1.0 if quick else 10.0),
         "sample_every": args.sample_every if args.sample_every is not None else (5 if quick else 10),
         "poll_interval": args.poll_interval,
