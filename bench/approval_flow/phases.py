@@ -17,6 +17,7 @@ from .common import say
 from .flow import Flow
 from .kit_chain import BenchPing, kit_message
 from .procs import Helpers, Sampler, cpu_percent, helper_argv, settle, wait_consumers
+from .profile import Profiler
 from .settings import C_DOCUMENT, C_NOTIFY_APPROVED, C_NOTIFY_DOC, C_NOTIFY_SUBMITTED, C_PLAN, JALIN, KIT_END, KIT_START, KIT_TENANT
 from .watcher import Acks, SeqKeys, Watcher
 
@@ -35,6 +36,7 @@ async def run_bench(platform: Platform, secret: str, s: dict[str, Any], helpers:
     acks = Acks(watcher)
     keys = SeqKeys(js)
     flow = Flow(platform, secret, acks, keys, watcher)
+    profiler = Profiler(data_dir / "profiles", s.get("profile", False))
     try:
         await raw.ensure_raw_stream(js)
         # Handler processes for the two chains start while the proposals are created.
@@ -94,6 +96,7 @@ async def run_bench(platform: Platform, secret: str, s: dict[str, Any], helpers:
         out["kit_chain"] = {"paced": await kit_chain.paced(s["chain_rate"], chain_count)}
         out["kit_chain"]["paced_light"] = await kit_chain.paced(light, light_count)
         cpu0, t0 = sampler.cpu(), time.monotonic()
+        profiler.start("plumbing burst", {h: helpers.procs[h].pid for h in ("kit-hop-1", "kit-hop-2")}, 5)
         out["kit_chain"]["burst"] = await kit_chain.burst(s["chain_n"])
         out["kit_chain"]["burst"]["cpu_percent"] = cpu_percent(cpu0, sampler.cpu(), time.monotonic() - t0)
         sampler.sample()
@@ -124,6 +127,7 @@ async def run_bench(platform: Platform, secret: str, s: dict[str, Any], helpers:
         say(f"burst of {len(burst_ids)} approvals from {s['workers']} clients ...")
         out["settle_seconds"]["before_burst"] = await settle(sampler, platform_procs, s["settle_max"])
         cpu0, t0 = sampler.cpu(), time.monotonic()
+        profiler.start("approval burst", {n: pid for n, pid in sampler.pids.items() if n in SERVICES}, 8)
         out["burst"] = await flow.burst(burst_ids, s["workers"])
         out["burst"]["cpu_percent"] = cpu_percent(cpu0, sampler.cpu(), time.monotonic() - t0)
 
@@ -132,6 +136,11 @@ async def run_bench(platform: Platform, secret: str, s: dict[str, Any], helpers:
         sampler.phase = "reads"
         say(f"reads: {s['read_clients']} clients for {s['read_seconds']} s ...")
         out["reads"] = await flow.reads(ids, s["read_clients"], s["read_seconds"], 1.0, sampler)
+        if profiler.enabled:  # the same reads again, sampled (the figures above are not disturbed)
+            profiler.start("reads", {n: pid for n, pid in sampler.pids.items() if n.startswith("proposals")},
+                           s["read_seconds"])
+            await flow.reads(ids, s["read_clients"], s["read_seconds"], 1.0, sampler)
+            out["profiles"] = profiler.summary()
 
         sampler.phase = "verify"
         say("checking every approved proposal over HTTP ...")

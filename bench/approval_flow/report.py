@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .profile import render as render_profiles
 from .settings import ANCHORS
 
 
@@ -181,6 +182,9 @@ def render_markdown(report: dict[str, Any]) -> str:
             add(f"\nwrk failed: {wk.get('error')}")
         else:
             add("\n(wrk is not installed: the figure above is the Python clients', which share the machine's two cores.)")
+    if r.get("profiles"):
+        for line in render_profiles(r["profiles"]):
+            add(line)
     add("\n## Resident memory (VmRSS, MB = 10^6 bytes)\n")
     add("| process | end of reads (under load) | peak over the run |")
     add("|---|---|---|")

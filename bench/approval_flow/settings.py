@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="where the report is written (default bench/results; CI writes to a temporary folder)")
     parser.add_argument("--previous", type=Path, default=None,
                         help="the report (.json) to compare with (default: the newest committed one in bench/results)")
+    parser.add_argument("--profile", action="store_true",
+                        help="sample the processes with py-spy in the bursts and the reads (the report says where the time goes)")
     parser.add_argument("--no-write", action="store_true", help="print the report only")
     parser.add_argument("--keep-data", action="store_true", help="keep the temporary data folder (logs, dbs)")
     return parser
@@ -105,6 +107,7 @@ def settings_for(args: argparse.Namespace) -> dict[str, Any]:
         "light_rate": args.light_rate,
         "light_n": 5 if quick else 50,
         "quick": quick,
+        "profile": args.profile,
     }
     s["paced_n"] = max(1, int(round(s["rate"] * s["duration"])))
     return s

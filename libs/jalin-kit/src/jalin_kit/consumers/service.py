@@ -250,14 +250,18 @@ class EventConsumers(DeadLetters, Wiring):
                     if key in seen:
                         continue
                     seen.add(key)
-                    # Each message in its own tenant's scope: flushed before the next one's.
+                    # Each message in its own tenant's scope: what the one before added is
+                    # flushed (stamped, checked) under its tenant before the scope changes, and
+                    # a partner's rows allowed for one message are not allowed for the next.
+                    if todo and (info.get(TENANT_KEY) != d.envelope.tenant_id or info.get(ALSO_KEY)):
+                        await session.flush()
                     info[TENANT_KEY] = d.envelope.tenant_id
                     info.pop(ALSO_KEY, None)
                     span = self.tracing.consumer_span(d.reg.consumer, d.envelope)
                     spans.append(span)
                     await self._run_handler(session, d, span)
-                    await session.flush()
                     todo.append(d)
+                await session.flush()  # the last message's rows, under its tenant
                 info.pop(ALSO_KEY, None)
                 await session.commit()
         except Exception as exc:  # noqa: BLE001 - each message is tried again on its own
