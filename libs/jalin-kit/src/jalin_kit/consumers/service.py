@@ -292,7 +292,9 @@ class EventConsumers(DeadLetters, Wiring):
             unbind(*LOG_KEYS)
 
     def _processed(self, d: Delivery) -> None:
-        log.info("event.processed", consumer=d.reg.consumer, event_id=d.envelope.id)
+        e = d.envelope  # (after the commit: the handler's log context is gone, so named here)
+        log.info("event.processed", consumer=d.reg.consumer, event_id=e.id, event_type=e.type, tenant=e.tenant_id,
+                 correlation_id=e.correlation_id)
         if self.metrics is not None:
             self.metrics.consumer_processed.labels(self.service, d.reg.consumer).inc()
             self.metrics.consumer_seconds.labels(self.service, d.reg.consumer).observe(time.perf_counter() - d.arrived)
