@@ -109,7 +109,7 @@ def main(argv: list[str]) -> None:
     print(md)
     if not args.no_write:
         write_report(args.results_dir, f"approval_flow-{started_at.strftime('%Y-%m-%dT%H%M%S')}"
-                     f"{'-quick' if s['quick'] else ''}", report, md)
+                     f"{'-quick' if s['quick'] else ''}{'-profile' if s['profile'] else ''}", report, md)
     if failed:
         print("benchmark checks failed: " + "; ".join(failed), file=sys.stderr)
     if error or failed:
