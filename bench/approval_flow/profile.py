@@ -14,6 +14,10 @@ from pathlib import Path
 from typing import Any
 
 RATE = 200  # samples per second per process
+ROOTS = ("_run_module_as_main", "_run_code", "<module>", "Runner.run", "run (asyncio", "asyncio_run", "serve (",
+         "Server.run", "run (uvicorn", "BaseEventLoop.", "Handle._run", "Thread._bootstrap", "Thread.run", "entry (",
+         "kit_hop_main", "spawn_main", "_main (multiprocessing", "BaseProcess.", "_api_worker", "TaskHandle._run_coro")
+"""The frames every sample of a thread passes through (its start, the event loop): they say nothing."""
 IDLE_LEAVES = ("select (selectors.py", "_run_once (asyncio", "wait (threading.py", "get (queue.py",
                "poll (selectors.py", "Runner.run (asyncio", "run_forever (asyncio")
 
