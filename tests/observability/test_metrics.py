@@ -12,7 +12,6 @@ from jalin_e2e import Api, wait_for
 
 from jalin_cli.platform import SERVICES, Platform
 
-
 CONSUMERS = ("documents-proposal-approved", "evaluation-proposal-approved", "notifications-document-generated")
 
 

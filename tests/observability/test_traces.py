@@ -6,7 +6,6 @@ in-memory exporter; NATS is a real server of this test's own."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -22,6 +21,7 @@ from jalin_evaluation.app import build as build_evaluation
 from jalin_evaluation.settings import EvaluationSettings
 from jalin_kit.auth import issue_dev_token
 from jalin_kit.events.envelope import CloudEvent
+from jalin_kit.testing import NatsServer, eventually
 from jalin_notifications.app import build as build_notifications
 from jalin_notifications.settings import NotificationsSettings
 from jalin_proposals.app import build as build_proposals
@@ -30,8 +30,6 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
-
-from jalin_cli.platform import NatsServer
 
 SECRET = "traces-test-secret-" + "x" * 40
 BUILDS: dict[str, tuple[Callable[[Any], FastAPI], type[Any]]] = {
@@ -84,10 +82,8 @@ async def test_one_approval_is_one_trace_across_the_services(traced: tuple[dict[
     def consumer_spans() -> dict[str, ReadableSpan]:
         return {s.name.removesuffix(" process"): s for s in spans_of(exporter, trace_id) if s.kind == SpanKind.CONSUMER}
 
-    deadline = asyncio.get_running_loop().time() + 60
-    while not (set(CONSUMERS) | {"notifications-document-generated"}) <= set(consumer_spans()):
-        assert asyncio.get_running_loop().time() < deadline, sorted(consumer_spans())
-        await asyncio.sleep(0.05)
+    wanted = {*CONSUMERS, "notifications-document-generated"}
+    await eventually(lambda: wanted <= set(consumer_spans()), within=60, what="the four consumers' spans of the trace")
 
     spans = spans_of(exporter, trace_id)
     [request] = [s for s in spans if s.kind == SpanKind.SERVER]

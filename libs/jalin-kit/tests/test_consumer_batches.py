@@ -12,10 +12,11 @@ import nats
 import pytest
 from faststream.nats import NatsBroker
 from jalin_kit.consumers import EventConsumers, EventContext
-from jalin_kit.db import Database, TenantScoped, utcnow
+from jalin_kit.db import Database, TenantScoped, allow_new_rows_for, utcnow
 from jalin_kit.events import CloudEvent, Party, ProposalApproved, ensure_stream
 from jalin_kit.metrics import Metrics
 from jalin_kit.settings import ServiceSettings
+from jalin_kit.testing import eventually
 from sqlalchemy import event as sa_event
 from sqlmodel import Field, SQLModel, col, select
 
@@ -79,14 +80,6 @@ async def start(consumers: EventConsumers, nats_url: str) -> NatsBroker:
     return broker
 
 
-async def until(predicate, what: str, within: float = 30.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + within
-    while not await predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
-
-
 async def names(db: Database, tenant: str) -> list[str]:
     async with db.tenant_session(tenant) as s:
         return sorted(e.name for e in (await s.exec(select(BatchEffect))).all())
@@ -110,7 +103,7 @@ async def test_a_backlog_commits_in_one_transaction_each_message_in_its_tenant(w
     broker = await start(consumers, nats_url)
     try:
         consumer = next(iter(consumers.registrations))
-        await until(lambda: _done(db, ids), "the twelve effects")
+        await eventually(lambda: _done(db, ids), what="the twelve effects")
         # Each row in its own tenant's scope, though they shared a transaction.
         assert await names(db, a) == [f"{a}:{n}" for n in tenants[a]]
         assert await names(db, b) == [f"{b}:{n}" for n in tenants[b]]
@@ -153,8 +146,8 @@ async def test_a_poison_message_fails_alone_and_the_others_commit_once(world, na
         ids[name] = await publish(js, name, t)
     broker = await start(consumers, nats_url)
     try:
-        await until(lambda: _dead_lettered(consumers), "the poison message's dead letter")
-        await until(lambda: _done(db, [ids[n] for n in good]), "the five good effects")
+        await eventually(lambda: _dead_lettered(consumers), what="the poison message's dead letter")
+        await eventually(lambda: _done(db, [ids[n] for n in good]), what="the five good effects")
         assert await names(db, t) == sorted(good)
         async with db.system_session() as s:
             processed = (await s.exec(select(ProcessedEvent.event_id).where(
@@ -173,41 +166,8 @@ async def test_a_poison_message_fails_alone_and_the_others_commit_once(world, na
         await broker.stop()
 
 
-async def _idle(consumers: EventConsumers, js: nats.js.JetStreamContext) -> bool:
-    try:
-        info = await js.consumer_info("JALIN", next(iter(consumers.registrations)))
-    except nats.js.errors.NotFoundError:
-        return False
-    return info.num_pending == 0 and info.num_ack_pending == 0
-
-
 async def _dead_lettered(consumers: EventConsumers) -> bool:
     return bool(await consumers.list_dead_letters())
-
-
-async def test_a_message_alone_is_not_held_for_a_batch(world, nats_url: str) -> None:  # type: ignore[no-untyped-def]
-    """A quiet platform: one message is handled at once, as a batch of one (nothing waits
-    for a batch to fill)."""
-    db, consumers, _metrics, js, commits = world
-    handled = asyncio.Event()
-    t = tenant()
-
-    @consumers.on(ProposalApproved)
-    async def record(ctx: EventContext, e: ProposalApproved) -> None:
-        if e.tenant == t:  # (not another test's approval, still on the stream)
-            ctx.session.add(BatchEffect(name=e.proposal_id))
-            handled.set()
-
-    broker = await start(consumers, nats_url)
-    try:
-        # Whatever other tests left on the stream is handled first; then the lone one.
-        await until(lambda: _idle(consumers, js), "the stream's earlier approvals")
-        event_id = await publish(js, "alone", t)
-        # Well inside the pull's 5 s timeout: a batch that waited to fill would still be waiting.
-        await asyncio.wait_for(handled.wait(), timeout=4)
-        await until(lambda: _done(db, [event_id]), "its commit", within=4)
-    finally:
-        await broker.stop()
 
 
 async def test_the_batch_fallback_step_by_step(world) -> None:  # type: ignore[no-untyped-def]
@@ -243,3 +203,38 @@ async def test_the_batch_fallback_step_by_step(world) -> None:  # type: ignore[n
     again = await asyncio.gather(*(consumers.submit(reg, envelope(n), approved(n, t)) for n in ["g0", "g1", "g2"]))
     assert again == [False, False, False] and len(commits) == 1
     assert await names(db, t) == ["g0", "g1", "g2", "g3"]
+
+
+async def test_a_partners_rows_allowed_for_one_message_are_not_allowed_for_the_next(world) -> None:  # type: ignore[no-untyped-def]
+    """In one batch: a message that may add a row of its partner region (allow_new_rows_for,
+    as a notice to the partner) does; the next message, of another tenant, and a third of the
+    same tenant that tries the same without leave, do not inherit that leave."""
+    db, consumers, _metrics, _js, commits = world
+    a, b, partner = tenant(), tenant(), tenant()
+
+    @consumers.on(ProposalApproved)
+    async def record(ctx: EventContext, e: ProposalApproved) -> None:
+        if e.proposal_id.startswith("allowed"):
+            allow_new_rows_for(ctx.session, partner)
+        if e.proposal_id.startswith(("allowed", "sneaky")):
+            ctx.session.add(BatchEffect(name=f"{partner}:{e.proposal_id}", tenant_id=partner))
+        ctx.session.add(BatchEffect(name=f"{e.tenant}:{e.proposal_id}"))
+
+    reg = next(iter(consumers.registrations.values()))
+
+    def envelope(name: str, t: str) -> CloudEvent:
+        return CloudEvent(f"{t}-{name}", "/jalin/proposals", ProposalApproved.ce_type(), f"jalin.{t}.proposal.approved", t, "c")
+
+    # Allowed, then another tenant's plain message: one batch, one commit, each row where it belongs.
+    commits.clear()
+    ok = await asyncio.gather(*(consumers.submit(reg, envelope(n, t), approved(n, t))
+                                for n, t in (("allowed1", a), ("plain", b))))
+    assert ok == [True, True] and len(commits) == 1
+    assert await names(db, partner) == [f"{partner}:allowed1"]
+    assert await names(db, a) == [f"{a}:allowed1"] and await names(db, b) == [f"{b}:plain"]
+    # Allowed, then the same tenant's message without leave: refused (alone, after the batch failed).
+    outcomes = await asyncio.gather(*(consumers.submit(reg, envelope(n, a), approved(n, a))
+                                      for n in ("allowed2", "sneaky")), return_exceptions=True)
+    assert outcomes[0] is True and type(outcomes[1]).__name__ == "TenantScopeError", outcomes
+    assert await names(db, partner) == [f"{partner}:allowed1", f"{partner}:allowed2"]
+    assert await names(db, a) == [f"{a}:allowed1", f"{a}:allowed2"]

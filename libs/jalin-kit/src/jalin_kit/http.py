@@ -24,12 +24,12 @@ from jalin_kit.consumers import EventConsumers
 from jalin_kit.identifiers import TENANT_ID, UNIT_ID, IdPattern
 from jalin_kit.limits import BodyLimit
 from jalin_kit.metrics import HttpMetrics
-from jalin_kit.tracing import TraceRequests
 from jalin_kit.openapi import NOT_FOUND, document_errors
 from jalin_kit.request_id import RequestId
 from jalin_kit.runtime import ServiceRuntime
 from jalin_kit.tenants import TenantInfo
 from jalin_kit.text import TEXT_PATTERN, text_problem
+from jalin_kit.tracing import TraceRequests
 
 log = structlog.get_logger(__name__)
 

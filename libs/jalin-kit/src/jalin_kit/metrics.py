@@ -81,7 +81,7 @@ class Metrics:
 
     async def render(self, runtime: ServiceRuntime) -> Response:
         """The figures, the store's read at the time of the scrape."""
-        async with runtime.db.system_session() as session:
+        async with runtime.db.system_session(readonly=True) as session:
             waiting = col(OutboxMessage.sent_at).is_(None) & col(OutboxMessage.parked_at).is_(None)
             unsent, oldest = (await session.exec(
                 select(func.count(col(OutboxMessage.id)), func.min(OutboxMessage.created_at)).where(waiting))).one()
@@ -100,6 +100,7 @@ class Metrics:
 
     async def _consumers_at_server(self, runtime: ServiceRuntime) -> None:
         """Pending and unacknowledged messages of each consumer, as the server counts them."""
+        # (an api worker reads them too: the figures are the server's, alike from every process)
         if runtime.consumers is None or runtime.js is None or not runtime.consuming:
             return
         for name in runtime.consumers.registrations:

@@ -23,12 +23,12 @@ from jalin_kit.consumers import MAX_DELIVERIES_ADVISORIES, EventConsumers, consu
 from jalin_kit.db import Database
 from jalin_kit.logging import configure_logging
 from jalin_kit.metrics import Metrics
-from jalin_kit.tracing import Tracing
 from jalin_kit.migrations import upgrade_async
 from jalin_kit.outbox import OutboxRelay
 from jalin_kit.settings import ServiceSettings
 from jalin_kit.tenants import DEMO_TENANTS, TenantDirectory, TenantInfo
 from jalin_kit.tenants.registry import seed_copy
+from jalin_kit.tracing import Tracing
 
 log = structlog.get_logger(__name__)
 
@@ -90,14 +90,18 @@ class ServiceRuntime:
     """Called once the runtime has started (migrated, seeded): jalin_kit.serve starts its
     extra HTTP workers here."""
     on_stopping: list[Callable[[], None]] = field(init=False, default_factory=list)
-    """Called (in a thread) when the runtime stops: jalin_kit.serve stops its workers here."""
+    """Called (in a thread) when the runtime begins to stop: jalin_kit.serve stops its workers here."""
+    on_stopped: list[Callable[[], None]] = field(init=False, default_factory=list)
+    """Called (in a thread) once the consumers, the relay and the store are stopped: resources
+    the handlers use are closed here (the documents' render thread)."""
 
     def __post_init__(self) -> None:
         s = self.settings
         if s.role == "api":
-            # HTTP and this process's outbox only: another process of the service migrates,
-            # consumes and runs the scheduled jobs (jalin_kit.serve's workers).
-            self.consumers, self.background, self.migrate_on_start = None, (), False
+            # HTTP and an outbox relay only: another process of the service migrates, consumes
+            # and runs the scheduled jobs (jalin_kit.serve's workers). Its consumers stay bound,
+            # unsubscribed: the operators' dead-letter routes and figures answer alike here.
+            self.background, self.migrate_on_start = (), False
         self.db = Database(s.database_url, pool_size=s.database_pool_size)
         self.metrics = Metrics(s.service_name)
         self.tracing = Tracing.from_environment(s.service_name)
@@ -120,8 +124,9 @@ class ServiceRuntime:
         )
         if self.consumers is not None:
             self.consumers.bind(self.db, s, self.metrics, self.tracing)
-            self.broker.include_router(self.consumers.build_router(s))
-        self.keeper = BusKeeper(self.broker, list(self.consumers.registrations) if self.consumers else [])
+            if self.consumes:
+                self.broker.include_router(self.consumers.build_router(s))
+        self.keeper = BusKeeper(self.broker, list(self.consumers.registrations) if self.consumers and self.consumes else [])
         self.relay = OutboxRelay(
             self.db,
             self._jetstream,
@@ -132,6 +137,11 @@ class ServiceRuntime:
             retry_seconds=s.relay_retry_seconds,
             max_retry_seconds=s.relay_max_retry_seconds,
         )
+
+    @property
+    def consumes(self) -> bool:
+        """Whether this process subscribes its consumers (not in role api)."""
+        return self.consumers is not None and self.settings.role == "all"
 
     def _jetstream(self) -> JetStreamContext:
         if self.js is None:
@@ -186,7 +196,7 @@ class ServiceRuntime:
 
     async def _watch_max_deliveries(self) -> None:
         """Dead-letter what the server stops delivering without our last attempt failing."""
-        if self.consumers is None or not self.consumers.registrations:
+        if self.consumers is None or not self.consumers.registrations or not self.consumes:
             return
         consumers, js = self.consumers, self._jetstream()
 
@@ -235,6 +245,8 @@ class ServiceRuntime:
         await _within(self.broker.stop(), "broker")
         await _within(self.db.dispose(), "database")
         await _within(asyncio.to_thread(self.tracing.shutdown), "traces")
+        for hook in self.on_stopped:
+            await _within(asyncio.to_thread(hook), "stopped hook")
 
     async def readiness(self) -> dict[str, Any]:
         checks: dict[str, Any] = {}
@@ -261,7 +273,7 @@ class ServiceRuntime:
         if self.keeper.drift:
             checks["bus_config"] = (f"JALIN differs from the kit's definition ({', '.join(self.keeper.drift)}): "
                                     "apply it again (jalin stream apply) and find who changed it")
-        if connected and self.consumers is not None and self.js is not None:
+        if connected and self.consumers is not None and self.consumes and self.js is not None:
             js = self.js
             names = list(self.consumers.registrations)
 

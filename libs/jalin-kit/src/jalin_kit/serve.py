@@ -9,7 +9,8 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import uvicorn
@@ -47,7 +48,7 @@ def serve(build: Callable[[Any], Any], settings: Any) -> None:
     app = build(settings)
     # (the console's settings are not a service's: one process, always)
     if getattr(settings, "http_workers", 1) <= 1 or getattr(settings, "role", "all") != "all":
-        uvicorn.run(app, host=settings.host, port=settings.port, **UVICORN)
+        uvicorn.run(app, host=settings.host, port=settings.port, **dict(UVICORN))
         return
     sock = reuse_port_socket(settings.host, settings.port)
     port = sock.getsockname()[1]  # the one chosen when the setting is 0
@@ -58,10 +59,10 @@ def serve(build: Callable[[Any], Any], settings: Any) -> None:
     # On the way down, from the lifespan: uvicorn re-raises a SIGTERM after its shutdown, so
     # nothing after run() would run.
     app.state.runtime.on_stopping.append(workers.stop)
-    uvicorn.Server(uvicorn.Config(app, **UVICORN)).run(sockets=[sock])
+    uvicorn.Server(uvicorn.Config(app, **dict(UVICORN))).run(sockets=[sock])
 
 
-UVICORN: dict[str, Any] = {"log_config": None, "access_log": False, "timeout_graceful_shutdown": 10}
+UVICORN: Mapping[str, Any] = MappingProxyType({"log_config": None, "access_log": False, "timeout_graceful_shutdown": 10})
 
 
 def reuse_port_socket(host: str, port: int) -> socket.socket:
@@ -92,11 +93,14 @@ class ApiWorkers:
             process.start()
             self.processes.append(process)
 
-    def stop(self) -> None:
+    def stop(self, within: float = 8.0) -> None:
+        """SIGTERM to each (uvicorn shuts down gracefully), then SIGKILL to any still there once
+        ``within`` seconds have passed for all of them together."""
         for process in self.processes:
-            process.terminate()  # SIGTERM: uvicorn shuts down gracefully
+            process.terminate()
+        deadline = time.monotonic() + within
         for process in self.processes:
-            process.join(timeout=15)
+            process.join(timeout=max(0.0, deadline - time.monotonic()))
             if process.is_alive():
                 process.kill()
 
@@ -104,7 +108,7 @@ class ApiWorkers:
 def _api_worker(build: Callable[[Any], Any], settings: ServiceSettings, parent: int) -> None:
     """One extra worker: the same app in role api, on the same port; it ends with its parent."""
     sock = reuse_port_socket(settings.host, settings.port)
-    server = uvicorn.Server(uvicorn.Config(build(settings), **UVICORN))
+    server = uvicorn.Server(uvicorn.Config(build(settings), **dict(UVICORN)))
 
     def orphaned() -> None:  # the first process was killed (kill -9): do not serve on alone
         while os.getppid() == parent:

@@ -155,7 +155,7 @@ class ServiceSettings(BaseSettings):
     log_json: bool = True
     http_workers: int = Field(1, ge=1, le=32, description=(
         "Processes answering HTTP on the service's port (SO_REUSEPORT). The first one does everything "
-        "(migrations, consumers, scheduled jobs); the others serve the API and publish their own outbox "
+        "(migrations, consumers, scheduled jobs); the others serve the API and run an outbox relay too "
         "(role api). Reads scale with them; a store they share: WAL SQLite on one machine, or PostgreSQL."))
     role: Literal["all", "api"] = Field("all", description=(
         "all: HTTP, consumers, scheduled jobs and migrations. api: HTTP and its outbox only (an extra "

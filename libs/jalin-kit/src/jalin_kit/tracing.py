@@ -25,6 +25,7 @@ from opentelemetry.trace import INVALID_SPAN, Span, SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from jalin_kit.errors import describe_error
 from jalin_kit.events.envelope import TRACEPARENT, CloudEvent
 
 _PROPAGATOR = TraceContextTextMapPropagator()
@@ -126,8 +127,10 @@ class Tracing:
 
     @staticmethod
     def failed(span: Span, exc: BaseException) -> None:
+        """Marked failed with what an operator may read (``describe_error``: the class and the
+        place, never the message, which may carry a tenant's values)."""
         if span.is_recording():
-            span.record_exception(exc)
+            span.add_event("exception", {"exception.type": type(exc).__name__, "jalin.error": describe_error(exc)})
             span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
 
     @staticmethod
@@ -165,7 +168,8 @@ class TraceRequests:
                 status = int(message["status"])
             await send(message)
 
-        with tracer.start_as_current_span(method, context=parent, kind=SpanKind.SERVER,
+        # No exception recorded with its message (a tenant's values may be in it): the status says it failed.
+        with tracer.start_as_current_span(method, context=parent, kind=SpanKind.SERVER, record_exception=False,
                                           attributes={"http.request.method": method}) as span:
             try:
                 await self.app(scope, receive, recording)

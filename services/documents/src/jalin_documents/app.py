@@ -34,7 +34,7 @@ def build(settings: DocumentsSettings | None = None) -> FastAPI:
         tenants=runtime.tenants,
     )
     consumers.deps = deps
-    runtime.on_stopping.append(lambda: deps.renderer.shutdown(wait=True))
+    runtime.on_stopped.append(lambda: deps.renderer.shutdown(wait=True))  # after the consumers
     app = create_app(
         runtime,
         title="Jalin documents",

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
+from faststream.exceptions import NackMessage
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -26,6 +27,7 @@ from jalin_kit.consumers.base import EventContext, Handler, Prepare, Registratio
 from jalin_kit.consumers.deadletters import DeadLetters
 from jalin_kit.consumers.wiring import Wiring
 from jalin_kit.db import ALSO_KEY, TENANT_KEY, Database
+from jalin_kit.errors import describe_error
 from jalin_kit.events.catalogue import IntegrationEvent
 from jalin_kit.events.envelope import CloudEvent
 from jalin_kit.inbox import ProcessedEvent
@@ -39,7 +41,7 @@ log = structlog.get_logger(__name__)
 LOG_KEYS = ("tenant", "correlation_id", "event_id", "event_type")
 
 
-@dataclass
+@dataclass(eq=False)
 class Delivery:
     """One message waiting for its batch: what it carries and the answer it waits for."""
 
@@ -49,6 +51,15 @@ class Delivery:
     arrived: float = field(default_factory=time.perf_counter)
     prepared: Any = None
     outcome: asyncio.Future[bool] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+    def settle(self, result: bool | BaseException) -> None:
+        """Answer the waiting task, once (it may have been cancelled meanwhile)."""
+        if self.outcome.done():
+            return
+        if isinstance(result, BaseException):
+            self.outcome.set_exception(result)
+        else:
+            self.outcome.set_result(result)
 
 
 @dataclass
@@ -169,9 +180,8 @@ class EventConsumers(DeadLetters, Wiring):
                 await self._drain(queue)
             finally:
                 queue.draining = False
-                for left in queue.waiting:  # only when cancelled (the service stopping)
-                    if not left.outcome.done():
-                        left.outcome.set_exception(RuntimeError("the consumer stopped before this message's turn"))
+                for left in queue.waiting:  # only when cancelled (the service stopping): nak'd, not failed
+                    left.settle(NackMessage())
                 queue.waiting.clear()
         return await delivery.outcome
 
@@ -187,9 +197,9 @@ class EventConsumers(DeadLetters, Wiring):
             try:
                 await self._run_batch(batch)
             except BaseException as exc:
-                for d in batch:
-                    if not d.outcome.done():
-                        d.outcome.set_exception(exc if isinstance(exc, Exception) else RuntimeError("cancelled"))
+                for d in batch:  # cancelled (the service stopping), or a bug: nak'd, never lost
+                    d.settle(exc if isinstance(exc, Exception) and not isinstance(exc, asyncio.CancelledError)
+                             else NackMessage())
                 raise
 
     async def _run_batch(self, batch: list[Delivery]) -> None:
@@ -209,9 +219,9 @@ class EventConsumers(DeadLetters, Wiring):
         try:
             result = await work
         except Exception as exc:  # noqa: BLE001 - handed to the message's own task
-            d.outcome.set_exception(exc)
+            d.settle(exc)
         else:
-            d.outcome.set_result(result)
+            d.settle(result)
 
     async def _prepare(self, batch: list[Delivery]) -> list[Delivery]:
         """Run the ``prepare`` steps (outside any write transaction); the deliveries that still
@@ -219,23 +229,22 @@ class EventConsumers(DeadLetters, Wiring):
         needing = [d for d in batch if d.reg.prepare is not None]
         if not needing:
             return batch
-        ready: list[Delivery] = []
-        for d in batch:
-            if d.reg.prepare is None:
-                ready.append(d)
-                continue
-            try:
-                async with self.database().tenant_session(d.envelope.tenant_id, readonly=True) as session:
-                    if await self._seen(session, d.reg.consumer, [d.envelope.id]):
-                        log.info("event.duplicate_skipped", consumer=d.reg.consumer)
-                        d.outcome.set_result(False)
-                        continue
-                d.prepared = await d.reg.prepare(self, d.envelope, d.payload)
-            except Exception as exc:  # noqa: BLE001 - this message's failure, not the batch's
-                d.outcome.set_exception(exc)
-                continue
-            ready.append(d)
-        return ready
+        # Together: their slow parts (a blob store's writes) overlap; what must be serial (the
+        # documents' one render thread) queues in its own executor.
+        await asyncio.gather(*(self._prepare_one(d) for d in needing))
+        return [d for d in batch if not d.outcome.done()]
+
+    async def _prepare_one(self, d: Delivery) -> None:
+        assert d.reg.prepare is not None
+        try:
+            async with self.database().tenant_session(d.envelope.tenant_id, readonly=True) as session:
+                if await self._seen(session, d.reg.consumer, [d.envelope.id]):
+                    log.info("event.duplicate_skipped", consumer=d.reg.consumer)
+                    d.settle(False)
+                    return
+            d.prepared = await d.reg.prepare(self, d.envelope, d.payload)
+        except Exception as exc:  # noqa: BLE001 - this message's failure, not the batch's
+            d.settle(exc)
 
     async def _commit_together(self, batch: list[Delivery]) -> bool:
         """One transaction for the batch; False (and nothing committed) when it failed."""
@@ -265,20 +274,21 @@ class EventConsumers(DeadLetters, Wiring):
                 info.pop(ALSO_KEY, None)
                 await session.commit()
         except Exception as exc:  # noqa: BLE001 - each message is tried again on its own
-            log.warning("event.batch_failed", size=len(batch), error=f"{type(exc).__name__}: {exc}")
+            log.warning("event.batch_failed", size=len(batch), error=describe_error(exc))
             for span in spans:
                 self.tracing.abandoned(span, exc)
             return False
         finally:
             for span in spans:
                 span.end()
+        done = set(map(id, todo))
         for d in batch:
-            if d in todo:
+            if id(d) in done:
                 self._processed(d)
-                d.outcome.set_result(True)
+                d.settle(True)
             else:
                 log.info("event.duplicate_skipped", consumer=d.reg.consumer)
-                d.outcome.set_result(False)
+                d.settle(False)
         return True
 
     async def _run_handler(self, session: AsyncSession, d: Delivery, span: Any) -> None:

@@ -58,7 +58,7 @@ class TenantRecord(SQLModel, table=True):
 
 
 async def load_all(db: Database) -> dict[str, TenantInfo]:
-    async with db.system_session() as session:
+    async with db.system_session(readonly=True) as session:  # (a reader: a handler holding the writer may call it)
         rows = (await session.exec(select(TenantRecord))).all()
     return {row.id: row.info() for row in rows}
 
