@@ -4,7 +4,7 @@
   server over HTTP, started here as a process). ``blob_store_kind`` is ``"local"`` unless a
   test parametrizes it (``["local", "s3"]``); ``blobs`` is that store, with its settings and a
   way to list what it holds.
-- Events: ``approval``, ``drafted`` and ``envelope_for`` (import them from this module).
+- Events: ``approval`` and ``drafted`` (import them from this module); their envelopes: ``jalin_kit.testing.envelope_for``.
 - ``pipeline``: a fresh set of the service's consumers (``build_consumers`` with their own
   ``Deps``) bound to an empty database, to run events through the inbox and the handlers.
 - ``started_app``: the app built from settings on a real database and NATS, its lifespan run
@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -30,9 +29,9 @@ from jalin_documents.handlers import build_consumers
 from jalin_documents.settings import DocumentsSettings
 from jalin_kit.consumers import EventConsumers
 from jalin_kit.db import Database
-from jalin_kit.events import CloudEvent, IntegrationEvent, Party, ProposalApproved, ProposalDrafted, subject_for
-from jalin_kit.events.catalogue import PUBLISHERS
+from jalin_kit.events import CloudEvent, IntegrationEvent, Party, ProposalApproved, ProposalDrafted
 from jalin_kit.tenants import DEMO_TENANTS, TenantDirectory
+from jalin_kit.testing import envelope_for
 from jalin_s3 import create_bucket, moto_server
 from obstore.store import S3Store
 from sqlmodel import SQLModel, select
@@ -132,19 +131,6 @@ def drafted(proposal_id: str, tenant: str = "sumbar", unit: str | None = "dpupr"
     """The proposal's draft: from then on the service accepts files for it."""
     fields = approval(proposal_id, tenant).model_dump(exclude={"term_start", "term_end"})
     return ProposalDrafted(**{**fields, "proposer_unit": unit, "shared_with": None, "stage": "persiapan"})
-
-
-def envelope_for(event: IntegrationEvent, event_id: str | None = None, tenant: str | None = None) -> CloudEvent:
-    """The envelope its publisher would send ``event`` in (``tenant``: another ce-tenantid)."""
-    tenant = tenant or event.tenant  # type: ignore[attr-defined]
-    return CloudEvent(
-        id=event_id or str(uuid.uuid4()),
-        source=PUBLISHERS[event.aggregate],
-        type=event.ce_type(),
-        subject=subject_for(tenant, event.aggregate, event.event),
-        tenant_id=tenant,
-        correlation_id=getattr(event, "proposal_id", None) or "c",
-    )
 
 
 async def deliver(

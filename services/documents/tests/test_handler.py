@@ -15,9 +15,10 @@ from jalin_documents.render import DOCX_MEDIA_TYPE
 from jalin_kit.events import DocumentGenerated, Party, ProposalApproved
 from jalin_kit.inbox import ProcessedEvent
 from jalin_kit.outbox import OutboxMessage
+from jalin_kit.testing import envelope_for
 from sqlmodel import select
 
-from services.documents.tests.conftest import Pipeline, approval, envelope_for
+from services.documents.tests.conftest import Pipeline, approval
 
 CONSUMER = "documents-proposal-approved"
 

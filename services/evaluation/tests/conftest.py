@@ -4,7 +4,6 @@ with their own dependencies, on a fresh database) and what the tests read back."
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -293,11 +292,3 @@ async def signed_plan(env: Harness, pid: str, term: tuple[date, date] = PKS, whe
     return await env.must_plan(pid)
 
 
-async def eventually(probe: Any, what: str, attempts: int = 300) -> Any:
-    """Poll until ``probe()`` is truthy: consumers work asynchronously."""
-    for _ in range(attempts):
-        result = await probe()
-        if result:
-            return result
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"never happened: {what}")

@@ -20,6 +20,7 @@ from jalin_kit.events import (
     ensure_stream,
 )
 from jalin_kit.outbox import OutboxMessage
+from jalin_kit.testing import eventually
 from sqlmodel import select
 
 from services.evaluation.tests.conftest import (
@@ -27,7 +28,6 @@ from services.evaluation.tests.conftest import (
     approved,
     at,
     envelope_for,
-    eventually,
     step,
 )
 
@@ -70,7 +70,7 @@ async def test_through_nats_the_plan_follows_the_agreement_and_closes_for_good(
                     return r.json()[0] if r.json() else None
 
                 await publish(approved(pid, today, date(2029, 6, 1), when=at(0)))
-                provisional = await eventually(lambda: plan("provisional"), "a provisional plan")
+                provisional = await eventually(lambda: plan("provisional"), what="a provisional plan")
                 assert provisional["term_end"] == "2029-06-01"
 
                 term = (date(2027, 5, 1), today + timedelta(days=90))  # the 90-day reminder is due today
@@ -82,7 +82,7 @@ async def test_through_nats_the_plan_follows_the_agreement_and_closes_for_good(
                     p = await plan("active")
                     return p if p and any(r["fired_at"] for r in p["reminders"]) else None
 
-                active = await eventually(fired_90, "the plan follows the PKS and its 90-day reminder fires")
+                active = await eventually(fired_90, what="the plan follows the PKS and its 90-day reminder fires")
                 assert (active["id"], active["term_start"], active["term_end"]) == (
                     provisional["id"], "2027-05-01", term[1].isoformat()
                 )
@@ -97,13 +97,13 @@ async def test_through_nats_the_plan_follows_the_agreement_and_closes_for_good(
                     info = await js.consumer_info("JALIN", "evaluation-agreement-pks-signed")
                     return info.delivered.stream_seq >= seq and not info.num_pending and not info.num_ack_pending
 
-                await eventually(drained, "the duplicate delivered and acked")
+                await eventually(drained, what="the duplicate delivered and acked")
                 async with runtime.db.system_session() as s:
                     kinds = (await s.exec(select(LifecycleEvent.event_type).where(LifecycleEvent.proposal_id == pid))).all()
                 assert sorted(kinds) == ["agreement.pks-signed", "proposal.approved"]
 
                 await publish(step("terminated", pid, at(190), end_reason="mutual_agreement", note="Para pihak sepakat."))
-                closed = await eventually(lambda: plan("closed"), "the plan closed")
+                closed = await eventually(lambda: plan("closed"), what="the plan closed")
                 assert (closed["closed_reason"], closed["closed_note"]) == ("mutual_agreement", "Para pihak sepakat.")
                 assert [(r["days_before_end"], r["fired_at"] is not None, r["cancelled_at"] is not None)
                         for r in closed["reminders"]] == [

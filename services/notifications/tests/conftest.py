@@ -5,10 +5,9 @@ its inbox API through httpx)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,7 +22,6 @@ from jalin_kit.db import Database
 from jalin_kit.events import (
     STEP_EVENTS,
     AgreementRecord,
-    CloudEvent,
     CooperationStep,
     DocumentGenerated,
     EvaluationDue,
@@ -33,12 +31,10 @@ from jalin_kit.events import (
     ProposalApproved,
     ProposalRejected,
     ProposalSubmitted,
-    subject_for,
 )
-from jalin_kit.events.catalogue import PUBLISHERS
 from jalin_kit.runtime import ServiceRuntime
 from jalin_kit.tenants import DEMO_TENANTS, TenantDirectory, TenantInfo
-from jalin_kit.testing import NatsServer, free_port
+from jalin_kit.testing import NatsServer, envelope_for, eventually, free_port
 from jalin_notifications.app import build
 from jalin_notifications.deps import Deps
 from jalin_notifications.handlers import build_consumers
@@ -158,19 +154,6 @@ def reminder(round_title: str, missing: list[str]) -> MappingReminderDue:
     )
 
 
-def envelope_for(event: IntegrationEvent, event_id: str | None = None) -> CloudEvent:
-    """The envelope its publisher would send ``event`` in."""
-    tenant = event.tenant  # type: ignore[attr-defined]
-    return CloudEvent(
-        id=event_id or str(uuid.uuid4()),
-        source=PUBLISHERS[event.aggregate],
-        type=event.ce_type(),
-        subject=subject_for(tenant, event.aggregate, event.event),
-        tenant_id=tenant,
-        correlation_id=getattr(event, "proposal_id", None) or "c",
-    )
-
-
 # -- the service through NATS and its inbox API ------------------------------------------------
 
 
@@ -184,18 +167,6 @@ SUMBAR_DPUPR = auth("sumbar", "opd_staff", unit="dpupr")
 KUKAR_SECTION = auth("kukar", "kerja_sama")
 KUKAR_EVERYONE = auth("kukar", "opd_staff", "opd_head", "tkksd", "sekda", "kepala_daerah", "dprd", unit="dpupr")
 KALTIM_ALL = auth("kaltim", "kerja_sama", "opd_staff", "sekda", "kepala_daerah", "auditor", unit="dpupr")
-
-
-async def eventually(check: Callable[[], Awaitable[T]], what: str, within: float = 30.0) -> T:
-    """Poll until ``check()`` is truthy: consumers work asynchronously."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}; last: {result!r}")
-        await asyncio.sleep(0.1)
 
 
 @dataclass
@@ -248,7 +219,7 @@ async def service(database_url: str, own_nats: NatsServer, tmp_path: Path) -> As
     app = build(settings)
     async with app.router.lifespan_context(app):
         runtime: ServiceRuntime = app.state.runtime
-        await eventually(lambda: asyncio.sleep(0, runtime.consuming), "the consumers to start")
+        await eventually(lambda: runtime.consuming, what="the consumers to start")
         nc = await nats.connect(nats_url)
         try:
             transport = httpx.ASGITransport(app=app)

@@ -16,6 +16,7 @@ import pytest
 from jalin_kit.events import STEP_EVENTS, MappingReminderDue, Party, ProposalRejected
 from jalin_kit.inbox import ProcessedEvent
 from jalin_kit.tenants import UnknownTenant
+from jalin_kit.testing import eventually
 from jalin_notifications.handlers import build_consumers
 from jalin_notifications.models import Email, Message
 from sqlmodel import select
@@ -33,7 +34,6 @@ from services.notifications.tests.conftest import (
     Service,
     approved,
     auth,
-    eventually,
     reminder,
     snapshot,
     step,
@@ -47,7 +47,7 @@ async def test_the_offer_reaches_the_partner_regions_inbox_and_no_third_tenant(s
     event = approved(pid)
     await service.publish(event)
 
-    [offer] = await eventually(lambda: service.inbox(KUKAR_SECTION, proposal_id=pid), "the offer in kukar's inbox")
+    [offer] = await eventually(lambda: service.inbox(KUKAR_SECTION, proposal_id=pid), what="the offer in kukar's inbox")
     assert (offer["recipient_type"], offer["recipient"], offer["kind"]) == ("role", "kerja_sama", "proposal.offer")
     assert offer["title"] == f"Penawaran kerja sama dari {SUMBAR.name}: {event.title}"
     assert offer["body"].startswith(f"Yth. {KUKAR.cooperation_section},")
@@ -57,7 +57,7 @@ async def test_the_offer_reaches_the_partner_regions_inbox_and_no_third_tenant(s
     assert "Please accept or decline the offer in Jalin" in english["body"]
 
     # The owner's own notices stay in the owner's tenant.
-    owner_section = await eventually(lambda: service.inbox(SUMBAR_SECTION, proposal_id=pid), "sumbar's notice")
+    owner_section = await eventually(lambda: service.inbox(SUMBAR_SECTION, proposal_id=pid), what="sumbar's notice")
     assert [m["kind"] for m in owner_section] == ["proposal.approved"]
     assert [m["kind"] for m in await service.inbox(SUMBAR_DPUPR, proposal_id=pid)] == ["proposal.approved"]
     # The partner's other roles (no kerja_sama) and a third tenant see nothing.
@@ -102,7 +102,7 @@ async def test_lifecycle_steps_reach_both_regions_and_internal_ones_only_the_own
         got = await service.inbox(SUMBAR_DPUPR, proposal_id=pid)
         return got if {m["kind"] for m in got} == owner_kinds else []
 
-    unit = await eventually(unit_has_all, "four notices for the proposing unit")
+    unit = await eventually(unit_has_all, what="four notices for the proposing unit")
     assert len(unit) == 4
     assert {m["kind"] for m in await service.inbox(SUMBAR_SECTION, proposal_id=pid)} == owner_kinds
     partner = await service.inbox(KUKAR_SECTION, proposal_id=pid)
@@ -127,7 +127,7 @@ async def test_mapping_reminder_reaches_each_missing_unit_and_the_section(servic
         return [m for m in await service.inbox(headers) if title in m["title"]]
 
     dinkes = auth("sumbar", "opd_staff", unit="dinkes")
-    [notice] = await eventually(lambda: mine(dinkes), "the reminder to dinkes")
+    [notice] = await eventually(lambda: mine(dinkes), what="the reminder to dinkes")
     assert notice["kind"] == "mapping.reminder-due" and notice["proposal_id"] is None
     assert f'Batas waktu pemetaan potensi kerja sama "{title}" tinggal 7 hari lagi' in notice["body"]
     assert len(await mine(auth("sumbar", "opd_staff", unit="dispar"))) == 1
@@ -145,7 +145,7 @@ async def test_an_event_delivered_again_is_notified_once_in_each_region(service:
     await service.publish(event, event_id=event_id, msg_id=str(uuid.uuid4()))  # past it: the inbox must
     await service.publish(approved(marker))
     # The marker went in last on the same consumer: once it is there, the duplicates were handled.
-    await eventually(lambda: service.inbox(KUKAR_SECTION, proposal_id=marker), "the marker's offer")
+    await eventually(lambda: service.inbox(KUKAR_SECTION, proposal_id=marker), what="the marker's offer")
     assert len(await service.inbox(KUKAR_SECTION, proposal_id=pid)) == 1
     assert len(await service.inbox(SUMBAR_SECTION, proposal_id=pid)) == 1
     assert len(await service.inbox(SUMBAR_DPUPR, proposal_id=pid)) == 1

@@ -17,9 +17,14 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar, overload
+from typing import TYPE_CHECKING, TypeVar, overload
+
+if TYPE_CHECKING:  # (the process helpers above run in a bare Python too: imported when used)
+    from jalin_kit.events.catalogue import IntegrationEvent
+    from jalin_kit.events.envelope import CloudEvent
 
 T = TypeVar("T")
 
@@ -188,3 +193,19 @@ def eventually_sync(check: Callable[[], T], *, within: float = 30.0, what: str, 
         if left <= 0:
             raise _timed_out(what, within, value)
         time.sleep(min(interval, left))
+
+
+def envelope_for(event: IntegrationEvent, event_id: str | None = None, tenant: str | None = None) -> CloudEvent:
+    """The envelope ``event``'s publisher would send it in (``tenant``: another ce-tenantid)."""
+    from jalin_kit.events.catalogue import PUBLISHERS
+    from jalin_kit.events.envelope import CloudEvent, subject_for
+
+    tenant = tenant or event.tenant  # type: ignore[attr-defined]
+    return CloudEvent(
+        id=event_id or str(uuid.uuid4()),
+        source=PUBLISHERS[event.aggregate],
+        type=event.ce_type(),
+        subject=subject_for(tenant, event.aggregate, event.event),
+        tenant_id=tenant,
+        correlation_id=getattr(event, "proposal_id", None) or "c",
+    )

@@ -85,6 +85,11 @@ class Tracing:
     def enabled(self) -> bool:
         return self._tracer is not None
 
+    @property
+    def tracer(self) -> trace.Tracer | None:
+        """The tracer, None while tracing is off."""
+        return self._tracer
+
     def use(self, processor: SpanProcessor) -> None:
         """Send spans through ``processor`` (an exporter's; a test's in-memory one)."""
         if self.provider is None:
@@ -149,7 +154,7 @@ class TraceRequests:
         self.tracing = tracing
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        tracer = self.tracing._tracer  # noqa: SLF001 - the one reader besides the class
+        tracer = self.tracing.tracer
         if scope["type"] != "http" or tracer is None:
             await self.app(scope, receive, send)
             return

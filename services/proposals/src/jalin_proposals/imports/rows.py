@@ -15,10 +15,10 @@ A row with no error becomes a :class:`ValidRow`, with the defaults of what it le
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from jalin_kit.identifiers import TENANT_ID
 from jalin_kit.tenants import TenantInfo
@@ -52,6 +52,9 @@ class RowContext:
 # -- each cell by its column ------------------------------------------------------------------
 
 
+V = TypeVar("V")
+
+
 def _bad(message: str) -> PydanticCustomError:
     """A bad cell: the message as the report gives it (pydantic adds nothing to it)."""
     return PydanticCustomError("register_cell", "{message}", {"message": message})
@@ -80,24 +83,23 @@ def _text(value: Any, info: ValidationInfo) -> str | None:
     return text
 
 
-def _kind(value: Any, info: ValidationInfo) -> Kind | None:
+def _one_of(value: Any, info: ValidationInfo, table: Mapping[str, V], choices: str) -> V | None:
+    """A cell naming one entry of ``table`` (by its header key), or None when empty."""
     raw = _text(value, info)
     if raw is None:
         return None
-    kind = KINDS.get(header_key(raw))
-    if kind is None:
-        raise _bad(f"unknown jenis '{raw}': use one of {', '.join(KINDS)}")
-    return kind
+    found = table.get(header_key(raw))
+    if found is None:
+        raise _bad(f"unknown {info.field_name} '{raw}': use one of {choices}")
+    return found
+
+
+def _kind(value: Any, info: ValidationInfo) -> Kind | None:
+    return _one_of(value, info, KINDS, ", ".join(KINDS))
 
 
 def _doc_type(value: Any, info: ValidationInfo) -> str | None:
-    raw = _text(value, info)
-    if raw is None:
-        return None
-    doc_type = DOC_TYPES.get(header_key(raw))
-    if doc_type is None:
-        raise _bad(f"unknown jenis_dokumen '{raw}': use one of kb, pks, nk, rencana_kerja")
-    return doc_type
+    return _one_of(value, info, DOC_TYPES, "kb, pks, nk, rencana_kerja")
 
 
 def _partner_tenant(value: Any, info: ValidationInfo) -> str | None:
