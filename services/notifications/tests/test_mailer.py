@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from jalin_kit.db import Database, utcnow
-from jalin_notifications.mailer import send_pending
+from jalin_notifications.mailer import CLAIM_CHUNK, claim_due, send_pending
 from jalin_notifications.models import Email, EmailStatus
 from jalin_notifications.settings import NotificationsSettings
+from sqlalchemy import event
 from sqlmodel import SQLModel, col, select, update
 
 from jalin_cli.platform import free_port
@@ -173,6 +174,41 @@ async def test_batch_of_pending_emails_is_delivered_in_one_call(
     assert sorted(m["Message-ID"] for m in smtp.handler.messages) == sorted(f"<{i}@jalin>" for i in ids)
     assert {(await load(db, i)).status for i in ids} == {EmailStatus.SENT.value}
     assert len(smtp.handler.connections) == 1  # one SMTP connection for the batch
+
+
+async def test_a_batch_is_claimed_and_recorded_in_chunks_with_two_commits_each(
+    db: Database, database_url: str, smtp: Smtp
+) -> None:
+    smtp.start()
+    n = CLAIM_CHUNK * 2 + 3
+    ids = await queue(db, n)
+    commits: list[object] = []
+
+    def committed(conn: object) -> None:
+        commits.append(conn)
+
+    event.listen(db.engine.sync_engine, "commit", committed)
+    try:
+        assert await send_pending(db, settings_for(smtp, database_url)) == n
+    finally:
+        event.remove(db.engine.sync_engine, "commit", committed)
+    assert {(await load(db, i)).status for i in ids} == {EmailStatus.SENT.value}
+    assert len(smtp.handler.messages) == n
+    assert len(commits) == 2 * 3  # a claim and a record per chunk (one email at a time: 2 * n)
+
+
+async def test_each_email_of_a_chunk_is_leased_for_the_sends_before_it_and_its_own(
+    db: Database, database_url: str, smtp: Smtp
+) -> None:
+    await queue(db, 3)
+    settings = settings_for(smtp, database_url)  # 5 s per SMTP operation: 15 s per send
+    before = utcnow()
+    claimed = await claim_due(db, settings, 3)
+    leases = [e.next_attempt_at - before for e in claimed]
+    assert sorted(e.message_id for e in claimed) == ["m-0", "m-1", "m-2"]
+    for n, lease in enumerate(leases, start=1):
+        assert timedelta(seconds=15 * n + 30) <= lease < timedelta(seconds=15 * n + 31)
+    assert await claim_due(db, settings, 3) == []  # leased: nobody else takes them
 
 
 async def test_no_smtp_server_keeps_email_pending_with_one_attempt_and_a_later_retry(

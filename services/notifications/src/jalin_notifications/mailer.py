@@ -31,35 +31,47 @@ def to_mime(email: Email, sender: str) -> EmailMessage:
     return msg
 
 
-async def claim_next(db: Database, settings: NotificationsSettings) -> Email | None:
-    """Take the next due email, leasing it by pushing ``next_attempt_at`` past one send.
+CLAIM_CHUNK = 10
+"""Emails leased, sent and recorded together: two commits per chunk instead of two per email."""
 
-    One row at a time, so a lease never runs out while earlier emails of a batch are
-    being sent; replicas skip a row another one is claiming (SKIP LOCKED on PostgreSQL)
-    and then see its lease. The connection is released before any SMTP traffic.
+
+async def claim_due(db: Database, settings: NotificationsSettings, limit: int) -> list[Email]:
+    """Take up to ``limit`` due emails, oldest first, leasing each by pushing its
+    ``next_attempt_at`` past the sends before it and its own (the n-th of a chunk may wait for
+    n sends), so that no lease runs out while the chunk is being sent and a crashed mailer's
+    emails are free again as soon as one sent alone would have been.
+
+    Replicas skip rows another one is claiming (SKIP LOCKED on PostgreSQL) and then see their
+    leases. The connection is released before any SMTP traffic.
     """
     now = utcnow()
+    per_send = settings.smtp_timeout_seconds * 3
     async with db.system_session() as session:
-        email = (
+        emails = list((
             await session.exec(
                 select(Email)
                 .where(Email.status == EmailStatus.PENDING.value, col(Email.next_attempt_at) <= now)
                 .order_by(col(Email.created_at))
-                .limit(1)
+                .limit(limit)
                 .with_for_update(skip_locked=True)
             )
-        ).first()
-        if email is None:
-            return None
-        email.next_attempt_at = now + timedelta(seconds=settings.smtp_timeout_seconds * 3 + 30)
-        session.add(email)
+        ).all())
+        if not emails:
+            return []
+        for n, email in enumerate(emails, start=1):
+            email.next_attempt_at = now + timedelta(seconds=per_send * n + 30)
+            session.add(email)
         await session.commit()
-        return email
+    return emails
 
 
-async def _record(db: Database, email: Email) -> None:
+async def _record(db: Database, emails: list[Email]) -> None:
+    """What became of a chunk's emails, in one transaction."""
+    if not emails:
+        return
     async with db.system_session() as session:
-        await session.merge(email)
+        for email in emails:
+            await session.merge(email)
         await session.commit()
 
 
@@ -89,42 +101,60 @@ async def _close(smtp: aiosmtplib.SMTP | None) -> None:
 
 
 async def send_pending(db: Database, settings: NotificationsSettings) -> int:
-    """Send up to a batch of due emails over one SMTP connection; returns how many went out."""
-    sent = 0
+    """Send up to a batch of due emails over one SMTP connection; returns how many went out.
+
+    The emails are claimed and recorded in chunks (``CLAIM_CHUNK``). A mailer killed in the
+    middle of a chunk sends its already-sent emails once more after their leases (delivery is
+    at least once, as before: an email sent and not yet recorded was always sent again)."""
+    sent = tried = 0
     smtp: aiosmtplib.SMTP | None = None
     try:
-        for _ in range(settings.mailer_batch_size):
-            email = await claim_next(db, settings)
-            if email is None:
+        while tried < settings.mailer_batch_size:
+            chunk = await claim_due(db, settings, min(CLAIM_CHUNK, settings.mailer_batch_size - tried))
+            tried += len(chunk)
+            if not chunk:
                 break
-            try:
-                if smtp is None:
-                    smtp = await _connect(settings)
-                await smtp.send_message(to_mime(email, settings.mail_from))
-            except Exception as exc:  # noqa: BLE001 - one bad email must not stop the others
-                await _close(smtp)  # a fresh connection for the next one: this one's state is unknown
-                smtp = None
+            done: list[Email] = []
+            server_away = False
+            for email in chunk:
+                if server_away:  # the rest of the chunk is due again at once, not at its lease's end
+                    email.next_attempt_at = utcnow()
+                    done.append(email)
+                    continue
+                try:
+                    if smtp is None:
+                        smtp = await _connect(settings)
+                    await smtp.send_message(to_mime(email, settings.mail_from))
+                except Exception as exc:  # noqa: BLE001 - one bad email must not stop the others
+                    await _close(smtp)  # a fresh connection for the next one: this one's state is unknown
+                    smtp = None
+                    _failed(email, exc, settings)
+                    done.append(email)
+                    server_away = isinstance(exc, SERVER_AWAY)  # the rest wait for the next round
+                    continue
+                email.status = EmailStatus.SENT.value
+                email.sent_at = utcnow()
                 email.attempts += 1
-                email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                if email.attempts >= settings.mailer_max_attempts:
-                    email.status = EmailStatus.FAILED.value
-                    log.error("email.failed", email_id=email.id, error=email.last_error)
-                else:
-                    delay = min(2**email.attempts, 300)
-                    email.next_attempt_at = utcnow() + timedelta(seconds=delay)
-                    log.warning("email.retry", email_id=email.id, retry_in=delay, error=email.last_error)
-                await _record(db, email)
-                if isinstance(exc, SERVER_AWAY):
-                    break  # the server is away: the rest wait for the next round
-                continue
-            email.status = EmailStatus.SENT.value
-            email.sent_at = utcnow()
-            email.attempts += 1
-            await _record(db, email)
-            sent += 1
+                done.append(email)
+                sent += 1
+            await _record(db, done)
+            if server_away or len(chunk) < CLAIM_CHUNK:
+                break
     finally:
         await _close(smtp)
     return sent
+
+
+def _failed(email: Email, exc: Exception, settings: NotificationsSettings) -> None:
+    email.attempts += 1
+    email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    if email.attempts >= settings.mailer_max_attempts:
+        email.status = EmailStatus.FAILED.value
+        log.error("email.failed", email_id=email.id, error=email.last_error)
+    else:
+        delay = min(2**email.attempts, 300)
+        email.next_attempt_at = utcnow() + timedelta(seconds=delay)
+        log.warning("email.retry", email_id=email.id, retry_in=delay, error=email.last_error)
 
 
 async def mailer(runtime: ServiceRuntime) -> None:
