@@ -42,15 +42,18 @@ class Collector:
 
 
 class GatedCollector(Collector):
-    """Holds the first message's DATA until the test releases it: an SMTP server that is slow."""
+    """Holds the ``hold``-th message's DATA (the first by default) until the test releases it:
+    an SMTP server that is slow."""
 
-    def __init__(self) -> None:
+    def __init__(self, hold: int = 1) -> None:
         super().__init__()
+        self.hold, self.seen = hold, 0
         self.arrived = threading.Event()
         self.release = threading.Event()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        if not self.arrived.is_set():
+        self.seen += 1
+        if self.seen == self.hold:
             self.arrived.set()
             await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 30)
         return await super().handle_DATA(server, session, envelope)
@@ -197,18 +200,40 @@ async def test_a_batch_is_claimed_and_recorded_in_chunks_with_two_commits_each(
     assert len(commits) == 2 * 3  # a claim and a record per chunk (one email at a time: 2 * n)
 
 
-async def test_each_email_of_a_chunk_is_leased_for_the_sends_before_it_and_its_own(
+async def test_a_chunk_is_leased_until_its_end_and_nobody_else_takes_it(
     db: Database, database_url: str, smtp: Smtp
 ) -> None:
     await queue(db, 3)
     settings = settings_for(smtp, database_url)  # 5 s per SMTP operation: 15 s per send
     before = utcnow()
     claimed = await claim_due(db, settings, 3)
-    leases = [e.next_attempt_at - before for e in claimed]
     assert sorted(e.message_id for e in claimed) == ["m-0", "m-1", "m-2"]
-    for n, lease in enumerate(leases, start=1):
-        assert timedelta(seconds=15 * n + 30) <= lease < timedelta(seconds=15 * n + 31)
+    for email in claimed:  # nothing is recorded before the chunk's end: each is leased until then
+        assert timedelta(seconds=15 * 3 + 30) <= email.next_attempt_at - before < timedelta(seconds=15 * 3 + 31)
     assert await claim_due(db, settings, 3) == []  # leased: nobody else takes them
+
+
+async def test_a_cancelled_mailer_records_what_it_sent_and_frees_what_it_did_not_try(
+    db: Database, database_url: str, smtp: Smtp
+) -> None:
+    gated = GatedCollector(hold=2)  # the second message waits: the mailer is stopped meanwhile
+    smtp.handler = gated
+    smtp.start()
+    ids = await queue(db, 3)
+    sending = asyncio.create_task(send_pending(db, settings_for(smtp, database_url)))
+    assert await asyncio.to_thread(gated.arrived.wait, 10)
+    sending.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await sending
+    gated.release.set()
+    now = utcnow()
+    emails = [await load(db, i) for i in ids]
+    sent = [e for e in emails if e.status == EmailStatus.SENT.value]
+    leased = [e for e in emails if e.status == EmailStatus.PENDING.value and e.next_attempt_at > now]
+    due = [e for e in emails if e.status == EmailStatus.PENDING.value and e.next_attempt_at <= now]
+    assert [e.attempts for e in sent] == [1]  # sent: recorded, never sent again
+    assert len(leased) == 1  # the one being sent: whether it went out is unknown, so it keeps its lease
+    assert [e.attempts for e in due] == [0]  # not tried: due again at once, not at the lease's end
 
 
 async def test_no_smtp_server_keeps_email_pending_with_one_attempt_and_a_later_retry(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 from email.message import EmailMessage
 
@@ -35,17 +36,22 @@ CLAIM_CHUNK = 10
 """Emails leased, sent and recorded together: two commits per chunk instead of two per email."""
 
 
+def send_seconds(settings: NotificationsSettings) -> float:
+    """What one send may take (connect, login and the message's commands, each with its timeout)."""
+    return settings.smtp_timeout_seconds * 3
+
+
 async def claim_due(db: Database, settings: NotificationsSettings, limit: int) -> list[Email]:
-    """Take up to ``limit`` due emails, oldest first, leasing each by pushing its
-    ``next_attempt_at`` past the sends before it and its own (the n-th of a chunk may wait for
-    n sends), so that no lease runs out while the chunk is being sent and a crashed mailer's
-    emails are free again as soon as one sent alone would have been.
+    """Take up to ``limit`` due emails, oldest first, leased together until the end of the
+    chunk: ``next_attempt_at`` pushed past one send per email and 30 s more. Nothing of the
+    chunk is recorded before its end, so no email of it may be due again before then (another
+    replica would send it a second time); :func:`send_pending` starts no send the lease would
+    not cover.
 
     Replicas skip rows another one is claiming (SKIP LOCKED on PostgreSQL) and then see their
     leases. The connection is released before any SMTP traffic.
     """
     now = utcnow()
-    per_send = settings.smtp_timeout_seconds * 3
     async with db.system_session() as session:
         emails = list((
             await session.exec(
@@ -58,21 +64,31 @@ async def claim_due(db: Database, settings: NotificationsSettings, limit: int) -
         ).all())
         if not emails:
             return []
-        for n, email in enumerate(emails, start=1):
-            email.next_attempt_at = now + timedelta(seconds=per_send * n + 30)
+        lease = now + timedelta(seconds=send_seconds(settings) * len(emails) + 30)
+        for email in emails:
+            email.next_attempt_at = lease
             session.add(email)
         await session.commit()
     return emails
 
 
 async def _record(db: Database, emails: list[Email]) -> None:
-    """What became of a chunk's emails, in one transaction."""
+    """What became of a chunk's emails, in one transaction; tried three times (the sent ones
+    have gone out: a record lost would send them again after the lease)."""
     if not emails:
         return
-    async with db.system_session() as session:
-        for email in emails:
-            await session.merge(email)
-        await session.commit()
+    for attempt in range(3):
+        try:
+            async with db.system_session() as session:
+                for email in emails:
+                    await session.merge(email)
+                await session.commit()
+            return
+        except Exception as exc:  # noqa: BLE001 - the store may be back in a moment
+            if attempt == 2:
+                raise
+            log.warning("email.record_retry", error=type(exc).__name__, emails=len(emails))
+            await asyncio.sleep(0.5 * (attempt + 1))
 
 
 SERVER_AWAY = (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected, OSError, TimeoutError)
@@ -103,43 +119,57 @@ async def _close(smtp: aiosmtplib.SMTP | None) -> None:
 async def send_pending(db: Database, settings: NotificationsSettings) -> int:
     """Send up to a batch of due emails over one SMTP connection; returns how many went out.
 
-    The emails are claimed and recorded in chunks (``CLAIM_CHUNK``). A mailer killed in the
-    middle of a chunk sends its already-sent emails once more after their leases (delivery is
-    at least once, as before: an email sent and not yet recorded was always sent again)."""
+    The emails are claimed and recorded in chunks (``CLAIM_CHUNK``). What a chunk did is
+    recorded even when the mailer is cancelled (a service stopping): the sent ones as sent, the
+    ones not yet tried due again at once; the one being sent at that moment keeps its lease
+    (whether it went out is unknown: it is sent again after the lease, at least once)."""
     sent = tried = 0
     smtp: aiosmtplib.SMTP | None = None
     try:
         while tried < settings.mailer_batch_size:
             chunk = await claim_due(db, settings, min(CLAIM_CHUNK, settings.mailer_batch_size - tried))
-            tried += len(chunk)
             if not chunk:
                 break
+            tried += len(chunk)
             done: list[Email] = []
+            rest = list(chunk)
+            in_flight: Email | None = None
             server_away = False
-            for email in chunk:
-                if server_away:  # the rest of the chunk is due again at once, not at its lease's end
-                    email.next_attempt_at = utcnow()
-                    done.append(email)
-                    continue
-                try:
-                    if smtp is None:
-                        smtp = await _connect(settings)
-                    await smtp.send_message(to_mime(email, settings.mail_from))
-                except Exception as exc:  # noqa: BLE001 - one bad email must not stop the others
-                    await _close(smtp)  # a fresh connection for the next one: this one's state is unknown
-                    smtp = None
-                    _failed(email, exc, settings)
-                    done.append(email)
-                    server_away = isinstance(exc, SERVER_AWAY)  # the rest wait for the next round
-                    continue
-                email.status = EmailStatus.SENT.value
-                email.sent_at = utcnow()
-                email.attempts += 1
-                done.append(email)
-                sent += 1
-            await _record(db, done)
-            if server_away or len(chunk) < CLAIM_CHUNK:
+            started, budget = time.monotonic(), send_seconds(settings) * (len(chunk) - 1)
+            try:
+                while rest and not server_away:
+                    if done and time.monotonic() - started > budget:
+                        break  # the lease would not cover one more send: the rest wait for the next round
+                    email = in_flight = rest[0]
+                    try:
+                        if smtp is None:
+                            smtp = await _connect(settings)
+                        await smtp.send_message(to_mime(email, settings.mail_from))
+                    except Exception as exc:  # noqa: BLE001 - one bad email must not stop the others
+                        await _close(smtp)  # a fresh connection for the next one: this one's state is unknown
+                        smtp = None
+                        _failed(email, exc, settings)
+                        server_away = isinstance(exc, SERVER_AWAY)  # the rest wait for the next round
+                    else:
+                        email.status = EmailStatus.SENT.value
+                        email.sent_at = utcnow()
+                        email.attempts += 1
+                        sent += 1
+                    done.append(rest.pop(0))
+                    in_flight = None
+            finally:
+                for email in rest:
+                    if email is not in_flight:
+                        email.next_attempt_at = utcnow()  # due again at once, not at the lease's end
+                        done.append(email)
+                await asyncio.shield(_record(db, done))
+            if rest or server_away or len(chunk) < CLAIM_CHUNK:
                 break
+    except BaseException:  # cancelled (the service stopping) mid-send: no QUIT waiting on a busy connection
+        if smtp is not None:
+            smtp.close()
+            smtp = None
+        raise
     finally:
         await _close(smtp)
     return sent
