@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import timedelta
 from email.message import EmailMessage
 
@@ -37,8 +36,15 @@ CLAIM_CHUNK = 10
 
 
 def send_seconds(settings: NotificationsSettings) -> float:
-    """What one send may take (connect, login and the message's commands, each with its timeout)."""
+    """What one send is planned to take in a chunk's lease; the lease's end is enforced on the
+    sends all the same (:func:`send_pending`), whatever a slow server does with its timeouts."""
     return settings.smtp_timeout_seconds * 3
+
+
+LEASE_MARGIN_SECONDS = 30.0
+"""A chunk's lease beyond its planned sends."""
+RECORD_SECONDS = 15.0
+"""Of that margin, what is kept for recording the chunk: no send runs past the lease's end less this."""
 
 
 async def claim_due(db: Database, settings: NotificationsSettings, limit: int) -> list[Email]:
@@ -64,7 +70,7 @@ async def claim_due(db: Database, settings: NotificationsSettings, limit: int) -
         ).all())
         if not emails:
             return []
-        lease = now + timedelta(seconds=send_seconds(settings) * len(emails) + 30)
+        lease = now + timedelta(seconds=send_seconds(settings) * len(emails) + LEASE_MARGIN_SECONDS)
         for email in emails:
             email.next_attempt_at = lease
             session.add(email)
@@ -101,9 +107,13 @@ async def _connect(settings: NotificationsSettings) -> aiosmtplib.SMTP:
         start_tls=settings.smtp_starttls,
         timeout=settings.smtp_timeout_seconds,
     )
-    await smtp.connect()
-    if settings.smtp_username and settings.smtp_password:
-        await smtp.login(settings.smtp_username, settings.smtp_password)
+    try:
+        await smtp.connect()
+        if settings.smtp_username and settings.smtp_password:
+            await smtp.login(settings.smtp_username, settings.smtp_password)
+    except BaseException:
+        smtp.close()
+        raise
     return smtp
 
 
@@ -114,19 +124,35 @@ async def _close(smtp: aiosmtplib.SMTP | None) -> None:
         await smtp.quit()
     except Exception:  # noqa: BLE001 - the server may already be gone
         smtp.close()
+    except BaseException:  # cancelled while saying goodbye
+        smtp.close()
+        raise
+
+
+def _release(rest: list[Email], in_flight: Email | None, done: list[Email]) -> None:
+    """The chunk's emails not tried are due again at once, not at the lease's end; the one
+    being sent when the mailer was cancelled keeps its lease (whether it went out is unknown)."""
+    for email in rest:
+        if email is not in_flight:
+            email.next_attempt_at = utcnow()
+            done.append(email)
 
 
 async def send_pending(db: Database, settings: NotificationsSettings) -> int:
     """Send up to a batch of due emails over one SMTP connection; returns how many went out.
 
-    The emails are claimed and recorded in chunks (``CLAIM_CHUNK``). What a chunk did is
-    recorded even when the mailer is cancelled (a service stopping): the sent ones as sent, the
-    ones not yet tried due again at once; the one being sent at that moment keeps its lease
-    (whether it went out is unknown: it is sent again after the lease, at least once)."""
+    The emails are claimed and recorded in chunks (``CLAIM_CHUNK``), under one lease per chunk;
+    no send starts that the planned time would not cover, and none runs past the lease's end
+    less ``RECORD_SECONDS`` (it fails as a timeout). Cancelled (the service stopping), the
+    mailer records what the chunk did before it ends. Delivery is at least once: the email
+    being sent at a cancellation, and every email of a chunk whose mailer was killed before its
+    record, are sent again after the lease."""
     sent = tried = 0
     smtp: aiosmtplib.SMTP | None = None
+    loop = asyncio.get_running_loop()
     try:
         while tried < settings.mailer_batch_size:
+            started = loop.time()  # before the claim: the lease counts from before it too
             chunk = await claim_due(db, settings, min(CLAIM_CHUNK, settings.mailer_batch_size - tried))
             if not chunk:
                 break
@@ -135,16 +161,18 @@ async def send_pending(db: Database, settings: NotificationsSettings) -> int:
             rest = list(chunk)
             in_flight: Email | None = None
             server_away = False
-            started, budget = time.monotonic(), send_seconds(settings) * (len(chunk) - 1)
+            planned = send_seconds(settings) * (len(chunk) - 1)
+            deadline = started + send_seconds(settings) * len(chunk) + LEASE_MARGIN_SECONDS - RECORD_SECONDS
             try:
                 while rest and not server_away:
-                    if done and time.monotonic() - started > budget:
+                    if done and loop.time() - started > planned:
                         break  # the lease would not cover one more send: the rest wait for the next round
                     email = in_flight = rest[0]
                     try:
-                        if smtp is None:
-                            smtp = await _connect(settings)
-                        await smtp.send_message(to_mime(email, settings.mail_from))
+                        async with asyncio.timeout_at(deadline):
+                            if smtp is None:
+                                smtp = await _connect(settings)
+                            await smtp.send_message(to_mime(email, settings.mail_from))
                     except Exception as exc:  # noqa: BLE001 - one bad email must not stop the others
                         await _close(smtp)  # a fresh connection for the next one: this one's state is unknown
                         smtp = None
@@ -157,15 +185,19 @@ async def send_pending(db: Database, settings: NotificationsSettings) -> int:
                         sent += 1
                     done.append(rest.pop(0))
                     in_flight = None
-            finally:
-                for email in rest:
-                    if email is not in_flight:
-                        email.next_attempt_at = utcnow()  # due again at once, not at the lease's end
-                        done.append(email)
-                await asyncio.shield(_record(db, done))
+            except asyncio.CancelledError:
+                _release(rest, in_flight, done)
+                try:
+                    await asyncio.shield(_record(db, done))
+                except Exception as exc:  # noqa: BLE001 - the stop goes on; say which emails will go out again
+                    log.error("email.record_lost", error=type(exc).__name__,
+                              sent=[e.id for e in done if e.status == EmailStatus.SENT.value])
+                raise
+            _release(rest, None, done)
+            await _record(db, done)
             if rest or server_away or len(chunk) < CLAIM_CHUNK:
                 break
-    except BaseException:  # cancelled (the service stopping) mid-send: no QUIT waiting on a busy connection
+    except BaseException:  # cancelled mid-send, or the store failed: no QUIT waiting on a busy connection
         if smtp is not None:
             smtp.close()
             smtp = None
