@@ -1,11 +1,6 @@
-from jalin_kit.serve import load_settings, serve
+from jalin_kit.serve import main
 
 from jalin_evaluation.settings import EvaluationSettings
 
 if __name__ == "__main__":
-    # The settings first (from the environment, or a clear refusal), the app's imports after:
-    # a refused start costs a fraction of a second, not the seconds the app's modules take.
-    settings = load_settings(EvaluationSettings)
-    from jalin_evaluation.app import build
-
-    serve(build, settings)
+    main(EvaluationSettings, "jalin_evaluation.app")

@@ -86,8 +86,7 @@ async def _record(db: Database, emails: list[Email]) -> None:
     for attempt in range(3):
         try:
             async with db.system_session() as session:
-                for email in emails:
-                    await session.merge(email)
+                session.add_all(emails)  # detached since their claim: their changes are flushed as UPDATEs
                 await session.commit()
             return
         except Exception as exc:  # noqa: BLE001 - the store may be back in a moment
