@@ -222,6 +222,9 @@ def test_the_demo_walked_in_a_browser(console_platform: Platform, browser: Any, 
 
     # The list's filters swap the rows in place (htmx, under the CSP) and keep the URL shareable.
     budi.desktop.get_by_role("link", name="Usulan", exact=True).click()
+    # htmx (a deferred script) binds the filters once the page has loaded: a change before that
+    # would go nowhere (a click waits only for the navigation to commit).
+    budi.desktop.wait_for_load_state("load")
     budi.desktop.get_by_label("Tahap").select_option("ditolak")
     budi.desktop.wait_for_url(re.compile(r"stage=ditolak"))
     assert TITLE not in budi.desktop.locator("#rows").inner_text()
